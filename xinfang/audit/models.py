@@ -1,0 +1,32 @@
+"""审计日志：谁、何时、对什么、做了什么、哪些字段由什么变为什么。只追加，不修改。"""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    # 冗余保存操作人姓名：账号日后改名或停用，审计记录仍读得懂。
+    actor_name = models.CharField("操作人姓名", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=64, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, db_index=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    changes = models.JSONField("字段变化", default=dict, blank=True)
+    ip = models.GenericIPAddressField("来源 IP", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from xinfang.core import jobs
+
+
+class Command(BaseCommand):
+    help = "启动 Web 服务（waitress）；未配置 Redis 时同时在本进程运行后台任务。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args, host, port, threads, **options):
+        from waitress import serve
+
+        from xinfang.wsgi import application
+
+        if settings.REDIS_URL:
+            self.stdout.write("已配置 Redis：后台任务由 Celery worker 与 beat 运行。")
+        else:
+            jobs.start_in_process()
+            self.stdout.write(f"后台任务在本进程运行（{len(jobs.SCHEDULE)} 项周期任务）。")
+        self.stdout.write(f"Xinfang 已启动：http://{host}:{port}/   登录页 http://{host}:{port}/accounts/login/   按 Ctrl+C 停止。")
+        serve(application, host=host, port=port, threads=threads, ident="xinfang")

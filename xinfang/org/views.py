@@ -1,0 +1,96 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from xinfang.audit.models import AuditEvent
+from xinfang.audit.services import record
+
+from . import access, lockout
+from .forms import LoginForm
+from .models import LoginThrottle, RoleCode
+from .start import choose_start_page, start_pages_for
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.register_success(form.get_user(), lockout.client_ip(self.request))
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            with transaction.atomic():
+                record(actor=request.user, action="logout", obj=request.user, ip=lockout.client_ip(request))
+        return super().post(request, *args, **kwargs)
+
+
+@login_not_required
+def admin_login_redirect(request):
+    return redirect_to_login(request.GET.get("next") or "/admin/")
+
+
+def home(request):
+    """各角色的首页。"""
+    page = choose_start_page(request.user, request.GET.get("as"))
+    departments = access.departments(request.user).annotate(staff_count=Count("staff")).select_related(
+        "head", "petition_leader"
+    )
+    context = {
+        "page": page,
+        "pages": start_pages_for(request.user),
+        "departments": departments[:200],
+    }
+    if page and page.role == RoleCode.AUDITOR:
+        context["recent_events"] = AuditEvent.objects.select_related("actor")[:10]
+    if page and page.role == RoleCode.ADMIN:
+        context["locks"] = lockout.current_locks()[:20]
+    return render(request, "org/home.html", context)
+
+
+def department_list(request):
+    departments = access.departments(request.user).annotate(staff_count=Count("staff")).select_related(
+        "head", "petition_leader"
+    )
+    return render(request, "org/department_list.html", {"departments": departments})
+
+
+def department_detail(request, pk: int):
+    department = access.access_department(request.user, pk)
+    staff = Paginator(
+        department.staff.prefetch_related("roles").order_by("username"), 50
+    ).get_page(request.GET.get("page"))
+    children = department.children.annotate(staff_count=Count("staff"))
+    return render(request, "org/department_detail.html",
+                  {"department": department, "staff_page": staff, "children": children})
+
+
+def _require_admin(request) -> None:
+    if not access.has_role(request.user, RoleCode.ADMIN):
+        raise Http404
+
+
+def lockout_list(request):
+    _require_admin(request)
+    return render(request, "org/lockouts.html", {"locks": lockout.current_locks()})
+
+
+@require_POST
+def lockout_unlock(request, pk: int):
+    _require_admin(request)
+    throttle = get_object_or_404(LoginThrottle, pk=pk)
+    lockout.unlock(throttle, by=request.user)
+    messages.success(request, f"已解锁：{throttle}")
+    return redirect("org:lockouts")

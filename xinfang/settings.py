@@ -1,0 +1,203 @@
+"""Xinfang 的唯一配置模块：一切取自环境变量（见 .env.example），非法取值令启动失败并指出变量名。"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _default_var_dir() -> Path:
+    # 源码检出（可编辑安装）时，var/ 放在仓库根目录；否则放在当前目录。
+    repo = PACKAGE_DIR.parent
+    return (repo if (repo / "pyproject.toml").exists() else Path.cwd()) / "var"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """只接受 true / false；其它任何取值都令启动失败，免得把 "ture" 当成 false。"""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ImproperlyConfigured(f"环境变量 {name} 只能是 true 或 false，当前为 {raw!r}")
+    return value == "true"
+
+
+def env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"环境变量 {name} 必须是整数，当前为 {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"环境变量 {name} 不能小于 {minimum}，当前为 {value}")
+    return value
+
+
+def _secret_key(var_dir: Path) -> str:
+    """取 XINFANG_SECRET_KEY；未设置时在 var/ 下生成一次（权限 0600），以后沿用。"""
+    configured = os.environ.get("XINFANG_SECRET_KEY", "")
+    if configured:
+        if len(configured) < 32:
+            raise ImproperlyConfigured("环境变量 XINFANG_SECRET_KEY 至少需要 32 个字符")
+        return configured
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        # O_EXCL：两个进程同时首次启动时只有一个写入，另一个读它写下的值。
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+VAR_DIR = Path(os.environ.get("XINFANG_VAR_DIR") or _default_var_dir())
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
+
+DEBUG = env_bool("XINFANG_DEBUG", False)
+# 是否只经 HTTPS 访问：决定 Cookie 的 Secure 标记与 HSTS。默认与 DEBUG 相反。
+HTTPS = env_bool("XINFANG_HTTPS", not DEBUG)
+SECRET_KEY = _secret_key(VAR_DIR)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("XINFANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
+
+_database_url = os.environ.get("XINFANG_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'xinfang.sqlite3'}"
+try:
+    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+except Exception as exc:  # dj_database_url 对未知协议抛出多种异常
+    raise ImproperlyConfigured(f"环境变量 XINFANG_DATABASE_URL 无法解析：{exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE：写事务一开始就拿写锁，避免两个并发写在提交时才发现冲突。
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("XINFANG_REDIS_URL", "")
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("环境变量 XINFANG_REDIS_URL 必须以 redis://、rediss:// 或 unix:// 开头")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "xinfang.core",
+    "xinfang.org",
+    "xinfang.audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "xinfang.urls"
+WSGI_APPLICATION = "xinfang.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "xinfang.org.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "org.Staff"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "xinfang.org.passwords.MixedCharactersValidator"},
+]
+
+# 登录锁定：同一账号连续失败 N 次锁定；同一 IP 在窗口内失败 M 次锁定。管理员可随时解锁。
+LOGIN_FAILURES_PER_ACCOUNT = env_int("XINFANG_LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_IP = env_int("XINFANG_LOGIN_FAILURES_PER_IP", 20)
+LOGIN_LOCK_MINUTES = env_int("XINFANG_LOGIN_LOCK_MINUTES", 30)
+
+# 会话：无操作 N 分钟后失效；每次请求顺延。
+SESSION_COOKIE_AGE = env_int("XINFANG_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "xinfang.core.views.csrf_failure"
+if HTTPS:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# 直接从各应用的 static/ 提供静态文件，免去 collectstatic 这一步。
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "media"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"xinfang": {"level": "INFO"}},
+}

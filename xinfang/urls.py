@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from xinfang.core import views as core_views
+from xinfang.org import views as org_views
+
+admin.site.site_header = "Xinfang 信访系统配置"
+admin.site.site_title = "Xinfang 配置后台"
+admin.site.index_title = "系统配置"
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/login/", org_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", org_views.LogoutView.as_view(), name="logout"),
+    path("org/", include("xinfang.org.urls")),
+    path("audit/", include("xinfang.audit.urls")),
+    # 配置后台不另设登录页：统一走带锁定的登录。
+    path("admin/login/", org_views.admin_login_redirect),
+    path("admin/", admin.site.urls),
+]
