@@ -91,7 +91,7 @@ def create_staff(
 @transaction.atomic
 def update_staff(staff: Staff, *, by: Staff | None, **values) -> Staff:
     """修改人员资料（不含角色、分管和密码，它们各有专门的函数）。"""
-    staff = Staff.objects.select_for_update().get(pk=staff.pk)
+    staff = Staff.objects.select_for_update(of=("self",)).get(pk=staff.pk)
     before = snapshot(staff, STAFF_FIELDS)
     for name, value in values.items():
         if name not in STAFF_FIELDS or name == "is_staff":
