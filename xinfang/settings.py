@@ -88,7 +88,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # 每个测试进程一个库文件：几个人（或几个 CI 步骤）同时跑测试时互不干扰；测试结束时删除。
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("XINFANG_REDIS_URL", "")
@@ -110,6 +111,8 @@ INSTALLED_APPS = [
     "xinfang.core",
     "xinfang.org",
     "xinfang.audit",
+    "xinfang.petitions",
+    "xinfang.demo",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +184,27 @@ CSRF_FAILURE_VIEW = "xinfang.core.views.csrf_failure"
 if HTTPS:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+def _deadline_limits() -> dict[str, int]:
+    """XINFANG_DEADLINE_LIMITS="acceptance=7,handling=30"：本地可缩短法定时限，不可延长。"""
+    from xinfang.petitions.deadlines import validate_limits
+
+    raw = os.environ.get("XINFANG_DEADLINE_LIMITS", "").strip()
+    limits: dict[str, int] = {}
+    try:
+        for item in filter(None, (part.strip() for part in raw.split(","))):
+            code, _, days = item.partition("=")
+            limits[code.strip()] = int(days)
+        return validate_limits(limits)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"环境变量 XINFANG_DEADLINE_LIMITS 无效：{exc}") from None
+
+
+DEADLINE_LIMITS = _deadline_limits()
+# 黄牌：距期限不足 N 个工作日。
+WARNING_WORKDAYS = env_int("XINFANG_WARNING_WORKDAYS", 3)
+# 附件：单个文件大小上限（MB）与允许的类型。
+ATTACHMENT_MAX_MB = env_int("XINFANG_ATTACHMENT_MAX_MB", 20)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

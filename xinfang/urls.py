@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from xinfang import views as home_views
 from xinfang.core import views as core_views
 from xinfang.org import views as org_views
 
@@ -9,12 +10,13 @@ admin.site.site_title = "Xinfang 配置后台"
 admin.site.index_title = "系统配置"
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", org_views.LogoutView.as_view(), name="logout"),
     path("org/", include("xinfang.org.urls")),
     path("audit/", include("xinfang.audit.urls")),
+    path("petitions/", include("xinfang.petitions.urls")),
     # 配置后台不另设登录页：统一走带锁定的登录。
     path("admin/login/", org_views.admin_login_redirect),
     path("admin/", admin.site.urls),

@@ -15,7 +15,7 @@ from .models import AuditEvent
 Changes = dict[str, list[Any]]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """把字段值变成可存入 JSON、人也读得懂的形式。"""
     if isinstance(value, models.Model):
         return str(value)
@@ -24,7 +24,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return sorted(_plain(v) for v in value)
+        return sorted(plain(v) for v in value)
     return value
 
 
@@ -45,9 +45,9 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     """两次快照之间变化了的字段：{字段: [之前, 之后]}。"""
     return {
-        name: [_plain(before.get(name)), _plain(after[name])]
+        name: [plain(before.get(name)), plain(after[name])]
         for name in after
-        if _plain(before.get(name)) != _plain(after[name])
+        if plain(before.get(name)) != plain(after[name])
     }
 
 

@@ -28,6 +28,8 @@ class PeriodicJob:
 # 时间表只有这一张：进程内调度与（日后的）Celery beat 都从这里读。
 SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("清理过期会话与登录锁定", 3600, "xinfang.core.maintenance:purge_expired"),
+    # 节假日表可能被管理员改过：每天把在办事项的期限重算一遍（没有变化的不写）。
+    PeriodicJob("重算在办事项期限", 86400, "xinfang.petitions.actions.config:recompute_open_deadlines"),
 )
 
 
@@ -46,7 +48,8 @@ def start_in_process(schedule: tuple[PeriodicJob, ...] = SCHEDULE) -> threading.
     stop = threading.Event()
 
     def loop() -> None:
-        due = {job.name: 0.0 for job in schedule}
+        # 启动一分钟后才跑第一轮：先让 Web 服务起来。
+        due = {job.name: time.monotonic() + 60 for job in schedule}
         while not stop.is_set():
             for job in schedule:
                 if time.monotonic() >= due[job.name]:

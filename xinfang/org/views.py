@@ -9,13 +9,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from xinfang.audit.models import AuditEvent
 from xinfang.audit.services import record
 
 from . import access, lockout
 from .forms import LoginForm
 from .models import LoginThrottle, RoleCode
-from .start import choose_start_page, start_pages_for
 
 
 class LoginView(auth_views.LoginView):
@@ -40,24 +38,6 @@ class LogoutView(auth_views.LogoutView):
 @login_not_required
 def admin_login_redirect(request):
     return redirect_to_login(request.GET.get("next") or "/admin/")
-
-
-def home(request):
-    """各角色的首页。"""
-    page = choose_start_page(request.user, request.GET.get("as"))
-    departments = access.departments(request.user).annotate(staff_count=Count("staff")).select_related(
-        "head", "petition_leader"
-    )
-    context = {
-        "page": page,
-        "pages": start_pages_for(request.user),
-        "departments": departments[:200],
-    }
-    if page and page.role == RoleCode.AUDITOR:
-        context["recent_events"] = AuditEvent.objects.select_related("actor")[:10]
-    if page and page.role == RoleCode.ADMIN:
-        context["locks"] = lockout.current_locks()[:20]
-    return render(request, "org/home.html", context)
 
 
 def department_list(request):

@@ -1,0 +1,83 @@
+"""配置类写操作：信访类别、文书模板，以及节假日表变更后的期限重算。"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from xinfang.audit.services import diff, record, snapshot
+from xinfang.core.calendar import current_calendar
+
+from .. import clocks
+from ..models import Category, DocumentTemplate, Matter
+from ..workflow import OPEN_STATES
+
+CATEGORY_FIELDS = ("name", "parent", "sort_order", "is_active")
+DEFAULT_CATEGORIES = {
+    "交通事故处理": ["事故责任认定", "事故赔偿调解", "逃逸案件侦办"],
+    "交通违法处理": ["电子警察抓拍", "现场处罚", "记分"],
+    "车辆扣押": ["扣车", "停车场收费"],
+    "车驾管业务": ["驾驶证", "机动车登记与检验"],
+    "民警执法作风": ["态度", "执法不公"],
+    "道路交通秩序与设施": ["信号灯与标志", "停车秩序"],
+    "其他": [],
+}
+
+
+@transaction.atomic
+def save_category(category: Category, *, by) -> Category:
+    before = snapshot(Category.objects.get(pk=category.pk), CATEGORY_FIELDS) if category.pk else {}
+    category.full_clean()
+    category.save()
+    record(actor=by, action="category.save", obj=category, changes=diff(before, snapshot(category, CATEGORY_FIELDS)))
+    return category
+
+
+@transaction.atomic
+def ensure_default_categories(*, by=None) -> int:
+    """没有任何类别时建立一套默认的交警信访类别；返回新建数量。"""
+    if Category.objects.exists():
+        return 0
+    created = 0
+    for order, (name, children) in enumerate(DEFAULT_CATEGORIES.items()):
+        parent = save_category(Category(name=name, sort_order=order), by=by)
+        created += 1
+        for child_order, child in enumerate(children):
+            save_category(Category(name=child, parent=parent, sort_order=child_order), by=by)
+            created += 1
+    return created
+
+
+@transaction.atomic
+def save_document_template(template: DocumentTemplate, *, by) -> DocumentTemplate:
+    template.full_clean(validate_unique=False)
+    template.save()
+    record(actor=by, action="document_template.save", obj=template, changes={"file": [None, template.file.name]})
+    return template
+
+
+def recompute_open_deadlines(*, batch: int = 2000) -> int:
+    """节假日表或本地时限变更后，重算所有在办事项的期限列；返回改动的事项数。"""
+    calendar = current_calendar()
+    changed = 0
+    last_id = 0
+    fields = ["acceptance_due", "handling_due", "review_request_closes", "review_due",
+              "re_review_request_closes", "re_review_due", "current_due", "due_provisional"]
+    while True:
+        with transaction.atomic():
+            rows = list(Matter.objects.filter(status__in=OPEN_STATES, pk__gt=last_id)
+                        .select_for_update().order_by("pk")[:batch])
+            if not rows:
+                break
+            dirty = []
+            for matter in rows:
+                before = [getattr(matter, f) for f in fields]
+                clocks.recompute(matter, calendar=calendar)
+                if [getattr(matter, f) for f in fields] != before:
+                    dirty.append(matter)
+            Matter.objects.bulk_update(dirty, fields)
+            if dirty:
+                record(actor=None, action="matter.recompute_deadlines", object_type="petitions.matter",
+                       object_repr=f"{len(dirty)} 件", changes={"matters": [None, [m.pk for m in dirty][:1000]]})
+            changed += len(dirty)
+            last_id = rows[-1].pk
+    return changed

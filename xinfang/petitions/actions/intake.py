@@ -1,0 +1,172 @@
+"""登记：把收到的信访件记下来，挂到已有事项上或新开一件事项。"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from xinfang.audit.services import record
+from xinfang.core import clock
+from xinfang.org.models import Department
+
+from .. import clocks, search
+from ..models import (
+    Attachment, Category, Matter, MatterEvent, Petition, PetitionPetitioner, Petitioner, PetitionerKind, Status,
+)
+from ..validators import check_attachment, id_number_problem, phone_problem, sha256_of, uscc_problem
+
+COLLECTIVE_HEAD_COUNT = 5
+MAX_REPRESENTATIVES = 5
+
+
+@dataclass
+class PetitionerInput:
+    name: str
+    kind: str = PetitionerKind.PERSON
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    is_representative: bool = False
+
+
+@dataclass
+class PetitionInput:
+    channel: str
+    received_at: datetime
+    content: str
+    petitioners: list[PetitionerInput]
+    title: str = ""
+    requests: str = ""
+    head_count: int = 1
+    involved_department: Department | None = None
+    involved_officer: str = ""
+    case_numbers: str = ""
+    category: Category | None = None
+    is_skip_level: bool = False
+    attachments: list = field(default_factory=list)
+
+
+def validate(data: PetitionInput) -> None:
+    """逐项检查，所有问题一次说清（字段名 → 说明）。"""
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if not data.content.strip():
+        add("content", "请填写信访内容")
+    if not data.petitioners:
+        add("petitioners", "至少需要一名信访人")
+    for i, person in enumerate(data.petitioners, start=1):
+        if not person.name.strip():
+            add("petitioners", f"第 {i} 名信访人未填姓名或名称")
+        if person.id_number:
+            check = uscc_problem if person.kind == PetitionerKind.ORGANISATION else id_number_problem
+            problem = check(person.id_number)
+            if problem:
+                add("id_number", f"{person.name}：{problem}")
+        if person.phone and (problem := phone_problem(person.phone)):
+            add("phone", f"{person.name}：{problem}")
+    if data.head_count < 1:
+        add("head_count", "人数至少为 1")
+    representatives = sum(p.is_representative for p in data.petitioners)
+    if data.head_count >= COLLECTIVE_HEAD_COUNT and representatives > MAX_REPRESENTATIVES:
+        add("petitioners", f"多人走访提出共同信访事项的，应当推选代表，代表人数不超过 {MAX_REPRESENTATIVES} 人"
+                           f"（《信访工作条例》第十八条），现有 {representatives} 名代表")
+    if data.received_at > clock.now():
+        add("received_at", "收到时间不能晚于现在")
+    for upload in data.attachments:
+        try:
+            head = upload.read(8)
+            upload.seek(0)
+            check_attachment(upload.name, upload.size, head)
+        except ValidationError as exc:
+            add("attachments", exc.messages[0])
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) -> Petition:
+    """登记一件信访：新开事项（或挂到已有事项，记为重复访），设好告知受理期限，记事件与审计。
+
+    挂到已终结（复核后不再受理）的事项上时，信访件照样记下，事项状态不变，事件中注明"不再受理"，
+    由登记员出具不再受理告知书。
+    """
+    validate(data)
+    received_on = clock.local_date(data.received_at)
+    collective = data.head_count >= COLLECTIVE_HEAD_COUNT
+    if matter is None:
+        matter = Matter(
+            number=f"tmp-{uuid.uuid4().hex[:16]}",
+            title=(data.title or data.content.strip().splitlines()[0])[:120],
+            summary=data.content, requests=data.requests, category=data.category,
+            department=data.involved_department or by.department,
+            received_on=received_on, registered_by=by,
+            is_collective=collective, is_skip_level=data.is_skip_level,
+        )
+        clocks.recompute(matter)
+        matter.save()
+        matter.number = f"XF{received_on.year}{matter.pk:08d}"
+        Matter.objects.filter(pk=matter.pk).update(number=matter.number)
+        repeat, event_action = False, "register"
+    else:
+        matter = Matter.objects.select_for_update(of=("self",)).get(pk=matter.pk)
+        repeat = True
+        event_action = "repeat_after_termination" if matter.status == Status.TERMINATED else "repeat"
+        matter.is_collective = matter.is_collective or collective
+        matter.is_skip_level = matter.is_skip_level or data.is_skip_level
+    matter.petition_count += 1
+    matter.save(update_fields=["petition_count", "is_collective", "is_skip_level", "updated_at"])
+
+    petition = Petition.objects.create(
+        matter=matter, channel=data.channel, received_at=data.received_at, content=data.content,
+        requests=data.requests, involved_department=data.involved_department,
+        involved_officer=data.involved_officer, case_numbers=data.case_numbers,
+        head_count=data.head_count, is_collective=collective, is_skip_level=data.is_skip_level,
+        is_repeat=repeat, registered_by=by,
+    )
+    for person in data.petitioners:
+        PetitionPetitioner.objects.create(
+            petition=petition, petitioner=_petitioner(person), is_representative=person.is_representative
+        )
+    for upload in data.attachments:
+        Attachment.objects.create(
+            petition=petition, file=upload, name=upload.name[:200], size=upload.size,
+            content_type=getattr(upload, "content_type", "") or "", sha256=sha256_of(upload),
+        )
+    search.index_matters([(matter.pk, search.matter_text(matter))])
+    MatterEvent.objects.create(
+        matter=matter, at=clock.now(), actor=by, action=event_action,
+        from_status=matter.status, to_status=matter.status,
+        data={"petition_id": petition.pk, "channel": data.channel, "collective": collective,
+              "skip_level": data.is_skip_level},
+    )
+    record(actor=by, action=f"petition.{event_action}", obj=petition, changes={
+        "matter": [None, matter.number], "channel": [None, data.channel], "head_count": [None, data.head_count],
+    })
+    return petition
+
+
+def _petitioner(person: PetitionerInput) -> Petitioner:
+    """同一身份证号（或统一社会信用代码）的信访人只建一次；补上新留的电话与地址。"""
+    id_number = person.id_number.strip().upper()
+    existing = Petitioner.objects.filter(id_number=id_number).first() if id_number else None
+    if existing is None:
+        return Petitioner.objects.create(
+            kind=person.kind, name=person.name.strip(), id_number=id_number,
+            phone=person.phone.strip(), address=person.address.strip(),
+        )
+    changed = []
+    for name in ("phone", "address"):
+        value = getattr(person, name).strip()
+        if value and value != getattr(existing, name):
+            setattr(existing, name, value)
+            changed.append(name)
+    if changed:
+        existing.save(update_fields=changed)
+    return existing

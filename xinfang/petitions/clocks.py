@@ -1,0 +1,96 @@
+"""事项上的期限列：由起算日期重新计算并存储（可索引），每次状态变化都调用 `recompute`。"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from xinfang.core.calendar import current_calendar
+from xinfang.core.workcalendar import WorkCalendar
+
+from . import deadlines
+from .models import Matter, Status
+
+HANDLING_STATES = frozenset({Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REPLY_DRAFTED})
+
+
+def recompute(matter: Matter, *, calendar: WorkCalendar | None = None) -> Matter:
+    """按事项记录的起算日期算出各期限，并据状态定出"当前期限"。只改内存中的对象，由调用方保存。"""
+    calendar = calendar or current_calendar()
+    limits = settings.DEADLINE_LIMITS
+    provisional = False
+
+    def compute(start: date | None, fn, **kwargs) -> date | None:
+        nonlocal provisional
+        if start is None:
+            return None
+        result = fn(start, calendar=calendar, limits=limits, **kwargs)
+        provisional = provisional or result.provisional
+        return result.day
+
+    matter.acceptance_due = compute(matter.received_on, deadlines.acceptance_due)
+    matter.handling_due = compute(
+        matter.accepted_on, deadlines.handling_due,
+        extension_days=matter.extension_days, paused_days=matter.paused_days,
+    )
+    matter.review_request_closes = compute(matter.reply_delivered_on, deadlines.review_request_closes)
+    matter.review_due = compute(matter.review_requested_on, deadlines.review_due)
+    matter.re_review_request_closes = compute(matter.review_delivered_on, deadlines.re_review_request_closes)
+    matter.re_review_due = compute(
+        matter.re_review_requested_on, deadlines.re_review_due, paused_days=matter.re_review_paused_days
+    )
+    matter.current_due = current_due(matter)
+    matter.due_provisional = provisional and matter.current_due is not None
+    return matter
+
+
+def current_due(matter: Matter) -> date | None:
+    """当前阶段的期限；听证中、已办结、已分流等没有时钟在走的状态为 None。"""
+    if matter.status == Status.REGISTERED:
+        return matter.acceptance_due
+    if matter.status in HANDLING_STATES:
+        return matter.handling_due
+    if matter.status == Status.REVIEWING:
+        return matter.review_due
+    if matter.status == Status.RE_REVIEWING:
+        return matter.re_review_due
+    return None
+
+
+def days_left(due: date | None, today: date) -> int | None:
+    return None if due is None else (due - today).days
+
+
+def light(due: date | None, today: date, *, calendar: WorkCalendar | None = None) -> str:
+    """红黄绿：已过期限为红；距期限不足 N 个工作日为黄；否则绿。无期限为空串。"""
+    if due is None:
+        return ""
+    if due < today:
+        return "red"
+    calendar = calendar or current_calendar()
+    if calendar.add_workdays(today, settings.WARNING_WORKDAYS) >= due:
+        return "yellow"
+    return "green"
+
+
+@dataclass(frozen=True)
+class ClockLabel:
+    due: date | None
+    light: str
+    text: str
+
+
+def describe(due: date | None, today: date, *, calendar: WorkCalendar | None = None) -> ClockLabel:
+    """界面上的期限：红黄绿与"剩 3 天 / 今天到期 / 超期 5 天"。"""
+    left = days_left(due, today)
+    if left is None:
+        text = ""
+    elif left < 0:
+        text = f"超期 {-left} 天"
+    elif left == 0:
+        text = "今天到期"
+    else:
+        text = f"剩 {left} 天"
+    return ClockLabel(due, light(due, today, calendar=calendar), text)

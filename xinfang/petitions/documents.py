@@ -1,0 +1,400 @@
+"""文书：取文号、按 Word 模板填写、存档到事项上。
+
+文号格式为 ``{单位名称}信访〔{年}〕{序号}号``，如"大队A信访〔2026〕17号"：每个单位每年一个
+序列（``DocumentSequence``），从1起连续编号，并发取号也不重号。
+
+模板是 .docx，占位符写作 ``{{中文名}}``（如 ``{{信访人}}``、``{{文号}}``），可放在正文、
+表格、页眉页脚、文本框里；Word 把一个占位符拆成几段 run 也能识别，填入的文字沿用第一段
+的格式。管理员上传的模板（``DocumentTemplate``）优先，否则用随系统提供的
+``doc_templates/<kind>.docx``（由同目录的 ``make_templates.py`` 生成）。模板里写了本系统
+不认识的占位符，成文中显示"【缺少：名】"，不会报错。
+
+``Matter.disposal`` 中本模块读取的键：``reason``、``where_to_go``（不予受理的理由与去向），
+``authority``（转送机关），``channel``（依法分类处理的法定途径代码，见
+``deadlines.STATUTORY_CHANNELS``），``extension_reason``（延期理由）。调用方也可以用
+``extra`` 直接给出任一占位符的值。
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+
+import docx
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from docx.opc.part import XmlPart
+from docx.oxml.ns import qn
+
+from xinfang.audit.services import record
+from xinfang.core import clock
+from xinfang.org.models import Department
+
+from .deadlines import RULES, STATUTORY_CHANNELS, RuleCode, channel_notice_text
+from .models import (
+    Document, DocumentKind, DocumentSequence, DocumentTemplate, Matter, MatterEvent, Outcome,
+)
+
+__all__ = [
+    "next_number", "format_number", "render", "placeholders_in", "document_context",
+    "issue_document", "template_placeholders", "cn_date",
+]
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "doc_templates"
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # lxml 拒收的控制字符
+_FILLED_PARTS = re.compile(r"^/word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_W_P, _W_R = qn("w:p"), qn("w:r")
+
+# 每种文书都可用的占位符。
+COMMON = [
+    "发文单位", "上级机关", "文书名称", "文号", "成文日期", "事项编号", "事由", "主要内容", "诉求",
+    "信访人", "信访人地址", "收到日期",
+]
+_OPINION = ["处理意见", "处理结论", "意见内容", "补救措施"]
+# 各种文书另外可用的占位符。
+KIND_PLACEHOLDERS: dict[str, list[str]] = {
+    DocumentKind.ACCEPTANCE: ["受理日期", "办理时限", "办理期限"],
+    DocumentKind.DECLINE: ["不予受理理由", "告知去向"],
+    DocumentKind.TRANSFER: ["转送机关"],
+    DocumentKind.DIVERSION: ["法定途径", "途径告知"],
+    DocumentKind.EXTENSION: ["受理日期", "延期天数", "延期理由", "办理期限"],
+    DocumentKind.REPLY: ["受理日期", *_OPINION, "复查告知"],
+    DocumentKind.REVIEW: ["原处理意见书", "复查请求日期", *_OPINION, "复核告知"],
+    DocumentKind.RE_REVIEW: ["原复查意见书", "复核请求日期", *_OPINION, "终结告知"],
+    DocumentKind.NOT_ACCEPTED_AGAIN: ["本次信访日期", "原复核意见书"],
+}
+# 缺了就不能发出的内容：先校验，再取号，免得白占文号。
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    DocumentKind.DECLINE: ("不予受理理由", "告知去向"),
+    DocumentKind.TRANSFER: ("转送机关",),
+    DocumentKind.DIVERSION: ("途径告知",),
+    DocumentKind.EXTENSION: ("延期天数", "延期理由"),
+    DocumentKind.REPLY: ("处理意见", "意见内容"),
+    DocumentKind.REVIEW: ("处理意见", "意见内容"),
+    DocumentKind.RE_REVIEW: ("处理意见", "意见内容"),
+}
+# 《信访工作条例》第三十三条：支持、解释说明、不予支持。
+_OUTCOME_PHRASES = {
+    Outcome.SUPPORT: "对你（单位）的投诉请求予以支持",
+    Outcome.PARTIAL: "对你（单位）的投诉请求予以部分支持",
+    Outcome.REJECT: "对你（单位）的投诉请求不予支持",
+    Outcome.EXPLAIN: "你（单位）的请求事由合理但缺乏法律依据，本机关作出解释说明",
+}
+
+
+def _kind(kind: str) -> DocumentKind:
+    try:
+        return DocumentKind(kind)
+    except ValueError:
+        valid = "、".join(f"{k.value}（{k.label}）" for k in DocumentKind)
+        raise ValueError(f"未知的文书种类“{kind}”，可用的种类：{valid}") from None
+
+
+def template_placeholders(kind: str) -> list[str]:
+    """某种文书的模板可以使用的占位符名（不含花括号），供管理员上传模板时参考。"""
+    return COMMON + KIND_PLACEHOLDERS[_kind(kind)]
+
+
+# -- 文号 ---------------------------------------------------------------------
+
+
+def format_number(department_name: str, year: int, sequence: int) -> str:
+    """文号的写法："大队A信访〔2026〕17号"。"""
+    return f"{department_name}信访〔{year}〕{sequence}号"
+
+
+def next_number(department: Department, year: int) -> tuple[int, str]:
+    """为单位取当年的下一个文号，返回（序号, 文号）。
+
+    在调用方的事务里调用时，序列行一直锁到该事务结束：同一单位的下一次取号要等它提交或
+    回滚，因此号码不重复；回滚则号码一并退回，也不留空号。
+    """
+    with transaction.atomic():
+        row = _locked_sequence(department, year)
+        row.last += 1
+        row.save(update_fields=["last"])
+    return row.last, format_number(department.name, year, row.last)
+
+
+def _locked_sequence(department: Department, year: int) -> DocumentSequence:
+    rows = DocumentSequence.objects.select_for_update()
+    try:
+        return rows.get(department=department, year=year)
+    except DocumentSequence.DoesNotExist:
+        pass
+    try:
+        # 保存点：两人同时为新的一年建序列行时，后到者撞上唯一约束，只回滚这一步，改为锁住先到者的行。
+        with transaction.atomic():
+            return DocumentSequence.objects.create(department=department, year=year)
+    except IntegrityError:
+        return rows.get(department=department, year=year)
+
+
+# -- 填写模板 -------------------------------------------------------------------
+
+
+def _template_bytes(kind: DocumentKind) -> bytes:
+    custom = DocumentTemplate.objects.filter(kind=kind).first()
+    if custom is not None and custom.file:
+        try:
+            with custom.file.open("rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            logger.warning("文书模板“%s”的文件 %s 已不存在，改用默认模板", kind.label, custom.file.name)
+    return (TEMPLATE_DIR / f"{kind.value}.docx").read_bytes()
+
+
+def _open(data: bytes):
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx 对坏文件抛出多种异常（BadZipFile、KeyError……）
+        raise ValueError(f"文书模板不是有效的 Word（.docx）文件：{exc}") from None
+
+
+def _paragraphs(document) -> list:
+    """正文、表格、页眉页脚、文本框里的每一个段落（w:p 元素）。"""
+    found = []
+    for part in document.part.package.iter_parts():
+        if isinstance(part, XmlPart) and _FILLED_PARTS.match(str(part.partname)):
+            found.extend(part.element.iter(_W_P))
+    return found
+
+
+def _own_runs(p) -> list:
+    """段落自己的 run（含超链接、修订标记里的），不含嵌套在文本框里的段落的 run。"""
+    runs = []
+    for r in p.iter(_W_R):
+        owner = r.getparent()
+        while owner is not None and owner.tag != _W_P:
+            owner = owner.getparent()
+        if owner is p:
+            runs.append(r)
+    return runs
+
+
+def _fill_paragraph(p, value_of: Callable[[str], str]) -> None:
+    runs = _own_runs(p)
+    texts = [r.text for r in runs]
+    joined = "".join(texts)
+    if "{{" not in joined:
+        return
+    # Word 常把"{{信访人}}"拆成"{{信""访人""}}"几段 run：在整段文字上找占位符，
+    # 替换文字放进占位符开头所在的 run（沿用它的格式），其余各段删去占位符的部分。
+    owner = [i for i, text in enumerate(texts) for _ in text]
+    out: list[list[str]] = [[] for _ in runs]
+    pos = 0
+    for match in PLACEHOLDER.finditer(joined):
+        for k in range(pos, match.start()):
+            out[owner[k]].append(joined[k])
+        out[owner[match.start()]].append(value_of(match.group(1)))
+        pos = match.end()
+    for k in range(pos, len(joined)):
+        out[owner[k]].append(joined[k])
+    for r, old, new in zip(runs, texts, ("".join(parts) for parts in out)):
+        if new != old:  # 未改动的 run 原样保留（其中的制表符、图片等不受影响）
+            r.text = new
+
+
+def render(kind: str, context: Mapping[str, str]) -> bytes:
+    """按种类取模板（管理员上传的优先），填入占位符，返回 .docx 的字节。"""
+    kind = _kind(kind)
+    document = _open(_template_bytes(kind))
+    values = {name: _XML_UNSAFE.sub("", str(value)).replace("\r\n", "\n") for name, value in context.items()}
+
+    def value_of(name: str) -> str:
+        return values[name] if name in values else f"【缺少：{name}】"
+
+    for p in _paragraphs(document):
+        _fill_paragraph(p, value_of)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def placeholders_in(data: bytes) -> list[str]:
+    """一个 .docx 模板里出现的占位符名（按出现顺序、不重复），供上传模板时校验。"""
+    names: dict[str, None] = {}
+    for p in _paragraphs(_open(data)):
+        text = "".join(r.text for r in _own_runs(p))
+        names.update((m.group(1), None) for m in PLACEHOLDER.finditer(text))
+    return list(names)
+
+
+# -- 占位符的值 -----------------------------------------------------------------
+
+
+def cn_date(day: date | None, default: str = "") -> str:
+    """公文日期写法："2026年3月2日"。"""
+    return f"{day.year}年{day.month}月{day.day}日" if day else default
+
+
+def _clause(text: str) -> str:
+    """去掉句末标点，便于嵌进模板的句子里。"""
+    return text.strip().rstrip("。；;，,.")
+
+
+def _limit(code: str) -> int:
+    # 与期限计算用同一张本地时限表：部署缩短了期限，告知书上写的也是缩短后的天数。
+    return getattr(settings, "DEADLINE_LIMITS", {}).get(code, RULES[code].days)
+
+
+def _earlier(matter: Matter, kind: DocumentKind, default: str) -> str:
+    """本事项此前发出的某种文书，写作"《处理意见书》（大队A信访〔2026〕3号，2026年3月2日）"。"""
+    doc = matter.documents.filter(kind=kind).order_by("-created_at", "-id").first()
+    if doc is None:
+        return default
+    return f"《{kind.label}》（{doc.number}，{cn_date(clock.local_date(doc.created_at))}）"
+
+
+def _petitioners(matter: Matter) -> tuple[str, str]:
+    """第一件信访件的信访人姓名（多于5人写"等N人"）与第一人的通讯地址。"""
+    first = matter.petitions.order_by("received_at", "id").first()
+    people = list(first.petitioners.order_by("petitionpetitioner__id")) if first else []
+    names = "、".join(p.name for p in people[:5]) + (f"等{len(people)}人" if len(people) > 5 else "")
+    address = next((p.address for p in people if p.address), "")
+    return names or "信访人", address or "（未登记）"
+
+
+def _handling_due(matter: Matter) -> str:
+    days = _limit(RuleCode.HANDLING) + matter.extension_days
+    return cn_date(matter.handling_due, f"受理之日起第{days}日")
+
+
+def _opinion(matter: Matter) -> dict[str, str]:
+    remedies = [text for flag, text in (
+        (matter.remedy_compensation, "依法予以赔偿"),
+        (matter.remedy_apology, "向你（单位）赔礼道歉"),
+        (matter.remedy_correction, "纠正相关执法行为"),
+    ) if flag]
+    return {
+        "处理意见": _OUTCOME_PHRASES.get(matter.outcome, ""),
+        "处理结论": matter.get_outcome_display() if matter.outcome else "",
+        "意见内容": matter.reply_text.strip(),
+        "补救措施": f"本机关决定：{'；'.join(remedies)}。" if remedies else "",
+    }
+
+
+def _window(what: str, action: str, code: str, article: str, superior: str) -> str:
+    return (f"如对本{what}不服，可自收到本意见书之日起{_limit(code)}日内向{superior}请求{action}"
+            f"（《信访工作条例》{article}）。")
+
+
+def _kind_values(matter: Matter, kind: DocumentKind, superior: str) -> dict[str, str]:
+    disposal = matter.disposal or {}
+    accepted = cn_date(matter.accepted_on, cn_date(clock.local_date()))
+    if kind == DocumentKind.ACCEPTANCE:
+        return {"受理日期": accepted, "办理时限": str(_limit(RuleCode.HANDLING)), "办理期限": _handling_due(matter)}
+    if kind == DocumentKind.DECLINE:
+        return {"不予受理理由": _clause(disposal.get("reason", "")),
+                "告知去向": _clause(disposal.get("where_to_go", ""))}
+    if kind == DocumentKind.TRANSFER:
+        return {"转送机关": _clause(disposal.get("authority", ""))}
+    if kind == DocumentKind.DIVERSION:
+        code = disposal.get("channel", "")
+        if not code:
+            return {"法定途径": "", "途径告知": ""}
+        notice = channel_notice_text(code)  # 未知代码在此抛出带中文说明的 ValueError
+        return {"法定途径": STATUTORY_CHANNELS[code].name, "途径告知": notice}
+    if kind == DocumentKind.EXTENSION:
+        return {"受理日期": accepted, "延期天数": str(matter.extension_days) if matter.extension_days else "",
+                "延期理由": _clause(disposal.get("extension_reason", "")), "办理期限": _handling_due(matter)}
+    if kind == DocumentKind.REPLY:
+        return {"受理日期": accepted, **_opinion(matter),
+                "复查告知": _window("处理意见", "复查", RuleCode.REVIEW_REQUEST, "第三十五条", superior)}
+    if kind == DocumentKind.REVIEW:
+        return {"原处理意见书": _earlier(matter, DocumentKind.REPLY, "原办理机关的处理意见"),
+                "复查请求日期": cn_date(matter.review_requested_on, "（未登记）"), **_opinion(matter),
+                "复核告知": _window("复查意见", "复核", RuleCode.RE_REVIEW_REQUEST, "第三十六条", superior)}
+    if kind == DocumentKind.RE_REVIEW:
+        return {"原复查意见书": _earlier(matter, DocumentKind.REVIEW, "复查意见"),
+                "复核请求日期": cn_date(matter.re_review_requested_on, "（未登记）"), **_opinion(matter),
+                "终结告知": "本复核意见为该信访事项的最终处理意见。依照《信访工作条例》第三十六条的规定，"
+                            "你（单位）对复核意见不服，仍然以同一事实和理由提出投诉请求的，"
+                            "信访部门和其他机关、单位不再受理。"}
+    latest = matter.petitions.order_by("-received_at", "-id").first()
+    return {"本次信访日期": cn_date(clock.local_date(latest.received_at) if latest else clock.local_date()),
+            "原复核意见书": _earlier(matter, DocumentKind.RE_REVIEW, "复核意见")}
+
+
+def document_context(matter: Matter, kind: str, *, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """某种文书全部占位符的值（取自事项，``extra`` 中的值优先）。
+
+    缺少发出该文书所必需的内容（如不予受理的理由、处理意见）时抛出 ``ValueError``，
+    说明缺了哪一项。
+    """
+    kind = _kind(kind)
+    department = matter.department
+    superior = department.parent.name if department.parent_id else "本机关的上一级机关"
+    petitioner, address = _petitioners(matter)
+    first = matter.petitions.order_by("received_at", "id").first()
+    values = {
+        "发文单位": department.name,
+        "上级机关": superior,
+        "文书名称": kind.label,
+        "文号": "（未编号）",
+        "成文日期": cn_date(clock.local_date()),
+        "事项编号": matter.number,
+        "事由": matter.title,
+        "主要内容": matter.summary.strip(),
+        "诉求": matter.requests.strip() or (first.requests.strip() if first else "") or "（未单独列明）",
+        "信访人": petitioner,
+        "信访人地址": address,
+        "收到日期": cn_date(matter.received_on),
+        **_kind_values(matter, kind, superior),
+    }
+    values.update({name: str(value) for name, value in (extra or {}).items()})
+    missing = [name for name in _REQUIRED.get(kind, ()) if not values.get(name, "").strip()]
+    if missing:
+        raise ValueError(f"生成{kind.label}缺少：{'、'.join(missing)}")
+    return values
+
+
+# -- 发文 -----------------------------------------------------------------------
+
+
+def _file_name(number: str, kind: str) -> str:
+    return re.sub(r"[^\w]+", "-", f"{number}-{kind}").strip("-") + ".docx"
+
+
+def issue_document(matter: Matter, kind: str, *, by, extra: Mapping[str, str] | None = None) -> Document:
+    """发出一份文书：取文号、按模板生成 .docx 并存档到事项上，记审计与时间线事件；返回文书记录。
+
+    必须在调用方的事务中调用：文号、文书记录、审计和事件要么一起生效，要么一起撤销。
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issue_document 必须在调用方的事务中调用")
+    kind = _kind(kind)
+    moment = clock.now()
+    today = clock.local_date(moment)
+    # 先备齐内容再取号：缺材料时抛错，不占文号。
+    values = document_context(matter, kind, extra={**(extra or {}), "成文日期": cn_date(today)})
+    department = matter.department
+    sequence, number = next_number(department, today.year)
+    values["文号"] = number
+    data = render(kind, values)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    document = Document(
+        matter=matter, kind=kind, number=number, department=department, year=today.year,
+        sequence=sequence, sha256=hashlib.sha256(data).hexdigest(),
+        to_petitioner=True,  # 九种文书都是告知信访人的，均须送达
+        created_by=actor, created_at=moment,
+    )
+    # 文件先写入存储：事务若回滚，留下的是无人引用的文件，不会有引用不存在文件的记录。
+    document.file.save(_file_name(number, kind), ContentFile(data), save=False)
+    document.save()
+    record(actor=by, action="document.issue", obj=document,
+           changes={"matter": [None, matter.number], "kind": [None, kind.value], "number": [None, number]})
+    MatterEvent.objects.create(
+        matter=matter, at=moment, actor=actor, action="document", reason=f"{kind.label}（{number}）",
+        data={"document_id": document.pk, "kind": kind.value, "number": number},
+    )
+    return document

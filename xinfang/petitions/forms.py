@@ -1,0 +1,179 @@
+"""登记表单与每个动作的表单。每个动作表单都带着事项的版本号，用于发现"打开后已被他人修改"。"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from xinfang.core import clock
+from xinfang.org import access
+from xinfang.org.models import Staff
+
+from .deadlines import STATUTORY_CHANNELS
+from .models import Category, Channel, Outcome, PetitionerKind
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        single = super().clean
+        return [single(item, initial) for item in (data if isinstance(data, (list, tuple)) else [data])]
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return "　" * obj.depth + obj.name
+
+
+class IntakeForm(forms.Form):
+    channel = forms.ChoiceField(label="渠道", choices=Channel.choices)
+    received_at = forms.DateTimeField(label="收到时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    title = forms.CharField(label="事由", max_length=120, required=False, help_text="不填则取内容第一行")
+    content = forms.CharField(label="信访内容", widget=forms.Textarea(attrs={"rows": 5}))
+    requests = forms.CharField(label="诉求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), required=False,
+                                      empty_label="（未选择）")
+    involved_department = DepartmentChoiceField(label="涉及单位", queryset=None, required=False, empty_label="（未选择）")
+    involved_officer = forms.CharField(label="涉及民警", max_length=60, required=False)
+    case_numbers = forms.CharField(label="关联执法案件编号", max_length=200, required=False)
+    head_count = forms.IntegerField(label="人数", min_value=1, initial=1)
+    is_skip_level = forms.BooleanField(label="越级访", required=False)
+    attach_to = forms.IntegerField(label="并入已有事项", required=False, widget=forms.HiddenInput)
+    attachments = MultipleFileField(label="附件", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["involved_department"].queryset = access.departments(user)
+        if not self.is_bound:
+            self.initial.setdefault("received_at", timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"))
+
+
+class PetitionerForm(forms.Form):
+    name = forms.CharField(label="姓名或单位名称", max_length=100)
+    kind = forms.ChoiceField(label="类型", choices=PetitionerKind.choices, initial=PetitionerKind.PERSON)
+    id_number = forms.CharField(label="身份证号码", max_length=18, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    is_representative = forms.BooleanField(label="代表", required=False)
+
+
+PetitionerFormSet = forms.formset_factory(PetitionerForm, extra=0, max_num=50, min_num=1, validate_min=True)
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class NoteForm(VersionedForm):
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeclineForm(VersionedForm):
+    reason = forms.CharField(label="不予受理的理由", widget=forms.Textarea(attrs={"rows": 3}))
+    where_to_go = forms.CharField(label="应向何处反映", max_length=200, help_text="告知信访人有权处理的机关或途径")
+
+
+class TransferForm(VersionedForm):
+    authority = forms.CharField(label="转送机关", max_length=100)
+    reason = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DivertForm(VersionedForm):
+    channel = forms.ChoiceField(label="法定途径", choices=[(c.code, c.name) for c in STATUTORY_CHANNELS.values()])
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(VersionedForm):
+    lead = DepartmentChoiceField(label="牵头单位", queryset=None)
+    co = forms.ModelMultipleChoiceField(label="协办单位", queryset=None, required=False)
+    handler = forms.ModelChoiceField(label="承办人", queryset=None, required=False)
+    note = forms.CharField(label="交办意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = access.departments(user)
+        self.fields["lead"].queryset = departments
+        self.fields["co"].queryset = departments
+        self.fields["handler"].queryset = Staff.objects.filter(
+            department__in=departments, roles__code="handler", is_active=True
+        ).distinct()
+
+
+class DateForm(VersionedForm):
+    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}), required=False)
+
+
+class ReplyForm(VersionedForm):
+    outcome = forms.ChoiceField(label="处理意见", choices=Outcome.choices, widget=forms.RadioSelect)
+    text = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 8}))
+    compensation = forms.BooleanField(label="赔偿", required=False)
+    apology = forms.BooleanField(label="道歉", required=False)
+    correction = forms.BooleanField(label="纠正执法行为", required=False)
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ApproveForm(VersionedForm):
+    delivered_on = forms.DateField(label="送达日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                   help_text="不填即今天")
+
+
+class ExtendForm(VersionedForm):
+    days = forms.IntegerField(label="延期天数", min_value=1, max_value=30)
+    reason = forms.CharField(label="延期理由（将告知信访人）", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RequestForm(VersionedForm):
+    requested_on = forms.DateField(label="收到请求日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                   help_text="不填即今天")
+    reason = forms.CharField(label="请求理由", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OpinionForm(VersionedForm):
+    outcome = forms.ChoiceField(label="意见", choices=Outcome.choices, widget=forms.RadioSelect)
+    text = forms.CharField(label="意见内容", widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ListFilterForm(forms.Form):
+    q = forms.CharField(label="全文检索", required=False)
+    status = forms.ChoiceField(label="状态", required=False)
+    department = DepartmentChoiceField(label="单位", queryset=None, required=False, empty_label="全部")
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all(), required=False, empty_label="全部")
+    channel = forms.ChoiceField(label="渠道", required=False, choices=[("", "全部"), *Channel.choices])
+    overdue = forms.BooleanField(label="只看超期", required=False)
+    since = forms.DateField(label="收到日期起", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(label="排序", required=False, choices=[
+        ("-received_on", "收到日期（新→旧）"), ("received_on", "收到日期（旧→新）"),
+        ("current_due", "期限（近→远）"), ("-current_due", "期限（远→近）"),
+    ])
+
+    def __init__(self, *args, user, **kwargs):
+        from .models import Status
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "全部"), *Status.choices]
+        self.fields["department"].queryset = access.departments(user)
+
+    def filters(self) -> dict:
+        """转成 selectors.MatterFilter 的参数（外键取 id，空值不传）。"""
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
+        for name in ("department", "category"):
+            if name in data:
+                data[name] = data[name].pk
+        return data
+
+    def clean_q(self):
+        q = self.cleaned_data["q"].strip()
+        if len(q) == 1:
+            raise forms.ValidationError("检索词至少两个字")
+        return q

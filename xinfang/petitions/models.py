@@ -1,0 +1,316 @@
+"""信访件、信访事项、信访人、类别、事件与文书。状态只由 workflow.transition 写。"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from xinfang.org.models import Department
+
+
+class Category(models.Model):
+    """信访类别，可编辑的树。"""
+
+    name = models.CharField("名称", max_length=60)
+    parent = models.ForeignKey("self", verbose_name="上级类别", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "信访类别"
+        verbose_name_plural = "信访类别"
+        ordering = ["sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_under_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+
+class PetitionerKind(models.TextChoices):
+    PERSON = "person", "个人"
+    ORGANISATION = "organisation", "单位"
+
+
+class Petitioner(models.Model):
+    """信访人。个人资料的每次读取都经 selectors 记入审计。"""
+
+    kind = models.CharField("类型", max_length=16, choices=PetitionerKind.choices, default=PetitionerKind.PERSON)
+    name = models.CharField("姓名或单位名称", max_length=100)
+    id_number = models.CharField("身份证号码或统一社会信用代码", max_length=18, blank=True, db_index=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    address = models.CharField("通讯地址", max_length=200, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "信访人"
+        verbose_name_plural = "信访人"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", "已登记"
+    ACCEPTED = "accepted", "已受理"
+    DECLINED = "declined", "不予受理"
+    TRANSFERRED = "transferred", "已转送"
+    DIVERTED = "diverted", "已依法分类处理"
+    ASSIGNED = "assigned", "已交办"
+    IN_PROGRESS = "in_progress", "办理中"
+    HEARING = "hearing", "听证中"
+    REPLY_DRAFTED = "reply_drafted", "答复待审批"
+    REPLIED = "replied", "已答复"
+    CLOSED = "closed", "已办结"
+    REVIEWING = "reviewing", "复查中"
+    REVIEWED = "reviewed", "已复查"
+    RE_REVIEWING = "re_reviewing", "复核中"
+    RE_REVIEW_HEARING = "re_review_hearing", "复核听证中"
+    TERMINATED = "terminated", "已终结（不再受理）"
+
+
+class Outcome(models.TextChoices):
+    SUPPORT = "support", "支持"
+    PARTIAL = "partial", "部分支持"
+    REJECT = "reject", "不支持"
+    EXPLAIN = "explain", "解释说明"
+
+
+class Channel(models.TextChoices):
+    LETTER = "letter", "来信"
+    VISIT = "visit", "来访"
+    PHONE = "phone", "电话"
+    ONLINE = "online", "网上"
+    LEADER_MAILBOX = "leader_mailbox", "领导信箱"
+    SUPERIOR = "superior", "上级交办"
+    REFERRAL = "referral", "12345转办"
+
+
+class Matter(models.Model):
+    """信访事项：诉求本身。一件事项可有多件信访件；时限在事项上运行。"""
+
+    number = models.CharField("事项编号", max_length=20, unique=True)
+    title = models.CharField("事由", max_length=120)
+    summary = models.TextField("主要内容")
+    requests = models.TextField("诉求", blank=True)
+    category = models.ForeignKey(Category, verbose_name="类别", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="matters")
+    # 当前负责的单位：登记时为涉及单位或登记单位，交办后为牵头单位。可见范围按它和协办单位算。
+    department = models.ForeignKey(Department, verbose_name="责任单位", on_delete=models.PROTECT,
+                                   related_name="matters")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="承办人", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="handled_matters")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    # 每次状态变化加一：表单带着它提交，对不上即说明事项已被别人改过（防止静默覆盖）。
+    version = models.PositiveIntegerField("版本", default=1)
+    is_collective = models.BooleanField("集体访", default=False)
+    is_skip_level = models.BooleanField("越级访", default=False)
+    petition_count = models.PositiveIntegerField("信访件数", default=0)
+
+    # 起算事件的日期（由 actions 写入），期限列由 clocks.recompute 据此算出并存储，便于索引查询。
+    received_on = models.DateField("收到日期", db_index=True)
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField("延期天数", default=0)
+    paused_days = models.PositiveSmallIntegerField("办理期间听证天数", default=0)
+    hearing_started_on = models.DateField("听证开始日期", null=True, blank=True)
+    reply_delivered_on = models.DateField("答复送达日期", null=True, blank=True)
+    review_requested_on = models.DateField("复查请求收到日期", null=True, blank=True)
+    review_delivered_on = models.DateField("复查意见送达日期", null=True, blank=True)
+    re_review_requested_on = models.DateField("复核请求收到日期", null=True, blank=True)
+    re_review_paused_days = models.PositiveSmallIntegerField("复核期间听证天数", default=0)
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+
+    acceptance_due = models.DateField("告知受理期限", null=True, blank=True)
+    handling_due = models.DateField("办理期限", null=True, blank=True)
+    review_request_closes = models.DateField("复查申请截止", null=True, blank=True)
+    review_due = models.DateField("复查期限", null=True, blank=True)
+    re_review_request_closes = models.DateField("复核申请截止", null=True, blank=True)
+    re_review_due = models.DateField("复核期限", null=True, blank=True)
+    # 当前阶段的期限：工作台排序、超期筛选与督办扫描都只看这一列。无时钟运行（办结、听证中）时为空。
+    current_due = models.DateField("当前期限", null=True, blank=True)
+    due_provisional = models.BooleanField("期限暂定", default=False)
+
+    outcome = models.CharField("处理意见", max_length=16, choices=Outcome.choices, blank=True)
+    reply_text = models.TextField("答复内容", blank=True)
+    remedy_compensation = models.BooleanField("赔偿", default=False)
+    remedy_apology = models.BooleanField("道歉", default=False)
+    remedy_correction = models.BooleanField("纠正执法行为", default=False)
+    disposal = models.JSONField("分流去向", default=dict, blank=True)
+
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "信访事项"
+        verbose_name_plural = "信访事项"
+        indexes = [
+            models.Index(fields=["department", "current_due"], name="matter_dept_due_idx"),
+            models.Index(fields=["department", "-received_on"], name="matter_dept_received_idx"),
+            models.Index(fields=["status", "-received_on"], name="matter_status_received_idx"),
+            models.Index(fields=["current_due", "status"], name="matter_due_status_idx"),
+            models.Index(fields=["handler", "current_due"], name="matter_handler_due_idx"),
+            models.Index(fields=["category", "-received_on"], name="matter_category_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "牵头"
+    CO = "co", "协办"
+
+
+class Assignment(models.Model):
+    """交办：一个牵头单位，若干协办单位。协办单位也能看到并办理该事项。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey(Department, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField("角色", max_length=8, choices=AssignmentRole.choices)
+
+    class Meta:
+        verbose_name = "交办单位"
+        verbose_name_plural = "交办单位"
+        constraints = [models.UniqueConstraint(fields=["matter", "department"], name="assignment_unique_department")]
+        indexes = [models.Index(fields=["department", "matter"], name="assignment_dept_matter_idx")]
+
+
+class Petition(models.Model):
+    """信访件：收到的一封信、一次来访、一个电话或一条网上信访。"""
+
+    matter = models.ForeignKey(Matter, verbose_name="信访事项", on_delete=models.PROTECT, related_name="petitions")
+    channel = models.CharField("渠道", max_length=16, choices=Channel.choices)
+    received_at = models.DateTimeField("收到时间")
+    content = models.TextField("内容")
+    requests = models.TextField("诉求", blank=True)
+    involved_department = models.ForeignKey(Department, verbose_name="涉及单位", null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+")
+    involved_officer = models.CharField("涉及民警", max_length=60, blank=True)
+    case_numbers = models.CharField("关联执法案件编号", max_length=200, blank=True)
+    petitioners = models.ManyToManyField(Petitioner, verbose_name="信访人", through="PetitionPetitioner",
+                                         related_name="petitions")
+    head_count = models.PositiveIntegerField("人数", default=1)
+    is_collective = models.BooleanField("集体访", default=False)
+    is_skip_level = models.BooleanField("越级访", default=False)
+    is_repeat = models.BooleanField("重复访", default=False)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
+                                      on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "信访件"
+        verbose_name_plural = "信访件"
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d}"
+
+
+class PetitionPetitioner(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE)
+    petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT)
+    is_representative = models.BooleanField("代表", default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["petition", "petitioner"], name="petition_petitioner_unique")]
+
+
+class Attachment(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", upload_to="attachments/%Y/%m/")
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField("类型", max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+
+class MatterEvent(models.Model):
+    """事项时间线上的一件事：状态变化、办理记录、文书生成。只追加。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField("动作", max_length=32)
+    from_status = models.CharField("原状态", max_length=20, blank=True)
+    to_status = models.CharField("新状态", max_length=20, blank=True)
+    reason = models.TextField("说明", blank=True)
+    data = models.JSONField("详情", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["matter", "at"], name="event_matter_at_idx")]
+
+
+class DocumentKind(models.TextChoices):
+    ACCEPTANCE = "acceptance", "受理告知书"
+    DECLINE = "decline", "不予受理告知书"
+    TRANSFER = "transfer", "转送告知书"
+    DIVERSION = "diversion", "依法分类处理告知书"
+    EXTENSION = "extension", "延期告知书"
+    REPLY = "reply", "处理意见书"
+    REVIEW = "review", "复查意见书"
+    RE_REVIEW = "re_review", "复核意见书"
+    NOT_ACCEPTED_AGAIN = "not_accepted_again", "不再受理告知书"
+
+
+class DocumentSequence(models.Model):
+    """文号序列：每个单位每年一行，锁行取号，并发也不重号。"""
+
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["department", "year"], name="document_sequence_unique")]
+
+
+class Document(models.Model):
+    """生成的文书，留存在事项上。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("种类", max_length=24, choices=DocumentKind.choices)
+    number = models.CharField("文号", max_length=150)
+    department = models.ForeignKey(Department, verbose_name="发文单位", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    file = models.FileField("文件", upload_to="documents/%Y/")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    to_petitioner = models.BooleanField("送达信访人", default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("生成时间")
+
+    class Meta:
+        verbose_name = "文书"
+        verbose_name_plural = "文书"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year", "sequence"], name="document_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class DocumentTemplate(models.Model):
+    """管理员上传的文书模板（.docx，占位符形如 {{信访人}}），替换随系统提供的默认模板。"""
+
+    kind = models.CharField("种类", max_length=24, choices=DocumentKind.choices, unique=True)
+    file = models.FileField("模板文件", upload_to="templates/")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "文书模板"
+        verbose_name_plural = "文书模板"
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

@@ -1,0 +1,77 @@
+"""事项全文检索（含中文）：把文本切成汉字二元组（bigram）与英数词，存入一张检索表。
+
+SQLite 用 FTS5 虚拟表，PostgreSQL 用 text[] 列加 GIN 索引；两边的切词完全相同，
+所以同一查询在两种数据库上命中同一批事项。查询词的每个词元都须出现（AND）。
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RUNS = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+TABLE = "petitions_matter_search"
+
+
+def tokens(text: str) -> list[str]:
+    """切词：连续汉字切成相邻二元组（单个汉字保留本身），英文与数字按词。结果去重、保序。"""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    out: dict[str, None] = {}
+    for run in _TOKEN_RUNS.findall(text):
+        if _IS_CJK.match(run):
+            if len(run) == 1:
+                out[run] = None
+            for i in range(len(run) - 1):
+                out[run[i : i + 2]] = None
+        else:
+            out[run] = None
+    return list(out)
+
+
+def query_tokens(query: str) -> list[str]:
+    """查询词的词元；查询中的单个汉字只有单独出现时才作为词元（否则已含在二元组里）。"""
+    return tokens(query)
+
+
+def matter_text(matter) -> str:
+    """事项的全部可检索文本：编号、事由、内容、诉求，以及后来各件信访件的内容。"""
+    later = matter.petitions.values_list("content", flat=True)[1:] if matter.pk else []
+    return " ".join(filter(None, [matter.number, matter.title, matter.summary, matter.requests, *later]))
+
+
+def index_matters(pairs: Iterable[tuple[int, str]]) -> None:
+    """（重新）索引一批事项：(事项 id, 文本)。在调用方的事务里执行。"""
+    rows = [(pk, tokens(text)) for pk, text in pairs]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        ids = [pk for pk, _ in rows]
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {TABLE} WHERE matter_id = ANY(%s)", [ids])
+            cursor.executemany(f"INSERT INTO {TABLE} (matter_id, tokens) VALUES (%s, %s)", rows)
+        else:
+            cursor.executemany(f"DELETE FROM {TABLE} WHERE rowid = %s", [(pk,) for pk in ids])
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (rowid, doc) VALUES (%s, %s)", [(pk, " ".join(t)) for pk, t in rows]
+            )
+
+
+def filter_matters(queryset: QuerySet, query: str) -> QuerySet:
+    """只留下全文包含查询词的事项。查询没有可用词元时返回空结果。"""
+    words = query_tokens(query)
+    if not words:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        sql, params = f"SELECT matter_id FROM {TABLE} WHERE tokens @> %s::text[]", [words]
+    else:
+        phrase = " AND ".join('"' + w.replace('"', "") + '"' for w in words)
+        sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [phrase]
+    return queryset.filter(pk__in=RawSQL(sql, params))
+

@@ -1,0 +1,120 @@
+"""读：按权限取事项、工作台、列表与检索、同一信访人的历史。读个人资料的地方都记审计。"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from xinfang.audit.services import record
+from xinfang.org.access import visible_department_ids
+
+from . import search
+from .models import Assignment, AssignmentRole, Matter, Petitioner, Status
+
+
+def visible_matters(user) -> QuerySet[Matter]:
+    """用户可见的事项：责任单位在其可见范围内，或其可见范围内的单位是协办单位。"""
+    ids = visible_department_ids(user)
+    queryset = Matter.objects.all()
+    if ids is None:
+        return queryset
+    co = Assignment.objects.filter(department_id__in=ids, role=AssignmentRole.CO).values("matter_id")
+    return queryset.filter(Q(department_id__in=ids) | Q(pk__in=co))
+
+
+def matter_for_page(user, pk: int) -> Matter:
+    """事项页：取事项（不可见即 404），并把对信访人个人资料的这次查看记入审计。"""
+    matter = (
+        visible_matters(user)
+        .select_related("department", "category", "handler")
+        .filter(pk=pk)
+        .first()
+    )
+    if matter is None:
+        raise Http404("信访事项不存在")
+    audit_personal_data_read(user, matter, purpose="查看事项")
+    return matter
+
+
+def audit_personal_data_read(user, matter: Matter, *, purpose: str) -> None:
+    with transaction.atomic():
+        record(actor=user, action="personal_data.read", obj=matter, changes={"purpose": [None, purpose]})
+
+
+def workbench(user, *, limit: int = 50) -> list[Matter]:
+    """工作台：我经办或本单位的在办事项，按最近期限排序。"""
+    queryset = visible_matters(user).filter(current_due__isnull=False)
+    mine = queryset.filter(handler=user)
+    chosen = mine if mine.exists() else queryset
+    return list(chosen.select_related("department").order_by("current_due", "id")[:limit])
+
+
+@dataclass
+class MatterFilter:
+    status: str = ""
+    department: int | None = None
+    category: int | None = None
+    channel: str = ""
+    overdue: bool = False
+    since: date | None = None
+    until: date | None = None
+    q: str = ""
+    sort: str = "-received_on"
+
+
+SORTS = {
+    "-received_on": ("-received_on", "-id"),
+    "received_on": ("received_on", "id"),
+    "current_due": ("current_due", "id"),
+    "-current_due": ("-current_due", "-id"),
+}
+
+
+def matter_list(user, f: MatterFilter, *, today: date) -> QuerySet[Matter]:
+    """事项列表：按条件筛选、全文检索、排序。分页由调用方按"多取一条"做，避免对百万行计数。"""
+    queryset = visible_matters(user)
+    if f.status:
+        queryset = queryset.filter(status=f.status)
+    if f.department:
+        queryset = queryset.filter(department_id=f.department)
+    if f.category:
+        queryset = queryset.filter(category_id=f.category)
+    if f.channel:
+        queryset = queryset.filter(petitions__channel=f.channel).distinct()
+    if f.overdue:
+        queryset = queryset.filter(current_due__lt=today)
+    if f.since:
+        queryset = queryset.filter(received_on__gte=f.since)
+    if f.until:
+        queryset = queryset.filter(received_on__lte=f.until)
+    if f.q:
+        queryset = search.filter_matters(queryset, f.q)
+    return queryset.select_related("department", "category").order_by(*SORTS.get(f.sort, SORTS["-received_on"]))
+
+
+def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int = 10) -> list[dict]:
+    """登记时按身份证号或电话找此人以前的信访（只在可见范围内），并记审计。"""
+    if not id_number and not phone:
+        return []
+    people = Petitioner.objects.filter(Q(id_number=id_number) if id_number else Q(phone=phone))
+    matters = (
+        visible_matters(user)
+        .filter(petitions__petitioners__in=people)
+        .distinct()
+        .select_related("department")
+        .order_by("-received_on")[:limit]
+    )
+    found = list(matters)
+    if found:
+        with transaction.atomic():
+            record(actor=user, action="personal_data.read", object_type="petitions.petitioner",
+                   object_repr=(id_number or phone)[-4:].rjust(len(id_number or phone), "*"),
+                   changes={"purpose": [None, "登记时查询同一信访人的历史"], "matters": [None, [m.pk for m in found]]})
+    return [
+        {"matter": m, "terminated": m.status == Status.TERMINATED}
+        for m in found
+    ]

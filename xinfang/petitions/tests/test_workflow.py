@@ -1,0 +1,219 @@
+"""生命周期：走遍转换表的每一条路径；每个动作的状态与角色限制；版本冲突与并发。"""
+
+import threading
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.http import Http404
+
+from xinfang.petitions import workflow
+from xinfang.petitions.actions import appeals, decisions, handling
+from xinfang.petitions.models import Document, DocumentKind, Matter, MatterEvent, Outcome, Status
+from xinfang.petitions.testing import register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def fresh(matter) -> Matter:
+    return Matter.objects.get(pk=matter.pk)
+
+
+def handled(cast) -> Matter:
+    """一件已交办大队A、由承办人A办理中的事项。"""
+    m = register(cast.clerk, department=cast.brigade_a)
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    return handling.start_handling(m, by=cast.handler_a)
+
+
+def replied(cast) -> Matter:
+    m = handled(cast)
+    m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.PARTIAL, text="经核查，部分支持。", apology=True)
+    return handling.approve_reply(m, by=cast.head_a)
+
+
+def test_the_main_path_walks_from_registration_to_termination(cast):
+    visited = []
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as traveller:
+        m = register(cast.clerk, department=cast.brigade_a)
+        assert (m.status, m.acceptance_due) == (Status.REGISTERED, date(2026, 3, 17))
+        m = decisions.accept_matter(m, by=cast.clerk); visited.append("accept")
+        assert m.handling_due == date(2026, 5, 6)  # 3 月 2 日起 60 日为 5 月 1 日，劳动节假期顺延至 5 月 6 日
+        m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b], handler=cast.handler_a)
+        visited.append("assign")
+        m = handling.start_handling(m, by=cast.handler_a); visited.append("start")
+        handling.add_note(m, by=cast.handler_a, text="调取了抓拍照片。")
+        m = handling.start_hearing(m, by=cast.head_a, on=date(2026, 3, 10)); visited.append("start_hearing")
+        assert m.current_due is None  # 听证期间时钟停止
+        m = handling.end_hearing(m, by=cast.head_a, on=date(2026, 3, 20)); visited.append("end_hearing")
+        assert m.paused_days == 10 and m.handling_due == date(2026, 5, 11)
+        m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.SUPPORT, text="撤销处罚。", correction=True)
+        visited.append("draft_reply")
+        m = handling.return_draft(m, by=cast.head_a, reason="请写明依据。"); visited.append("return_draft")
+        m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.SUPPORT, text="依据……撤销处罚。", correction=True)
+        m = handling.extend_matter(m, by=cast.head_a, days=30, reason="需调取外省记录。"); visited.append("extend")
+        assert m.handling_due == date(2026, 6, 10)
+        m = handling.approve_reply(m, by=cast.head_a); visited.append("approve_reply")
+        assert m.status == Status.REPLIED and m.review_request_closes == date(2026, 4, 1)
+        m = handling.close_matter(m, by=cast.clerk); visited.append("close")
+        traveller.shift(86400 * 10)
+        m = appeals.request_review(m, by=cast.clerk); visited.append("request_review")
+        assert m.status == Status.REVIEWING and m.review_due is not None
+        m = appeals.issue_review(m, by=cast.head_a, outcome=Outcome.REJECT, text="维持原处理意见。")
+        visited.append("issue_review")
+        m = appeals.request_re_review(m, by=cast.clerk); visited.append("request_re_review")
+        m = appeals.start_re_review_hearing(m, by=cast.leader); visited.append("start_re_review_hearing")
+        traveller.shift(86400 * 3)
+        m = appeals.end_re_review_hearing(m, by=cast.leader); visited.append("end_re_review_hearing")
+        assert m.re_review_paused_days == 3
+        m = appeals.issue_re_review(m, by=cast.leader, outcome=Outcome.REJECT, text="维持。"); visited.append("issue_re_review")
+        assert m.status == Status.TERMINATED
+        again = register(cast.clerk, matter=m)
+        assert again.status == Status.TERMINATED and again.petition_count == 2
+        assert MatterEvent.objects.filter(matter=m, action="repeat_after_termination").exists()
+        appeals.notify_not_accepted_again(again, by=cast.clerk); visited.append("not_accepted_again")
+    kinds = set(Document.objects.filter(matter=m).values_list("kind", flat=True))
+    assert kinds == {DocumentKind.ACCEPTANCE, DocumentKind.EXTENSION, DocumentKind.REPLY, DocumentKind.REVIEW,
+                     DocumentKind.RE_REVIEW, DocumentKind.NOT_ACCEPTED_AGAIN}
+    side_paths = {"decline", "transfer", "divert", "close_review"}
+    assert set(visited) | side_paths == set(workflow.TRANSITIONS)
+
+
+@pytest.mark.parametrize(("action", "kwargs", "status", "kind"), [
+    ("decline_matter", {"reason": "属于民事纠纷", "where_to_go": "人民法院"}, Status.DECLINED, DocumentKind.DECLINE),
+    ("transfer_matter", {"authority": "示范市城市管理局"}, Status.TRANSFERRED, DocumentKind.TRANSFER),
+    ("divert_matter", {"channel": "accident_review"}, Status.DIVERTED, DocumentKind.DIVERSION),
+])
+def test_the_other_acceptance_decisions_end_the_petition_clock_with_a_notice(cast, action, kwargs, status, kind):
+    m = getattr(decisions, action)(register(cast.clerk, department=cast.brigade_a), by=cast.clerk, **kwargs)
+    assert m.status == status and m.current_due is None
+    assert m.documents.get().kind == kind
+
+
+def test_a_review_closed_without_re_review_is_closed(cast):
+    m = replied(cast)
+    m = appeals.request_review(m, by=cast.clerk)
+    m = appeals.issue_review(m, by=cast.head_a, outcome=Outcome.EXPLAIN, text="解释说明。")
+    assert appeals.close_review(m, by=cast.clerk).status == Status.CLOSED
+
+
+WRONG_STATE_CALLS = [
+    (lambda cast, m: decisions.accept_matter(m, by=cast.clerk), "handled"),
+    (lambda cast, m: handling.approve_reply(m, by=cast.head_a), "handled"),
+    (lambda cast, m: handling.close_matter(m, by=cast.clerk), "registered"),
+    (lambda cast, m: appeals.request_re_review(m, by=cast.clerk), "replied"),
+    (lambda cast, m: appeals.issue_re_review(m, by=cast.leader, outcome="reject", text="x"), "replied"),
+]
+
+
+@pytest.mark.parametrize(("call", "setup"), WRONG_STATE_CALLS)
+def test_an_action_the_state_does_not_allow_is_refused_and_changes_nothing(cast, call, setup):
+    m = {"handled": handled, "replied": replied, "registered": lambda c: register(c.clerk, department=c.brigade_a)}[setup](cast)
+    before = fresh(m)
+    with pytest.raises(workflow.ActionNotAllowed, match="不能"):
+        call(cast, m)
+    after = fresh(m)
+    assert (after.status, after.version) == (before.status, before.version)
+
+
+@pytest.mark.parametrize("action", sorted(workflow.TRANSITIONS))
+def test_every_action_is_refused_to_a_role_not_in_its_row(cast, action):
+    t = workflow.TRANSITIONS[action]
+    outsider = next(s for s in cast.everyone().values() if not ({r.code for r in s.roles.all()} & t.roles)
+                    and s.username in {"handler_a", "head_a", "clerk", "supervisor", "bureau", "auditor"})
+    m = register(cast.clerk, department=cast.brigade_a)
+    Matter.objects.filter(pk=m.pk).update(status=next(iter(t.sources)))
+    with transaction.atomic(), pytest.raises((workflow.ActionNotAllowed, Http404)):
+        workflow.transition(fresh(m), action, by=outsider)
+
+
+def test_another_departments_matter_answers_not_found(cast):
+    m = register(cast.clerk, department=cast.brigade_a)
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a)
+    with pytest.raises(Http404):
+        handling.start_handling(m, by=cast.handler_b)
+
+
+def test_a_co_department_sees_and_may_handle_the_matter(cast):
+    m = register(cast.clerk, department=cast.brigade_a)
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b])
+    assert handling.start_handling(m, by=cast.handler_b).status == Status.IN_PROGRESS
+
+
+def test_a_stale_form_gets_a_conflict_message_not_a_silent_overwrite(cast):
+    m = register(cast.clerk, department=cast.brigade_a)
+    opened_at = m.version
+    decisions.accept_matter(m, by=cast.clerk, expected_version=opened_at)
+    with pytest.raises(workflow.StaleMatter, match="已被登记员甲"):
+        decisions.decline_matter(m, by=cast.clerk, reason="x", where_to_go="y", expected_version=opened_at)
+    assert fresh(m).status == Status.ACCEPTED
+
+
+def test_extension_is_at_most_thirty_days_and_only_once(cast):
+    m = handled(cast)
+    with pytest.raises(ValidationError):
+        handling.extend_matter(m, by=cast.head_a, days=31, reason="复杂")
+    m = handling.extend_matter(m, by=cast.head_a, days=10, reason="复杂")
+    with pytest.raises(workflow.ActionNotAllowed, match="不能再次延期"):
+        handling.extend_matter(m, by=cast.head_a, days=5, reason="还要")
+    with pytest.raises(workflow.ActionNotAllowed):
+        handling.extend_matter(m, by=cast.handler_a, days=5, reason="承办人不能批延期")
+
+
+def test_a_review_requested_after_its_window_is_refused_naming_the_date(cast):
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as traveller:
+        m = replied(cast)
+        assert m.review_request_closes == date(2026, 4, 1)
+        traveller.move_to("2026-04-02 09:00 +0800")
+        with pytest.raises(ValidationError, match="2026年04月01日"):
+            appeals.request_review(m, by=cast.clerk)
+    assert fresh(m).status == Status.REPLIED
+
+
+def test_every_transition_leaves_an_event_and_an_audit_row(cast):
+    from xinfang.audit.models import AuditEvent
+
+    m = handled(cast)
+    assert list(m.events.values_list("action", flat=True)) == ["register", "accept", "document", "assign", "start"]
+    assert AuditEvent.objects.filter(object_type="petitions.matter", object_id=str(m.pk), action="matter.start").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_acting_on_one_matter_at_once_one_wins_and_the_other_is_told(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    m = register(cast.clerk, department=cast.brigade_a)
+    version = m.version
+    results, barrier = [], threading.Barrier(2)
+
+    def act(call):
+        try:
+            barrier.wait()
+            call()
+            results.append("ok")
+        except (workflow.StaleMatter, workflow.ActionNotAllowed) as exc:
+            results.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=act, args=(lambda: decisions.accept_matter(m, by=cast.clerk, expected_version=version),)),
+        threading.Thread(target=act, args=(lambda: decisions.decline_matter(
+            m, by=cast.head_a, reason="不属职责", where_to_go="法院", expected_version=version),)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r == "ok" for r in results) == [False, True]
+    assert any("已被" in r for r in results if r != "ok")
+    assert fresh(m).version == version + 1

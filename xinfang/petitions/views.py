@@ -1,0 +1,183 @@
+"""信访页面：工作台、列表、登记、事项页、动作表单、文书下载。每个视图：按权限取数 → 校验 → 调一个写操作 → 渲染。"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xinfang.audit.services import record
+from xinfang.core import clock
+from xinfang.core.calendar import current_calendar
+from xinfang.org.access import has_role
+from xinfang.org.models import RoleCode
+
+from . import clocks, events, selectors, workflow
+from .action_forms import ACTION_FORMS
+from .actions import handling, intake
+from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
+from .models import Document, Status
+
+PAGE_SIZE = 30
+
+
+def _with_lights(matters) -> list:
+    today, calendar = clock.today(), current_calendar()
+    for matter in matters:
+        matter.clock = clocks.describe(matter.current_due, today, calendar=calendar)
+    return matters
+
+
+def workbench(request):
+    return render(request, "petitions/workbench.html", {"matters": _with_lights(selectors.workbench(request.user))})
+
+
+def matter_list(request):
+    form = ListFilterForm(request.GET or None, user=request.user)
+    filters = selectors.MatterFilter(**form.filters()) if form.is_valid() else selectors.MatterFilter()
+    page = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
+    # 多取一条判断有无下一页，不对百万行计数。
+    rows = list(selectors.matter_list(request.user, filters, today=clock.today())[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "petitions/matter_list.html", {
+        "form": form, "matters": _with_lights(rows[:PAGE_SIZE]), "page": page,
+        "has_next": len(rows) > PAGE_SIZE, "query": query.urlencode(),
+    })
+
+
+def intake_page(request):
+    """登记页：一屏完成；输入身份证号或电话时，右侧显示此人以前的信访。"""
+    if not has_role(request.user, RoleCode.CLERK, RoleCode.UNIT_HEAD, RoleCode.LEADER):
+        raise Http404
+    form = IntakeForm(request.POST or None, request.FILES or None, user=request.user)
+    people = PetitionerFormSet(request.POST or None, prefix="p")
+    if request.method == "POST" and form.is_valid() and people.is_valid():
+        data = form.cleaned_data
+        target = None
+        if data.get("attach_to"):
+            target = selectors.visible_matters(request.user).filter(pk=data["attach_to"]).first()
+            if target is None:
+                raise Http404
+        petitioners = [intake.PetitionerInput(**p) for p in people.cleaned_data if p]
+        try:
+            petition = intake.register_petition(intake.PetitionInput(
+                channel=data["channel"], received_at=data["received_at"], content=data["content"],
+                title=data["title"], requests=data["requests"], head_count=data["head_count"],
+                involved_department=data["involved_department"], involved_officer=data["involved_officer"],
+                case_numbers=data["case_numbers"], category=data["category"], is_skip_level=data["is_skip_level"],
+                attachments=data["attachments"], petitioners=petitioners,
+            ), by=request.user, matter=target)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            matter = petition.matter
+            if matter.status == Status.TERMINATED:
+                messages.warning(request, "该事项已经复核终结：同一事实和理由不再受理（《信访工作条例》第三十六条）。"
+                                          "本次信访已登记，请出具不再受理告知书。")
+            else:
+                messages.success(request, f"已登记，事项编号 {matter.number}。")
+            return redirect("petitions:matter", pk=matter.pk)
+    return render(request, "petitions/intake.html", {"form": form, "people": people})
+
+
+def intake_history(request):
+    """htmx：按身份证号或电话查此人以前的信访（只在可见范围内，记审计）。"""
+    id_number = request.GET.get("id_number", "").strip().upper()
+    phone = request.GET.get("phone", "").strip()
+    if len(id_number) < 18:
+        id_number = ""
+    if len(phone) < 7:
+        phone = ""
+    history = selectors.petitioner_history(request.user, id_number=id_number, phone=phone)
+    return render(request, "petitions/_history.html", {"history": history, "asked": bool(id_number or phone)})
+
+
+def matter_page(request, pk: int):
+    matter = selectors.matter_for_page(request.user, pk)
+    today = clock.today()
+    matter.clock = clocks.describe(matter.current_due, today)
+    petitions = matter.petitions.prefetch_related("petitionpetitioner_set__petitioner", "attachments")
+    return render(request, "petitions/matter.html", {
+        "matter": matter,
+        "petitions": petitions,
+        "events": events.timeline(matter),
+        "documents": matter.documents.all(),
+        "assignments": matter.assignments.select_related("department"),
+        "actions": workflow.available_actions(request.user, matter),
+        "clocks": _clock_rows(matter, today),
+        "can_note": matter.status in workflow.OPEN_STATES
+        and has_role(request.user, RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER),
+    })
+
+
+def _clock_rows(matter, today) -> list[tuple[str, object, int | None]]:
+    rows = [
+        ("告知受理期限", matter.acceptance_due), ("办理期限", matter.handling_due),
+        ("复查申请截止", matter.review_request_closes), ("复查期限", matter.review_due),
+        ("复核申请截止", matter.re_review_request_closes), ("复核期限", matter.re_review_due),
+    ]
+    return [(label, due, clocks.days_left(due, today)) for label, due in rows if due]
+
+
+def matter_action(request, pk: int, action: str):
+    """一个动作一张表单：GET 显示，POST 提交。版本不符、状态不允许、角色不允许都给出中文说明，不写任何东西。"""
+    spec = ACTION_FORMS.get(action)
+    if spec is None:
+        raise Http404
+    matter = selectors.visible_matters(request.user).filter(pk=pk).select_related("department").first()
+    if matter is None:
+        raise Http404
+    transition = workflow.TRANSITIONS[action]
+    kwargs = {"user": request.user} if spec.needs_user else {}
+    form = spec.form(request.POST or None, initial={"version": matter.version}, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            spec.run(matter, request.user, data["version"], data)
+        except workflow.WorkflowError as exc:
+            messages.error(request, str(exc))
+            return redirect("petitions:matter", pk=pk)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"已{transition.label}。")
+            return redirect("petitions:matter", pk=pk)
+    return render(request, "petitions/action.html", {"matter": matter, "form": form, "transition": transition})
+
+
+@require_POST
+def matter_note(request, pk: int):
+    matter = selectors.visible_matters(request.user).filter(pk=pk).first()
+    if matter is None:
+        raise Http404
+    try:
+        handling.add_note(matter, by=request.user, text=request.POST.get("text", ""))
+    except (ValidationError, workflow.WorkflowError) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+    return redirect("petitions:matter", pk=pk)
+
+
+def document_download(request, pk: int):
+    """下载文书（含信访人个人资料：记审计）。"""
+    document = Document.objects.filter(
+        pk=pk, matter__in=selectors.visible_matters(request.user)
+    ).select_related("matter").first()
+    if document is None:
+        raise Http404
+    with transaction.atomic():
+        record(actor=request.user, action="personal_data.read", obj=document,
+               changes={"purpose": [None, "下载文书"]})
+    filename = f"{document.get_kind_display()}-{document.number}.docx"
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

@@ -1,0 +1,152 @@
+"""信访事项的生命周期：一张明确的状态转换表，和唯一写事项状态的函数 `transition`。
+
+表中每一行：动作、可从哪些状态发起、转到哪个状态（None 表示状态不变，例如延期）、
+哪些角色可以做。`transition` 锁行、查表、查权限、核对版本、记事件与审计、重算期限，
+全部在一个事务里完成。
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.db import transaction
+from django.http import Http404
+
+from xinfang.audit.services import diff, plain, record
+from xinfang.core import clock
+from xinfang.org.access import role_codes
+from xinfang.org.models import RoleCode as R
+
+from . import clocks
+from .models import Matter, MatterEvent, Status as S
+
+
+class WorkflowError(Exception):
+    """给用户看的中文说明。"""
+
+
+class ActionNotAllowed(WorkflowError):
+    pass
+
+
+class StaleMatter(WorkflowError):
+    """表单打开之后事项已被别人改过。"""
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str | None
+    roles: frozenset[str]
+
+
+def _t(action: str, label: str, sources, target, roles) -> Transition:
+    return Transition(action, label, frozenset(sources), target, frozenset(roles))
+
+
+INTAKE = {R.CLERK, R.UNIT_HEAD, R.LEADER}
+HEADS = {R.UNIT_HEAD, R.LEADER}
+HANDLERS = {R.HANDLER, R.UNIT_HEAD}
+OPEN_HANDLING = {S.ASSIGNED, S.IN_PROGRESS, S.HEARING, S.REPLY_DRAFTED}
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        # 告知受理与否（《信访工作条例》第二十三条）
+        _t("accept", "受理", {S.REGISTERED}, S.ACCEPTED, INTAKE),
+        _t("decline", "不予受理", {S.REGISTERED}, S.DECLINED, INTAKE),
+        _t("transfer", "转送", {S.REGISTERED}, S.TRANSFERRED, INTAKE),
+        _t("divert", "依法分类处理", {S.REGISTERED}, S.DIVERTED, INTAKE),
+        # 交办与办理（第三十一条至第三十四条）
+        _t("assign", "交办", {S.ACCEPTED}, S.ASSIGNED, INTAKE | {R.SUPERVISOR}),
+        _t("start", "开始办理", {S.ASSIGNED}, S.IN_PROGRESS, HANDLERS),
+        _t("start_hearing", "组织听证", {S.IN_PROGRESS}, S.HEARING, HEADS),
+        _t("end_hearing", "结束听证", {S.HEARING}, S.IN_PROGRESS, HEADS),
+        _t("draft_reply", "起草答复", {S.IN_PROGRESS}, S.REPLY_DRAFTED, HANDLERS),
+        _t("return_draft", "退回修改", {S.REPLY_DRAFTED}, S.IN_PROGRESS, HEADS),
+        _t("approve_reply", "审批并答复", {S.REPLY_DRAFTED}, S.REPLIED, HEADS),
+        _t("extend", "延期", OPEN_HANDLING, None, {R.UNIT_HEAD}),
+        _t("close", "办结", {S.REPLIED}, S.CLOSED, INTAKE),
+        # 复查（第三十五条）与复核（第三十六条）
+        _t("request_review", "登记复查请求", {S.REPLIED, S.CLOSED}, S.REVIEWING, INTAKE),
+        _t("issue_review", "出具复查意见", {S.REVIEWING}, S.REVIEWED, HEADS),
+        _t("close_review", "复查办结", {S.REVIEWED}, S.CLOSED, INTAKE),
+        _t("request_re_review", "登记复核请求", {S.REVIEWED}, S.RE_REVIEWING, INTAKE),
+        _t("start_re_review_hearing", "组织复核听证", {S.RE_REVIEWING}, S.RE_REVIEW_HEARING, HEADS),
+        _t("end_re_review_hearing", "结束复核听证", {S.RE_REVIEW_HEARING}, S.RE_REVIEWING, HEADS),
+        _t("issue_re_review", "出具复核意见（终结）", {S.RE_REVIEWING}, S.TERMINATED, HEADS),
+        # 复核后同一事实和理由再来：不再受理（第三十六条），状态不变，只出具告知书。
+        _t("not_accepted_again", "出具不再受理告知书", {S.TERMINATED}, None, INTAKE),
+    )
+}
+
+# 状态分组：查询与界面按组判断，新增状态时只需归入某组。
+OPEN_STATES = frozenset(
+    {S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.HEARING, S.REPLY_DRAFTED,
+     S.REVIEWING, S.RE_REVIEWING, S.RE_REVIEW_HEARING}
+)
+ANSWERED_STATES = frozenset({S.REPLIED, S.REVIEWED})
+FINISHED_STATES = frozenset({S.CLOSED, S.TERMINATED, S.DECLINED, S.TRANSFERRED, S.DIVERTED})
+
+
+def may(user, matter: Matter, action: str) -> bool:
+    """该用户此刻能否对该事项做该动作（只看状态与角色；可见性由取数时的 access 保证）。"""
+    t = TRANSITIONS[action]
+    return matter.status in t.sources and bool(role_codes(user) & t.roles)
+
+
+def available_actions(user, matter: Matter) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if may(user, matter, t.action)]
+
+
+def transition(
+    matter: Matter,
+    action: str,
+    *,
+    by,
+    expected_version: int | None = None,
+    reason: str = "",
+    apply: Callable[[Matter], dict | None] | None = None,
+) -> Matter:
+    """执行一个动作：唯一写事项状态的地方。
+
+    锁行后核对版本（表单打开后被人改过即拒绝）、状态与角色，调用 `apply` 写入该动作的字段
+    （它可返回要记入事件的详情），改状态、版本加一、重算期限、记事件与审计，同一事务。
+    必须在调用方的事务中调用，以便文书等后续写入与之同进退。
+    """
+    from .selectors import visible_matters
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("workflow.transition 必须在事务中调用")
+    t = TRANSITIONS[action]
+    # 锁行：两人同时对一件事项操作时，后到者等前者提交，再基于最新状态判断。
+    locked = visible_matters(by).select_for_update(of=("self",)).filter(pk=matter.pk).first()
+    if locked is None:
+        raise Http404("信访事项不存在")
+    if expected_version is not None and locked.version != expected_version:
+        last = locked.events.order_by("-at", "-id").select_related("actor").first()
+        who = f"{last.actor}于{clock.localtime(last.at):%H:%M}" if last and last.actor else "他人"
+        raise StaleMatter(f"此事项在您打开页面后已被{who}修改（现为“{locked.get_status_display()}”），"
+                          "您的提交未保存。请刷新页面查看最新情况后再操作。")
+    if locked.status not in t.sources:
+        raise ActionNotAllowed(f"事项当前为“{locked.get_status_display()}”，不能{t.label}。")
+    if not role_codes(by) & t.roles:
+        raise ActionNotAllowed(f"您的角色不能对事项执行“{t.label}”。")
+    before = {"status": locked.status, "current_due": locked.current_due}
+    data = {k: plain(v) for k, v in ((apply(locked) if apply else None) or {}).items()}
+    from_status = locked.status
+    if t.target is not None:
+        locked.status = t.target
+    locked.version += 1
+    clocks.recompute(locked)
+    locked.save()
+    MatterEvent.objects.create(
+        matter=locked, at=clock.now(), actor=by, action=action,
+        from_status=from_status, to_status=locked.status, reason=reason, data=data,
+    )
+    changes = diff({**before, **dict.fromkeys(data)}, {"status": locked.status, "current_due": locked.current_due, **data})
+    record(actor=by, action=f"matter.{action}", obj=locked, changes=changes)
+    return locked
