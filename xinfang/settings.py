@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "xinfang.org",
     "xinfang.audit",
     "xinfang.petitions",
+    "xinfang.supervision",
+    "xinfang.portal",
     "xinfang.demo",
 ]
 
@@ -141,7 +143,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "xinfang.org.context_processors.navigation",
+                "xinfang.navigation.navigation",
             ],
         },
     },

@@ -10,6 +10,8 @@ from xinfang.org import access, lockout
 from xinfang.org.models import RoleCode
 from xinfang.org.start import choose_start_page, start_pages_for
 from xinfang.petitions import clocks, selectors
+from xinfang.portal import panels as portal_panels
+from xinfang.supervision import panels as supervision_panels
 
 QUEUE_ROLES = {RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.CLERK}
 
@@ -29,6 +31,7 @@ def home(request):
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:10]
     if page.role == RoleCode.ADMIN:
         context["locks"] = lockout.current_locks()[:20]
+    context["panels"] = supervision_panels.home_panels(request, page) + portal_panels.home_panels(request, page)
     context["departments"] = (
         access.departments(request.user)
         .annotate(staff_count=Count("staff"))

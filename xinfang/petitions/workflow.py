@@ -47,6 +47,8 @@ def _t(action: str, label: str, sources, target, roles) -> Transition:
     return Transition(action, label, frozenset(sources), target, frozenset(roles))
 
 
+# 信访人本人经门户（凭查询码）发起的动作用这个伪角色；它不是工作人员的角色。
+PETITIONER = "petitioner"
 INTAKE = {R.CLERK, R.UNIT_HEAD, R.LEADER}
 HEADS = {R.UNIT_HEAD, R.LEADER}
 HANDLERS = {R.HANDLER, R.UNIT_HEAD}
@@ -71,10 +73,10 @@ TRANSITIONS: dict[str, Transition] = {
         _t("extend", "延期", OPEN_HANDLING, None, {R.UNIT_HEAD}),
         _t("close", "办结", {S.REPLIED}, S.CLOSED, INTAKE),
         # 复查（第三十五条）与复核（第三十六条）
-        _t("request_review", "登记复查请求", {S.REPLIED, S.CLOSED}, S.REVIEWING, INTAKE),
+        _t("request_review", "登记复查请求", {S.REPLIED, S.CLOSED}, S.REVIEWING, INTAKE | {PETITIONER}),
         _t("issue_review", "出具复查意见", {S.REVIEWING}, S.REVIEWED, HEADS),
         _t("close_review", "复查办结", {S.REVIEWED}, S.CLOSED, INTAKE),
-        _t("request_re_review", "登记复核请求", {S.REVIEWED}, S.RE_REVIEWING, INTAKE),
+        _t("request_re_review", "登记复核请求", {S.REVIEWED}, S.RE_REVIEWING, INTAKE | {PETITIONER}),
         _t("start_re_review_hearing", "组织复核听证", {S.RE_REVIEWING}, S.RE_REVIEW_HEARING, HEADS),
         _t("end_re_review_hearing", "结束复核听证", {S.RE_REVIEW_HEARING}, S.RE_REVIEWING, HEADS),
         _t("issue_re_review", "出具复核意见（终结）", {S.RE_REVIEWING}, S.TERMINATED, HEADS),
@@ -110,12 +112,16 @@ def transition(
     expected_version: int | None = None,
     reason: str = "",
     apply: Callable[[Matter], dict | None] | None = None,
+    via_portal: bool = False,
 ) -> Matter:
     """执行一个动作：唯一写事项状态的地方。
 
     锁行后核对版本（表单打开后被人改过即拒绝）、状态与角色，调用 `apply` 写入该动作的字段
     （它可返回要记入事件的详情），改状态、版本加一、重算期限、记事件与审计，同一事务。
     必须在调用方的事务中调用，以便文书等后续写入与之同进退。
+
+    `via_portal=True`（此时 by 为 None）：信访人本人经门户发起，调用方已凭查询码核实身份，
+    只允许转换表中给了 PETITIONER 的动作。
     """
     from .selectors import visible_matters
 
@@ -123,7 +129,10 @@ def transition(
         raise RuntimeError("workflow.transition 必须在事务中调用")
     t = TRANSITIONS[action]
     # 锁行：两人同时对一件事项操作时，后到者等前者提交，再基于最新状态判断。
-    locked = visible_matters(by).select_for_update(of=("self",)).filter(pk=matter.pk).first()
+    if via_portal and by is not None:
+        raise ValueError("经门户的动作没有工作人员操作人")
+    candidates = Matter.objects.all() if via_portal else visible_matters(by)
+    locked = candidates.select_for_update(of=("self",)).filter(pk=matter.pk).first()
     if locked is None:
         raise Http404("信访事项不存在")
     if expected_version is not None and locked.version != expected_version:
@@ -133,10 +142,13 @@ def transition(
                           "您的提交未保存。请刷新页面查看最新情况后再操作。")
     if locked.status not in t.sources:
         raise ActionNotAllowed(f"事项当前为“{locked.get_status_display()}”，不能{t.label}。")
-    if not role_codes(by) & t.roles:
+    actor_roles = {PETITIONER} if via_portal else role_codes(by)
+    if not actor_roles & t.roles:
         raise ActionNotAllowed(f"您的角色不能对事项执行“{t.label}”。")
     before = {"status": locked.status, "current_due": locked.current_due}
     data = {k: plain(v) for k, v in ((apply(locked) if apply else None) or {}).items()}
+    if via_portal:
+        data["via"] = "portal"
     from_status = locked.status
     if t.target is not None:
         locked.status = t.target

@@ -22,8 +22,11 @@ def _within(requested_on: date, closes: date | None, what: str) -> None:
 
 @transaction.atomic
 def request_review(matter: Matter, *, by, requested_on: date | None = None, reason: str = "",
-                   expected_version: int | None = None) -> Matter:
-    """登记复查请求：须在收到处理意见书之日起 30 日内；复查期限自收到请求之日起算。"""
+                   expected_version: int | None = None, via_portal: bool = False) -> Matter:
+    """登记复查请求：须在收到处理意见书之日起 30 日内；复查期限自收到请求之日起算。
+
+    信访人本人经门户请求时 by=None、via_portal=True（见 workflow.transition）。
+    """
     requested_on = requested_on or clock.today()
 
     def apply(m: Matter) -> dict:
@@ -31,7 +34,8 @@ def request_review(matter: Matter, *, by, requested_on: date | None = None, reas
         m.review_requested_on = requested_on
         return {"review_requested_on": requested_on}
 
-    return transition(matter, "request_review", by=by, expected_version=expected_version, reason=reason, apply=apply)
+    return transition(matter, "request_review", by=by, expected_version=expected_version, reason=reason, apply=apply,
+                      via_portal=via_portal)
 
 
 def _opinion(outcome: str, text: str) -> None:
@@ -71,7 +75,7 @@ def close_review(matter: Matter, *, by, expected_version: int | None = None) -> 
 
 @transaction.atomic
 def request_re_review(matter: Matter, *, by, requested_on: date | None = None, reason: str = "",
-                      expected_version: int | None = None) -> Matter:
+                      expected_version: int | None = None, via_portal: bool = False) -> Matter:
     """登记复核请求：须在收到复查意见之日起 30 日内。"""
     requested_on = requested_on or clock.today()
 
@@ -80,7 +84,8 @@ def request_re_review(matter: Matter, *, by, requested_on: date | None = None, r
         m.re_review_requested_on = requested_on
         return {"re_review_requested_on": requested_on}
 
-    return transition(matter, "request_re_review", by=by, expected_version=expected_version, reason=reason, apply=apply)
+    return transition(matter, "request_re_review", by=by, expected_version=expected_version, reason=reason,
+                      apply=apply, via_portal=via_portal)
 
 
 @transaction.atomic

@@ -217,3 +217,12 @@ def test_two_people_acting_on_one_matter_at_once_one_wins_and_the_other_is_told(
     assert sorted(r == "ok" for r in results) == [False, True]
     assert any("已被" in r for r in results if r != "ok")
     assert fresh(m).version == version + 1
+
+
+def test_a_petitioner_may_request_a_review_through_the_portal_and_nothing_else(cast):
+    m = replied(cast)
+    m = appeals.request_review(m, by=None, via_portal=True)
+    assert m.status == Status.REVIEWING
+    assert m.events.last().data["via"] == "portal" and m.events.last().actor is None
+    with transaction.atomic(), pytest.raises(workflow.ActionNotAllowed):
+        workflow.transition(m, "issue_review", by=None, via_portal=True)

@@ -1,9 +1,11 @@
-"""页头导航：按角色给出菜单项。"""
+"""页头导航：按角色给出菜单项。各应用在自己的 panels.nav_items 里加自己的项。"""
 
 from django.urls import reverse
 
-from .access import has_role
-from .models import RoleCode
+from xinfang.org.access import has_role
+from xinfang.org.models import RoleCode
+from xinfang.portal import panels as portal_panels
+from xinfang.supervision import panels as supervision_panels
 
 
 def navigation(request) -> dict:
@@ -13,6 +15,7 @@ def navigation(request) -> dict:
     items = [("工作台", reverse("home")), ("信访事项", reverse("petitions:list"))]
     if has_role(user, RoleCode.CLERK, RoleCode.UNIT_HEAD, RoleCode.LEADER):
         items.append(("登记信访", reverse("petitions:intake")))
+    items += supervision_panels.nav_items(user) + portal_panels.nav_items(user)
     items.append(("组织机构", reverse("org:departments")))
     if has_role(user, RoleCode.AUDITOR, RoleCode.BUREAU_LEADER):
         items.append(("审计日志", reverse("audit:events")))
