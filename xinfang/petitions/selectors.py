@@ -17,13 +17,17 @@ from .models import Assignment, AssignmentRole, Matter, Petitioner, Status
 
 
 def visible_matters(user) -> QuerySet[Matter]:
-    """用户可见的事项：责任单位在其可见范围内，或其可见范围内的单位是协办单位。"""
+    """用户可见的事项：责任单位在其可见范围内，或其可见范围内的单位是协办单位，或本人是承办人
+    （承办人可能在牵头单位的下级中队，看不到上级单位的其它事项，但要看到交给自己的这件）。"""
     ids = visible_department_ids(user)
     queryset = Matter.objects.all()
     if ids is None:
         return queryset
     co = Assignment.objects.filter(department_id__in=ids, role=AssignmentRole.CO).values("matter_id")
-    return queryset.filter(Q(department_id__in=ids) | Q(pk__in=co))
+    condition = Q(department_id__in=ids) | Q(pk__in=co)
+    if getattr(user, "is_authenticated", False):
+        condition |= Q(handler=user)
+    return queryset.filter(condition)
 
 
 def matter_for_page(user, pk: int) -> Matter:

@@ -87,8 +87,10 @@ def assign_matter(
     visible = set(access.departments(by).values_list("pk", flat=True))
     if lead.pk not in visible or any(d.pk not in visible for d in co):
         raise ValidationError({"lead": "只能交办给您可见范围内的单位"})
-    if handler is not None and handler.department_id not in {lead.pk, *(d.pk for d in co)}:
-        raise ValidationError({"handler": "承办人须属于牵头或协办单位"})
+    if handler is not None and not (
+        handler.department_id and any(handler.department.path.startswith(d.path) for d in (lead, *co))
+    ):
+        raise ValidationError({"handler": "承办人须属于牵头或协办单位（含其下级单位）"})
 
     def apply(m: Matter) -> dict:
         m.department = lead

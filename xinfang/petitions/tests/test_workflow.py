@@ -226,3 +226,14 @@ def test_a_petitioner_may_request_a_review_through_the_portal_and_nothing_else(c
     assert m.events.last().data["via"] == "portal" and m.events.last().actor is None
     with transaction.atomic(), pytest.raises(workflow.ActionNotAllowed):
         workflow.transition(m, "issue_review", by=None, via_portal=True)
+
+
+def test_a_handler_in_a_squadron_sees_the_matter_assigned_to_them_by_the_brigade(cast):
+    m = register(cast.clerk, department=cast.brigade_a)
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, handler=cast.squad_handler)
+    assert handling.start_handling(m, by=cast.squad_handler).status == Status.IN_PROGRESS
+    other = decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk)
+    from xinfang.petitions.selectors import visible_matters
+    assert set(visible_matters(cast.squad_handler).values_list("pk", flat=True)) == {m.pk}
+    assert other.pk not in set(visible_matters(cast.squad_handler).values_list("pk", flat=True))
