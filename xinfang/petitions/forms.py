@@ -40,6 +40,7 @@ class IntakeForm(forms.Form):
     requests = forms.CharField(label="诉求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), required=False,
                                       empty_label="（未选择）")
+    competent_authority = forms.CharField(label="主管机关", max_length=60, required=False)
     involved_department = DepartmentChoiceField(label="涉及单位", queryset=None, required=False, empty_label="（未选择）")
     involved_officer = forms.CharField(label="涉及民警", max_length=60, required=False)
     case_numbers = forms.CharField(label="关联执法案件编号", max_length=200, required=False)

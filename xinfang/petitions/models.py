@@ -95,6 +95,8 @@ class Matter(models.Model):
     requests = models.TextField("诉求", blank=True)
     category = models.ForeignKey(Category, verbose_name="类别", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="matters")
+    # 主管机关（有权处理的机关）：登记员的判断，分流与转送时据此告知；也是分诊模型的训练标签。
+    competent_authority = models.CharField("主管机关", max_length=60, blank=True, default="")
     # 当前负责的单位：登记时为涉及单位或登记单位，交办后为牵头单位。可见范围按它和协办单位算。
     department = models.ForeignKey(Department, verbose_name="责任单位", on_delete=models.PROTECT,
                                    related_name="matters")

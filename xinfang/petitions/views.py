@@ -69,6 +69,7 @@ def intake_page(request):
                 title=data["title"], requests=data["requests"], head_count=data["head_count"],
                 involved_department=data["involved_department"], involved_officer=data["involved_officer"],
                 case_numbers=data["case_numbers"], category=data["category"], is_skip_level=data["is_skip_level"],
+                competent_authority=data["competent_authority"],
                 attachments=data["attachments"], petitioners=petitioners,
             ), by=request.user, matter=target)
         except ValidationError as exc:

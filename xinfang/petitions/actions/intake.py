@@ -46,6 +46,7 @@ class PetitionInput:
     involved_officer: str = ""
     case_numbers: str = ""
     category: Category | None = None
+    competent_authority: str = ""
     is_skip_level: bool = False
     attachments: list = field(default_factory=list)
 
@@ -105,6 +106,7 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
             number=f"tmp-{uuid.uuid4().hex[:16]}",
             title=(data.title or data.content.strip().splitlines()[0])[:120],
             summary=data.content, requests=data.requests, category=data.category,
+            competent_authority=data.competent_authority.strip(),
             department=data.involved_department or by.department,
             received_on=received_on, registered_by=by,
             is_collective=collective, is_skip_level=data.is_skip_level,
