@@ -11,7 +11,7 @@ from xinfang.core import clock
 
 from .. import documents
 from ..models import DocumentKind, Matter, Outcome
-from ..workflow import transition
+from ..workflow import ActionNotAllowed, transition
 
 
 def _within(requested_on: date, closes: date | None, what: str) -> None:
@@ -30,6 +30,8 @@ def request_review(matter: Matter, *, by, requested_on: date | None = None, reas
     requested_on = requested_on or clock.today()
 
     def apply(m: Matter) -> dict:
+        if m.review_requested_on is not None:
+            raise ActionNotAllowed("该事项已经复查过，不能再次请求复查；对复查意见不服的，可请求复核。")
         _within(requested_on, m.review_request_closes, "复查")
         m.review_requested_on = requested_on
         return {"review_requested_on": requested_on}

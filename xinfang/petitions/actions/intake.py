@@ -134,7 +134,8 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
     )
     for person in data.petitioners:
         PetitionPetitioner.objects.create(
-            petition=petition, petitioner=_petitioner(person), is_representative=person.is_representative
+            petition=petition, petitioner=_petitioner(person, verified=by is not None),
+            is_representative=person.is_representative,
         )
     for upload in data.attachments:
         Attachment.objects.create(
@@ -154,10 +155,14 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
     return petition
 
 
-def _petitioner(person: PetitionerInput) -> Petitioner:
-    """同一身份证号（或统一社会信用代码）的信访人只建一次；补上新留的电话与地址。"""
+def _petitioner(person: PetitionerInput, *, verified: bool) -> Petitioner:
+    """同一身份证号（或统一社会信用代码）的信访人只建一次；补上新留的电话与地址。
+
+    `verified=False`（网上提交，无人核实身份）时总是新建一条：否则知道别人身份证号的人
+    就能改掉别人的联系方式。按身份证号查历史时两条都会查到。
+    """
     id_number = person.id_number.strip().upper()
-    existing = Petitioner.objects.filter(id_number=id_number).first() if id_number else None
+    existing = Petitioner.objects.filter(id_number=id_number).first() if id_number and verified else None
     if existing is None:
         return Petitioner.objects.create(
             kind=person.kind, name=person.name.strip(), id_number=id_number,

@@ -141,3 +141,11 @@ def test_a_repeat_on_a_terminated_matter_is_registered_and_the_page_says_not_acc
 def test_only_intake_roles_may_open_the_intake_page(cast, login):
     assert login(cast.handler_a).get("/petitions/intake/").status_code == 404
     assert login(cast.clerk).get("/petitions/intake/").status_code == 200
+
+
+def test_an_unverified_online_submission_cannot_change_an_existing_petitioners_contact(cast):
+    register(cast.clerk, department=cast.brigade_a)
+    register(None, department=cast.brigade_a, person=PetitionerInput(name="冒名", id_number=id_number(), phone="13700000000"))
+    original = Petitioner.objects.filter(id_number=id_number()).order_by("pk").first()
+    assert (original.name, original.phone) == ("张三", "13800138000")
+    assert Petitioner.objects.filter(id_number=id_number()).count() == 2

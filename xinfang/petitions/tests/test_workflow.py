@@ -237,3 +237,12 @@ def test_a_handler_in_a_squadron_sees_the_matter_assigned_to_them_by_the_brigade
     from xinfang.petitions.selectors import visible_matters
     assert set(visible_matters(cast.squad_handler).values_list("pk", flat=True)) == {m.pk}
     assert other.pk not in set(visible_matters(cast.squad_handler).values_list("pk", flat=True))
+
+
+def test_a_matter_is_reviewed_only_once(cast):
+    m = replied(cast)
+    m = appeals.request_review(m, by=cast.clerk)
+    m = appeals.issue_review(m, by=cast.head_a, outcome=Outcome.REJECT, text="维持。")
+    m = appeals.close_review(m, by=cast.clerk)
+    with pytest.raises(workflow.ActionNotAllowed, match="已经复查过"):
+        appeals.request_review(m, by=cast.clerk)
