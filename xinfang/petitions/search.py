@@ -11,8 +11,6 @@ import unicodedata
 from typing import Iterable
 
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RUNS = re.compile(rf"[{_CJK}]+|[0-9a-z]+")
@@ -63,15 +61,22 @@ def index_matters(pairs: Iterable[tuple[int, str]]) -> None:
             )
 
 
-def filter_matters(queryset: QuerySet, query: str) -> QuerySet:
-    """只留下全文包含查询词的事项。查询没有可用词元时返回空结果。"""
+def matching_ids(query: str, *, before: int | None = None, limit: int = 2000) -> list[int]:
+    """命中查询的事项 id，从大到小（即从新到旧），只取小于 `before` 的 `limit` 个。"""
     words = query_tokens(query)
     if not words:
-        return queryset.none()
-    if connection.vendor == "postgresql":
-        sql, params = f"SELECT matter_id FROM {TABLE} WHERE tokens @> %s::text[]", [words]
-    else:
-        phrase = " AND ".join('"' + w.replace('"', "") + '"' for w in words)
-        sql, params = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [phrase]
-    return queryset.filter(pk__in=RawSQL(sql, params))
-
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = f"SELECT matter_id FROM {TABLE} WHERE tokens @> %s::text[]"
+            params: list = [words]
+            column = "matter_id"
+        else:
+            sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
+            params = [" AND ".join('"' + w.replace('"', "") + '"' for w in words)]
+            column = "rowid"
+        if before is not None:
+            sql += f" AND {column} < %s"
+            params.append(before)
+        cursor.execute(f"{sql} ORDER BY {column} DESC LIMIT %s", [*params, limit])
+        return [row[0] for row in cursor.fetchall()]

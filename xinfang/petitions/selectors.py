@@ -12,7 +12,9 @@ from django.http import Http404
 from xinfang.audit.services import record
 from xinfang.org.access import visible_department_ids
 
-from . import search
+from xinfang.core import clock
+
+from . import listing
 from .models import Assignment, AssignmentRole, Matter, Petitioner, Status
 
 
@@ -50,11 +52,13 @@ def audit_personal_data_read(user, matter: Matter, *, purpose: str) -> None:
 
 
 def workbench(user, *, limit: int = 50) -> list[Matter]:
-    """工作台：我经办或本单位的在办事项，按最近期限排序。"""
-    queryset = visible_matters(user).filter(current_due__isnull=False)
-    mine = queryset.filter(handler=user)
-    chosen = mine if mine.exists() else queryset
-    return list(chosen.select_related("department").order_by("current_due", "id")[:limit])
+    """工作台：我承办的在办事项（没有则本单位的），按最近期限排序。"""
+    narrow = listing.narrowing(today=clock.today(), has_due=True)
+    mine = list(narrow(Matter.objects.filter(handler=user)).order_by("current_due", "id")
+                .select_related("department", "category")[:limit])
+    if mine:
+        return mine
+    return listing.merged(listing.sources(user, narrow), ("current_due", "id"), stop=limit)
 
 
 @dataclass
@@ -78,26 +82,23 @@ SORTS = {
 }
 
 
-def matter_list(user, f: MatterFilter, *, today: date) -> QuerySet[Matter]:
-    """事项列表：按条件筛选、全文检索、排序。分页由调用方按"多取一条"做，避免对百万行计数。"""
-    queryset = visible_matters(user)
-    if f.status:
-        queryset = queryset.filter(status=f.status)
-    if f.department:
-        queryset = queryset.filter(department_id=f.department)
-    if f.category:
-        queryset = queryset.filter(category_id=f.category)
-    if f.channel:
-        queryset = queryset.filter(petitions__channel=f.channel).distinct()
-    if f.overdue:
-        queryset = queryset.filter(current_due__lt=today)
-    if f.since:
-        queryset = queryset.filter(received_on__gte=f.since)
-    if f.until:
-        queryset = queryset.filter(received_on__lte=f.until)
+@dataclass
+class Page:
+    rows: list[Matter]
+    has_next: bool
+    truncated: bool = False  # 检索命中太多，没有查完
+
+
+def matter_page(user, f: MatterFilter, *, today: date, page: int, size: int) -> Page:
+    """事项列表的一页：按条件筛选、全文检索、排序。只取"一页多一条"，不对百万行计数。"""
+    narrow = listing.narrowing(f.status, f.department, f.category, f.channel, f.overdue, f.since, f.until,
+                               today=today, has_due=f.sort in ("current_due", "-current_due"))
+    start, stop = (page - 1) * size, page * size + 1
     if f.q:
-        queryset = search.filter_matters(queryset, f.q)
-    return queryset.select_related("department", "category").order_by(*SORTS.get(f.sort, SORTS["-received_on"]))
+        rows, truncated = listing.search_page(user, f.q, narrow, start=start, stop=stop, visible=visible_matters(user))
+        return Page(rows[:size], len(rows) > size, truncated)
+    rows = listing.merged(listing.sources(user, narrow), SORTS.get(f.sort, SORTS["-received_on"]), stop=stop)[start:]
+    return Page(rows[:size], len(rows) > size)
 
 
 def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int = 10) -> list[dict]:
@@ -110,7 +111,7 @@ def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int
         .filter(petitions__petitioners__in=people)
         .distinct()
         .select_related("department")
-        .order_by("-received_on")[:limit]
+        .order_by("-received_on", "-id")[:limit]
     )
     found = list(matters)
     if found:

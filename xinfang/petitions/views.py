@@ -38,14 +38,13 @@ def workbench(request):
 def matter_list(request):
     form = ListFilterForm(request.GET or None, user=request.user)
     filters = selectors.MatterFilter(**form.filters()) if form.is_valid() else selectors.MatterFilter()
-    page = max(1, int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1)
-    # 多取一条判断有无下一页，不对百万行计数。
-    rows = list(selectors.matter_list(request.user, filters, today=clock.today())[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() and int(request.GET["page"]) > 0 else 1
+    result = selectors.matter_page(request.user, filters, today=clock.today(), page=page, size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "petitions/matter_list.html", {
-        "form": form, "matters": _with_lights(rows[:PAGE_SIZE]), "page": page,
-        "has_next": len(rows) > PAGE_SIZE, "query": query.urlencode(),
+        "form": form, "matters": _with_lights(result.rows), "page": page,
+        "has_next": result.has_next, "truncated": result.truncated, "query": query.urlencode(),
     })
 
 
