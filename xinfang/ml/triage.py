@@ -1,0 +1,315 @@
+"""Triage: suggest the competent category (主管部门/类别) of a petition from its text.
+
+Model: TF-IDF over character 1–3-grams of the whole text plus two more blocks
+for its opening (first 40 and first 150 characters: the title and first
+sentences name the matter), sublinear tf; then one-vs-rest
+linear SVMs on naive-Bayes log-count-ratio scaled features (NB-SVM, Wang &
+Manning 2012), folded into one weight matrix so prediction is a single sparse
+product. C is chosen by stratified CV on the training data only; a softmax
+temperature fitted on the out-of-fold scores turns decision values into
+confidences. Character n-grams need no segmentation, which keeps prediction
+fast (jieba alone would cost ~2 ms per letter); word features added nothing in
+cross-validation.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from .datasets import training_hash
+from .errors import DataError, ModelError
+from .features import CharNgramTfidf
+from .text import is_mostly_foreign, normalize_text
+
+__all__ = ["FORMAT_VERSION", "Suggestions", "TriageModel"]
+
+FORMAT = "xinfang.triage-model"
+FORMAT_VERSION = 1
+# The opening of a letter (its title, then the first sentences) names the matter;
+# two extra blocks weight it: first 40 and first 150 characters, each at 0.5.
+# Chosen by 5-fold CV on train.csv: +0.5–1 macro-F1 point over the body alone.
+OPENINGS = ((40, 0.5), (150, 0.5))
+DEFAULT_C_GRID = (1.0, 2.0)
+# Above this many training texts C is not searched (keeps 10,000-text training
+# under a minute). C=0.5 lost to 1 and 2 in every 5-fold CV run on train.csv.
+TUNE_LIMIT = 6000
+LOW_CONFIDENCE = 0.5
+
+
+class Suggestions(list):
+    """A list of ``(label, confidence)`` pairs, best first, with a low-confidence flag.
+
+    ``low_confidence`` is set when the text is mostly not Chinese or the best
+    confidence is below 0.5; ``note`` says why, in Chinese, for the clerk.
+    """
+
+    def __init__(self, pairs: Sequence[tuple[str, float]], *, low_confidence: bool, note: str = "") -> None:
+        super().__init__(pairs)
+        self.low_confidence = low_confidence
+        self.note = note
+
+
+def _views(texts: Sequence[str]) -> list[list[str]]:
+    """The normalised text and its openings, one list per feature block."""
+    docs = [normalize_text(t) for t in texts]
+    return [docs] + [[d[:chars] for d in docs] for chars, _ in OPENINGS]
+
+
+def _weights() -> list[float]:
+    return [1.0] + [weight for _, weight in OPENINGS]
+
+
+def _new_vectorizers() -> tuple[CharNgramTfidf, ...]:
+    return tuple(CharNgramTfidf(max_n=3, min_df=2) for _ in range(1 + len(OPENINGS)))
+
+
+@dataclass
+class _Linear:
+    """decision(X) = X @ weights + bias; NB ratios are already folded into ``weights``."""
+
+    weights: np.ndarray  # (n_features, n_classes) float32
+    bias: np.ndarray  # (n_classes,)
+
+    def decision(self, X: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.weights) + self.bias
+
+
+def _fit_nbsvm(X: sp.csr_matrix, y: np.ndarray, n_classes: int, C: float) -> _Linear:
+    present = (X > 0).astype(np.float32)
+    weights = np.zeros((X.shape[1], n_classes), dtype=np.float32)
+    bias = np.zeros(n_classes)
+    for c in range(n_classes):
+        mask = y == c
+        pos = np.asarray(present[mask].sum(axis=0)).ravel() + 1.0
+        neg = np.asarray(present[~mask].sum(axis=0)).ravel() + 1.0
+        ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+        svm = LinearSVC(C=C).fit(X.multiply(ratio).tocsr(), mask.astype(int))
+        weights[:, c] = svm.coef_.ravel() * ratio
+        bias[c] = svm.intercept_[0]
+    return _Linear(weights, bias)
+
+
+def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """Temperature minimising the negative log-likelihood of out-of-fold scores."""
+    grid = np.geomspace(0.02, 5.0, 80)
+    nll = [-np.log(_softmax(scores, t)[np.arange(len(y)), y] + 1e-12).mean() for t in grid]
+    return float(grid[int(np.argmin(nll))])
+
+
+@dataclass
+class TriageModel:
+    """A trained triage classifier; build with :meth:`train` or :meth:`load`."""
+
+    labels: list[str]
+    _vectorizers: tuple[CharNgramTfidf, ...]
+    _linear: _Linear
+    temperature: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- training
+    @classmethod
+    def train(
+        cls,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        C: float | None = None,
+        c_grid: Sequence[float] = DEFAULT_C_GRID,
+        folds: int = 3,
+        seed: int = 0,
+        created_at: datetime | None = None,
+    ) -> TriageModel:
+        """Train on parallel lists of texts and labels and return the model.
+
+        ``C=None`` picks C from ``c_grid`` by stratified ``folds``-fold CV (only up
+        to 6,000 texts; above, C=1 and one fold fits the temperature). Raises :class:`DataError` for empty or
+        mismatched input, :class:`ModelError` when fewer than two classes remain.
+        """
+        texts, labels = list(texts), [str(lab).strip() for lab in labels]
+        if len(texts) != len(labels):
+            raise DataError(f"文本数（{len(texts)}）与标签数（{len(labels)}）不一致")
+        if not texts:
+            raise DataError("训练数据为空")
+        for i, (text, label) in enumerate(zip(texts, labels)):
+            if not isinstance(text, str) or not text.strip():
+                raise DataError(f"第 {i + 1} 条训练文本为空")
+            if not label:
+                raise DataError(f"第 {i + 1} 条训练数据没有类别标签")
+        counts = Counter(labels)
+        if len(counts) < 2:
+            raise ModelError("训练数据至少需要两个类别，目前只有：" + "、".join(counts))
+        started = time.perf_counter()
+        classes = sorted(counts)
+        y = np.array([classes.index(lab) for lab in labels])
+        vectorizers = _new_vectorizers()
+        try:
+            X = sp.hstack(
+                [w * v.fit_transform(view) for v, view, w in zip(vectorizers, _views(texts), _weights())]
+            ).tocsr()
+        except ValueError as exc:  # every n-gram below min_df: far too little text
+            raise ModelError(f"训练文本太少或太短，无法提取特征（{exc}）") from exc
+
+        metrics: dict[str, Any] = {}
+        n_folds = min(folds, min(counts.values()))
+        if n_folds >= 2:
+            grid = [C] if C is not None else (list(c_grid) if len(texts) <= TUNE_LIMIT else [1.0])
+            # The vectorisers saw all training texts (unsupervised IDF); labels never leak across folds.
+            splits = list(StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(X, y))
+            if len(texts) > TUNE_LIMIT:
+                splits = splits[:1]  # large sets: one fold suffices to fit the temperature
+            best: tuple[float, float, np.ndarray] | None = None
+            for c_value in grid:
+                oof = np.zeros((len(y), len(classes)))
+                for train_idx, test_idx in splits:
+                    oof[test_idx] = _fit_nbsvm(X[train_idx], y[train_idx], len(classes), c_value).decision(X[test_idx])
+                scored = np.concatenate([test_idx for _, test_idx in splits])
+                oof, y_scored = oof[scored], y[scored]
+                score = f1_score(y_scored, oof.argmax(axis=1), average="macro")
+                metrics[f"cv_macro_f1_C{c_value:g}"] = round(float(score), 4)
+                if best is None or score > best[0]:
+                    best = (score, c_value, oof)
+            assert best is not None
+            chosen_c, temperature = best[1], _fit_temperature(best[2], y_scored)
+            metrics.update(cv_macro_f1=round(float(best[0]), 4), cv_folds=n_folds)
+        else:
+            # Too few examples per class to cross-validate: defaults, uncalibrated.
+            chosen_c, temperature = (C or 1.0), 1.0
+        linear = _fit_nbsvm(X, y, len(classes), chosen_c)
+        metrics.update(C=chosen_c, temperature=round(temperature, 4), n_train=len(texts),
+                       n_features=int(X.shape[1]), train_seconds=round(time.perf_counter() - started, 2))
+        # No Django here (ml stays framework-free), so not core.clock: an aware UTC stamp.
+        stamp = (created_at or datetime.now(UTC)).isoformat(timespec="seconds")
+        metadata = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "labels": classes,
+            "label_counts": dict(sorted(counts.items())),
+            "training_hash": training_hash(texts, labels),
+            "created_at": stamp,
+            "metrics": metrics,
+            "versions": _library_versions(),
+        }
+        return cls(classes, vectorizers, linear, temperature, metadata)
+
+    # ----------------------------------------------------------------- prediction
+    def _scores(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("texts 应为文本列表；单条文本请用 suggest()")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise DataError(f"第 {i + 1} 条文本为空，无法分类")
+        X = sp.hstack([w * v.transform(view) for v, view, w in zip(self._vectorizers, _views(texts), _weights())])
+        return self._linear.decision(X.tocsr())
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """Return the most likely label of each text. Empty text raises :class:`DataError`."""
+        if len(texts) == 0:
+            return []
+        return [self.labels[i] for i in self._scores(texts).argmax(axis=1)]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Return confidences, shape ``(len(texts), len(labels))``, rows summing to 1."""
+        return _softmax(self._scores(texts), self.temperature)
+
+    def suggest(self, text: str, k: int = 3) -> Suggestions:
+        """Return the ``k`` best ``(label, confidence)`` pairs for one text (confidences sum ≤ 1).
+
+        Text that is mostly not Chinese still gets suggestions, flagged
+        ``low_confidence``; empty or whitespace-only text raises :class:`DataError`.
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise DataError("文本为空，无法给出分类建议")
+        probs = self.predict_proba([text])[0]
+        order = np.argsort(-probs)[: max(1, k)]
+        pairs = [(self.labels[i], round(float(probs[i]), 4)) for i in order]
+        if is_mostly_foreign(normalize_text(text)):
+            return Suggestions(pairs, low_confidence=True, note="文本主要不是中文，分类建议仅供参考")
+        if pairs[0][1] < LOW_CONFIDENCE:
+            return Suggestions(pairs, low_confidence=True, note="模型把握不大，请人工判断")
+        return Suggestions(pairs, low_confidence=False)
+
+    # ----------------------------------------------------------------- persistence
+    def save(self, path: str | Path) -> None:
+        """Write the model and its metadata to ``path`` (joblib, compressed)."""
+        payload = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "metadata": self.metadata,
+            "labels": self.labels,
+            "vectorizers": self._vectorizers,
+            "weights": self._linear.weights,
+            "bias": self._linear.bias,
+            "temperature": self.temperature,
+        }
+        joblib.dump(payload, Path(path), compress=3)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TriageModel:
+        """Read a model written by :meth:`save`.
+
+        A missing, truncated, corrupt or foreign file raises :class:`ModelError`
+        with a Chinese message, never a raw unpickling traceback.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise ModelError(f"模型文件不存在：{path}")
+        try:
+            payload = joblib.load(path)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
+            raise ModelError(f"模型文件已损坏或不是分诊模型：{path.name}（{type(exc).__name__}）") from None
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            raise ModelError(f"文件不是分诊模型：{path.name}")
+        if payload.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"模型格式版本 {payload.get('format_version')} 不受支持（当前为 {FORMAT_VERSION}），请重新训练"
+            )
+        try:
+            linear = _Linear(np.asarray(payload["weights"]), np.asarray(payload["bias"]))
+            model = cls(list(payload["labels"]), tuple(payload["vectorizers"]), linear,
+                        float(payload["temperature"]), dict(payload["metadata"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"模型文件内容不完整：{path.name}（{exc}）") from None
+        if linear.weights.shape[1] != len(model.labels):
+            raise ModelError(f"模型文件内容不一致：{path.name}")
+        return model
+
+    def __repr__(self) -> str:
+        meta = self.metadata
+        return (f"TriageModel(labels={len(self.labels)}, created_at={meta.get('created_at')!r}, "
+                f"cv_macro_f1={meta.get('metrics', {}).get('cv_macro_f1')})")
+
+
+def _library_versions() -> dict[str, str]:
+    import jieba
+    import scipy
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+        "jieba": getattr(jieba, "__version__", "unknown"),
+    }
