@@ -99,6 +99,36 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Celery（xinfang/celery.py）只在配置了 Redis 时使用；周期任务的时间表来自 core.jobs.SCHEDULE。
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_IGNORE_RESULT = True
+# 队列名：几套部署共用一个 Redis 时各用各的队列。
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("XINFANG_CELERY_QUEUE", "") or "xinfang"
+CELERY_TIMEZONE = "Asia/Shanghai"
+# 任务执行完才确认：worker 中途退出，任务交给别的 worker 重做（任务都可重复执行）。
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# 邮件（Django 6.1 的 MAILERS）：配置了 XINFANG_EMAIL_HOST 走 SMTP，否则写到 var/mail/ 下的文件（内网演示不外发）。
+_email_host = os.environ.get("XINFANG_EMAIL_HOST", "")
+if _email_host:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": _email_host,
+        "port": env_int("XINFANG_EMAIL_PORT", 25),
+        "username": os.environ.get("XINFANG_EMAIL_USER", ""),
+        "password": os.environ.get("XINFANG_EMAIL_PASSWORD", ""),
+        "use_tls": env_bool("XINFANG_EMAIL_TLS", False),
+    }}}
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                           "OPTIONS": {"file_path": str(VAR_DIR / "mail")}}}
+DEFAULT_FROM_EMAIL = os.environ.get("XINFANG_EMAIL_FROM", "xinfang@localhost")
+# 短信网关：一个有 send(phone, text) 方法的类的完整路径。默认把短信写进日志文件。
+SMS_BACKEND = os.environ.get("XINFANG_SMS_BACKEND", "xinfang.supervision.sms.LogFileBackend")
+if "." not in SMS_BACKEND.strip(".") or " " in SMS_BACKEND:
+    raise ImproperlyConfigured(f"环境变量 XINFANG_SMS_BACKEND 须是类的完整路径，当前为 {SMS_BACKEND!r}")
+SMS_LOG_FILE = Path(os.environ.get("XINFANG_SMS_LOG") or VAR_DIR / "sms.log")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -112,6 +142,7 @@ INSTALLED_APPS = [
     "xinfang.org",
     "xinfang.audit",
     "xinfang.petitions",
+    "xinfang.triage",
     "xinfang.supervision",
     "xinfang.portal",
     "xinfang.demo",
@@ -144,6 +175,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.navigation.navigation",
+                "xinfang.supervision.context.unread_notifications",
             ],
         },
     },
@@ -205,8 +237,18 @@ def _deadline_limits() -> dict[str, int]:
 DEADLINE_LIMITS = _deadline_limits()
 # 黄牌：距期限不足 N 个工作日。
 WARNING_WORKDAYS = env_int("XINFANG_WARNING_WORKDAYS", 3)
+# 超期后每再过 N 个工作日，提醒再上溯一级部门的负责人（默认同黄牌天数）。
+ESCALATION_WORKDAYS = env_int("XINFANG_ESCALATION_WORKDAYS", WARNING_WORKDAYS)
 # 附件：单个文件大小上限（MB）与允许的类型。
 ATTACHMENT_MAX_MB = env_int("XINFANG_ATTACHMENT_MAX_MB", 20)
+# 回访：答复后多少日内完成回访（默认 7）。
+RETURN_VISIT_DAYS = env_int("XINFANG_RETURN_VISIT_DAYS", 7)
+# 门户防滥用：同一来源每小时可成功提交几件、可尝试（提交、查询、评价）几次，同一查询码每小时可查询几次；
+# 同一事项编号连续输错几次查询码后锁定多少分钟（到时自动解锁）。
+PORTAL_SUBMISSIONS_PER_HOUR = env_int("XINFANG_PORTAL_SUBMISSIONS_PER_HOUR", 5)
+PORTAL_REQUESTS_PER_HOUR = env_int("XINFANG_PORTAL_REQUESTS_PER_HOUR", 30)
+PORTAL_WRONG_CODES = env_int("XINFANG_PORTAL_WRONG_CODES", 5)
+PORTAL_LOCK_MINUTES = env_int("XINFANG_PORTAL_LOCK_MINUTES", 30)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("org/", include("xinfang.org.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("petitions/", include("xinfang.petitions.urls")),
+    path("triage/", include("xinfang.triage.urls")),
     path("supervision/", include("xinfang.supervision.urls")),
     path("portal/", include("xinfang.portal.urls")),
     # 配置后台不另设登录页：统一走带锁定的登录。

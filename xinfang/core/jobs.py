@@ -30,7 +30,30 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("清理过期会话与登录锁定", 3600, "xinfang.core.maintenance:purge_expired"),
     # 节假日表可能被管理员改过：每天把在办事项的期限重算一遍（没有变化的不写）。
     PeriodicJob("重算在办事项期限", 86400, "xinfang.petitions.actions.config:recompute_open_deadlines"),
+    # 督办：红黄牌扫描与逐级提醒（同一时刻重复扫描不会重复提醒）、发送通知、从办理记录中发现追责线索。
+    PeriodicJob("督办扫描", 900, "xinfang.supervision.sweep:run_sweep"),
+    PeriodicJob("发送通知", 30, "xinfang.supervision.notifications:deliver_pending"),
+    PeriodicJob("责任追究线索", 300, "xinfang.supervision.accountability:scan_events"),
+    # 回访：答复送达后生成回访任务；门户限流计数按时清理。
+    PeriodicJob("生成回访任务", 600, "xinfang.portal.actions.visits:sync_return_visits"),
+    PeriodicJob("清理门户限流计数", 3600, "xinfang.portal.security:purge_throttles"),
+    # 分诊：把登记员的选择记为下一次训练的反馈。
+    PeriodicJob("记录分诊反馈", 600, "xinfang.triage.feedback:record_feedback"),
 )
+
+
+def run_target(target: str) -> None:
+    """按 "模块路径:函数名" 运行一项任务（Celery beat 经由 xinfang.celery.run_job 调用）。"""
+    module, _, attr = target.partition(":")
+    getattr(import_module(module), attr)()
+
+
+def beat_schedule(schedule: tuple[PeriodicJob, ...] = SCHEDULE) -> dict:
+    """由 SCHEDULE 生成 Celery beat 的时间表：每项都交给通用任务 xinfang.run_job。"""
+    return {
+        job.name: {"task": "xinfang.run_job", "schedule": float(job.every_seconds), "args": (job.target,)}
+        for job in schedule
+    }
 
 
 def run_once(job: PeriodicJob) -> None:

@@ -1,0 +1,202 @@
+"""责任追究（《信访工作条例》第四十四条至第四十六条）：从办理记录中发现线索、认定或不予追究、落实。
+
+线索的来源：
+- 超过期限未办结：由期限扫描（sweep）提出；
+- 办理不当的事项又来了集体访或越级访、复查推翻了原处理意见：本模块按 id 顺序增量读取
+  ``petitions.MatterEvent``（游标记在 JobCursor 里），不用信号，信访模块也不必知道本模块。
+
+"办理不当"指：该事项已有未被否定（非"不予追究"）的追责线索，或来访时已经超期。
+只有审计（纪检）人员与局领导能看到、认定这些记录；其他人一律 404。
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from xinfang.audit.services import record
+from xinfang.core import clock
+from xinfang.org.access import has_role
+from xinfang.org.models import RoleCode, Staff
+from xinfang.petitions.models import Matter, MatterEvent, Outcome
+
+from . import notifications
+from .models import AccountabilityRecord, Ground, JobCursor, Kind, Measure, RecordStatus
+
+CURSOR = "matter-events"
+WATCHED = ("register", "repeat", "issue_review")
+ACCOUNTABILITY_ROLES = (RoleCode.AUDITOR, RoleCode.BUREAU_LEADER)
+
+
+# -- 谁能看 ------------------------------------------------------------------------------
+
+
+def may_see(user) -> bool:
+    return has_role(user, *ACCOUNTABILITY_ROLES)
+
+
+def records_for(user) -> QuerySet[AccountabilityRecord]:
+    """可见的责任追究记录：审计员与局领导看全部，其他人什么也看不到（视图据此答 404）。"""
+    if not may_see(user):
+        raise Http404("记录不存在")
+    return AccountabilityRecord.objects.select_related("matter", "department", "decided_by")
+
+
+def access_record(user, pk: int) -> AccountabilityRecord:
+    try:
+        return records_for(user).get(pk=pk)
+    except AccountabilityRecord.DoesNotExist:
+        raise Http404("记录不存在") from None
+
+
+# -- 线索 --------------------------------------------------------------------------------
+
+
+def _mishandled(matter: Matter, event: MatterEvent) -> bool:
+    if AccountabilityRecord.objects.filter(matter=matter).exclude(status=RecordStatus.DISMISSED).exists():
+        return True
+    return matter.current_due is not None and matter.current_due < clock.local_date(event.at)
+
+
+def _overturned(event: MatterEvent, matter: Matter) -> bool:
+    outcome = (event.data or {}).get("review_outcome")
+    return bool(outcome and matter.outcome and outcome != matter.outcome)
+
+
+def _grounds(event: MatterEvent, matter: Matter) -> list[tuple[str, str]]:
+    data = event.data or {}
+    if event.action == "issue_review":
+        if _overturned(event, matter):
+            review = Outcome(data["review_outcome"]).label if data["review_outcome"] in Outcome.values else ""
+            return [(Ground.OVERTURNED, f"原处理意见“{matter.get_outcome_display()}”，复查意见为“{review}”。")]
+        return []
+    found = []
+    if data.get("collective") and _mishandled(matter, event):
+        found.append((Ground.COLLECTIVE, "办理不当的事项又来集体访。"))
+    if data.get("skip_level") and _mishandled(matter, event):
+        found.append((Ground.SKIP_LEVEL, "办理不当的事项又来越级访。"))
+    return found
+
+
+def scan_events(*, batch: int = 2000) -> int:
+    """读取游标之后的新办理记录，提出追责线索、复查推翻时重开已办结的督办单；返回新提的线索数。"""
+    from .orders import reopen_overturned
+
+    proposed = 0
+    while True:
+        with transaction.atomic():
+            JobCursor.objects.get_or_create(name=CURSOR)
+            cursor = JobCursor.objects.select_for_update().get(name=CURSOR)
+            events = list(MatterEvent.objects.filter(pk__gt=cursor.position).order_by("pk")[:batch])
+            if not events:
+                return proposed
+            now = clock.now()
+            for event in events:
+                if event.action not in WATCHED:
+                    continue
+                matter = Matter.objects.select_related("department").get(pk=event.matter_id)
+                for ground, detail in _grounds(event, matter):
+                    proposed += _propose(matter, event, ground, detail, now)
+                if event.action == "issue_review" and _overturned(event, matter):
+                    reopen_overturned(matter, event=event)
+            cursor.position = events[-1].pk
+            cursor.ran_at = now
+            cursor.save(update_fields=["position", "ran_at"])
+
+
+def _propose(matter: Matter, event: MatterEvent, ground: str, detail: str, now) -> int:
+    key = f"event:{event.pk}:{ground}"
+    record_, created = AccountabilityRecord.objects.get_or_create(key=key, defaults=dict(
+        matter=matter, department=matter.department, ground=ground, detail=detail,
+        source_event=event, proposed_at=now,
+    ))
+    if not created:
+        return 0
+    record(actor=None, action="accountability.propose", obj=record_,
+           changes={"matter": [None, matter.number], "ground": [None, ground]})
+    people = Staff.objects.filter(roles__code__in=ACCOUNTABILITY_ROLES, is_active=True).values_list("pk", flat=True)
+    notifications.create([
+        notifications.Draft(recipient_id=pk, kind=Kind.ACCOUNTABILITY, matter_id=matter.pk,
+                            title=f"责任追究线索：{matter.number} {Ground(ground).label}",
+                            url=reverse("supervision:record", args=[record_.pk]))
+        for pk in set(people)
+    ], now=now)
+    return 1
+
+
+# -- 认定与落实 --------------------------------------------------------------------------
+
+
+def _decider(by) -> None:
+    if not may_see(by):
+        raise Http404("记录不存在")
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明理由：认定或不予追究都须说明依据。"})
+    return reason.strip()
+
+
+def _locked(record_: AccountabilityRecord, *allowed: str) -> AccountabilityRecord:
+    locked = AccountabilityRecord.objects.select_for_update().get(pk=record_.pk)
+    if locked.status not in allowed:
+        raise ValidationError({"__all__": f"该记录当前为“{locked.get_status_display()}”，不能再作此处理。"})
+    return locked
+
+
+@transaction.atomic
+def confirm_record(record_: AccountabilityRecord, *, by, reason: str, responsible: Iterable[Staff],
+                   measures: Iterable[str]) -> AccountabilityRecord:
+    """认定应予追究：写明理由，点名责任人，定下追责措施（批评教育、通报、约谈……）。"""
+    _decider(by)
+    reason = _reason(reason)
+    responsible, measures = list(responsible), list(dict.fromkeys(measures))
+    if not responsible:
+        raise ValidationError({"responsible": "请至少指明一名责任人。"})
+    unknown = [m for m in measures if m not in Measure.values]
+    if not measures or unknown:
+        raise ValidationError({"measures": "请选择追责措施。" if not unknown else f"未知的追责措施：{'、'.join(unknown)}"})
+    locked = _locked(record_, RecordStatus.PROPOSED)
+    locked.status, locked.reason, locked.measures = RecordStatus.CONFIRMED, reason, measures
+    locked.decided_by, locked.decided_at = by, clock.now()
+    locked.save()
+    locked.responsible.set(responsible)
+    record(actor=by, action="accountability.confirm", obj=locked, changes={
+        "status": [RecordStatus.PROPOSED, RecordStatus.CONFIRMED], "reason": [None, reason],
+        "responsible": [None, sorted(str(p) for p in responsible)], "measures": [None, measures],
+    })
+    return locked
+
+
+@transaction.atomic
+def dismiss_record(record_: AccountabilityRecord, *, by, reason: str) -> AccountabilityRecord:
+    """不予追究：须写明理由。"""
+    _decider(by)
+    reason = _reason(reason)
+    locked = _locked(record_, RecordStatus.PROPOSED)
+    locked.status, locked.reason, locked.decided_by, locked.decided_at = (
+        RecordStatus.DISMISSED, reason, by, clock.now())
+    locked.save()
+    record(actor=by, action="accountability.dismiss", obj=locked,
+           changes={"status": [RecordStatus.PROPOSED, RecordStatus.DISMISSED], "reason": [None, reason]})
+    return locked
+
+
+@transaction.atomic
+def complete_record(record_: AccountabilityRecord, *, by, note: str) -> AccountabilityRecord:
+    """追责措施落实到位：写明落实情况。"""
+    _decider(by)
+    if not note.strip():
+        raise ValidationError({"note": "请写明措施落实情况。"})
+    locked = _locked(record_, RecordStatus.CONFIRMED)
+    locked.status, locked.completion_note, locked.completed_at = RecordStatus.COMPLETED, note.strip(), clock.now()
+    locked.save()
+    record(actor=by, action="accountability.complete", obj=locked,
+           changes={"status": [RecordStatus.CONFIRMED, RecordStatus.COMPLETED], "note": [None, note.strip()]})
+    return locked
