@@ -1,0 +1,171 @@
+"""回访：每次答复后生成一项回访任务（读事项事件，可重复执行），回访人记录结果，负责人处理需关注的回访。
+
+回访任务从事项事件生成，而不是由 petitions 在答复时调用本应用（依赖只从 portal 指向 petitions）：
+`sync_return_visits` 作为周期任务运行，回访页面与首页区块打开前也先运行一次，信访人在门户评价前
+对其事项运行 `sync_for_matter`。每个来源事件唯一对应一项回访，重复运行不会多建。
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+
+from xinfang.audit.services import diff, record, snapshot
+from xinfang.core import clock
+from xinfang.org.access import has_role, scope
+from xinfang.org.models import RoleCode
+from xinfang.petitions.models import Matter, MatterEvent
+
+from ..models import ContactMethod, PortalCursor, ReplyKind, ReturnVisit, Satisfaction, Solved
+
+# 哪些事件算"答复"：处理意见、复查意见、复核意见（均送达信访人）。
+REPLY_EVENTS = {"approve_reply": ReplyKind.REPLY, "issue_review": ReplyKind.REVIEW,
+                "issue_re_review": ReplyKind.RE_REVIEW}
+_DELIVERED_KEYS = {"approve_reply": "reply_delivered_on", "issue_review": "review_delivered_on"}
+# 事件编号按分配顺序而非提交顺序递增：每次回看一段已读过的编号，接住提交晚了的事件。
+OVERLAP = 1000
+CURSOR = "return_visits"
+
+RECORDERS = (RoleCode.HANDLER, RoleCode.CLERK)
+ATTENTION_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER)
+
+
+def _replied_on(event: MatterEvent) -> date:
+    raw = (event.data or {}).get(_DELIVERED_KEYS.get(event.action, ""), "")
+    try:
+        return date.fromisoformat(raw) if raw else clock.local_date(event.at)
+    except (TypeError, ValueError):
+        return clock.local_date(event.at)
+
+
+def _create_for(event: MatterEvent, matter: Matter) -> bool:
+    replied_on = _replied_on(event)
+    try:
+        with transaction.atomic():  # 保存点：并发生成同一项时后到者撞唯一约束，只撤销这一步
+            visit = ReturnVisit.objects.create(
+                matter=matter, source_event=event, reply_kind=REPLY_EVENTS[event.action],
+                department_id=matter.department_id, handler_id=matter.handler_id, replied_on=replied_on,
+                due_on=replied_on + timedelta(days=settings.RETURN_VISIT_DAYS),
+            )
+            record(actor=None, action="return_visit.create", obj=visit, changes={
+                "matter": [None, matter.number], "due_on": [None, visit.due_on.isoformat()],
+            })
+    except IntegrityError:
+        return False
+    return True
+
+
+def _unvisited(after: int, top: int):
+    return (MatterEvent.objects.filter(pk__gt=max(0, after - OVERLAP), pk__lte=top, action__in=REPLY_EVENTS)
+            .exclude(pk__in=ReturnVisit.objects.values("source_event_id")))
+
+
+def sync_return_visits() -> int:
+    """为尚无回访任务的答复事件生成回访任务，返回新建几项。可重复执行；另一进程正在生成时直接返回。"""
+    seen = PortalCursor.objects.filter(name=CURSOR).values_list("last_event_id", flat=True).first()
+    top = MatterEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    # 先不加锁地看一眼：没有待生成的答复就不开写事务（首页每次打开都会调用这里）。
+    if seen is not None and not _unvisited(seen, top).exists():
+        if top > seen:
+            PortalCursor.objects.filter(name=CURSOR, last_event_id__lt=top).update(last_event_id=top)
+        return 0
+    with transaction.atomic():
+        cursor = PortalCursor.objects.select_for_update(skip_locked=True).filter(name=CURSOR).first()
+        if cursor is None:
+            if PortalCursor.objects.filter(name=CURSOR).exists():
+                return 0  # 被别的进程锁着：它正在生成
+            try:
+                with transaction.atomic():
+                    cursor = PortalCursor.objects.create(name=CURSOR)
+            except IntegrityError:
+                return 0
+        events = _unvisited(cursor.last_event_id, top).select_related("matter").order_by("pk")
+        created = sum(_create_for(event, event.matter) for event in list(events))
+        if top > cursor.last_event_id:
+            cursor.last_event_id = top
+            cursor.save(update_fields=["last_event_id"])
+    return created
+
+
+def sync_for_matter(matter: Matter) -> int:
+    """只为一件事项补生成回访任务（门户评价前调用）。"""
+    with transaction.atomic():
+        events = (matter.events.filter(action__in=REPLY_EVENTS)
+                  .exclude(pk__in=ReturnVisit.objects.filter(matter=matter).values("source_event_id")))
+        return sum(_create_for(event, matter) for event in events)
+
+
+def visible_visits(user):
+    return scope(ReturnVisit.objects.all(), user, "department")
+
+
+def _locked(user, visit: ReturnVisit) -> ReturnVisit:
+    found = visible_visits(user).select_for_update(of=("self",)).filter(pk=visit.pk).first()
+    if found is None:
+        raise Http404("回访不存在")
+    return found
+
+
+FIELDS = ["contacted_on", "method", "solved", "satisfaction", "notes", "done_at", "recorded_by",
+          "needs_attention", "attention_closed_at"]
+
+
+@transaction.atomic
+def record_return_visit(visit: ReturnVisit, *, by, contacted_on: date, method: str, solved: str = "",
+                        satisfaction: str = "", notes: str = "") -> ReturnVisit:
+    """记录回访：如何联系上、问题是否解决、是否满意、情况说明。未解决或不满意即交单位负责人关注。"""
+    if not has_role(by, *RECORDERS):
+        raise PermissionError("只有承办人或登记员可以记录回访")
+    visit = _locked(by, visit)
+    errors: dict[str, str] = {}
+    if visit.is_done:
+        raise ValidationError({"__all__": "该回访已于此前记录，不能重复记录"})
+    if method not in ContactMethod.values:
+        errors["method"] = "请选择联系方式"
+    if contacted_on is None:
+        errors["contacted_on"] = "请填写联系日期"
+    elif contacted_on > clock.today():
+        errors["contacted_on"] = "联系日期不能晚于今天"
+    elif contacted_on < visit.replied_on:
+        errors["contacted_on"] = f"联系日期不能早于答复日期 {visit.replied_on:%Y-%m-%d}"
+    notes = (notes or "").strip()
+    if method == ContactMethod.UNREACHED:
+        solved, satisfaction = "", ""
+        if not notes:
+            errors["notes"] = "未能联系上时，请写明尝试过哪些联系方式"
+    else:
+        if solved not in Solved.values:
+            errors["solved"] = "请选择问题是否解决"
+        if satisfaction not in Satisfaction.values:
+            errors["satisfaction"] = "请选择满意度"
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(visit, FIELDS)
+    visit.contacted_on, visit.method, visit.solved, visit.satisfaction = contacted_on, method, solved, satisfaction
+    visit.notes, visit.done_at, visit.recorded_by = notes, clock.now(), by
+    if solved == Solved.NO or satisfaction == Satisfaction.UNSATISFIED:
+        visit.needs_attention, visit.attention_closed_at = True, None
+    visit.save()
+    record(actor=by, action="return_visit.record", obj=visit, changes=diff(before, snapshot(visit, FIELDS)))
+    return visit
+
+
+@transaction.atomic
+def close_attention(visit: ReturnVisit, *, by, note: str) -> ReturnVisit:
+    """单位负责人写明对不满意或未解决回访的处理情况，该回访离开督办台。"""
+    if not has_role(by, *ATTENTION_ROLES):
+        raise PermissionError("只有单位负责人或分管领导可以处理需关注的回访")
+    visit = _locked(by, visit)
+    note = (note or "").strip()
+    if not visit.needs_attention or visit.attention_closed_at:
+        raise ValidationError({"note": "该回访没有待处理的关注事项"})
+    if not note:
+        raise ValidationError({"note": "请写明处理情况"})
+    visit.attention_closed_at, visit.attention_note, visit.attention_closed_by = clock.now(), note, by
+    visit.save(update_fields=["attention_closed_at", "attention_note", "attention_closed_by"])
+    record(actor=by, action="return_visit.close_attention", obj=visit, changes={"attention_note": [None, note[:200]]})
+    return visit

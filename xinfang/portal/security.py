@@ -1,0 +1,183 @@
+"""门户的防滥用：查询码、限流与锁定、提交表单上的算术题。全部自备，不调用任何外部服务。"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+
+from xinfang.audit.services import record
+from xinfang.core import clock
+
+from .models import PortalAccess, PortalThrottle
+
+# -- 查询码 ---------------------------------------------------------------------
+
+# 去掉易混的 0/O、1/I/L：信访人抄写、电话里念都不会错。31 个字符 × 12 位 ≈ 59 位随机性。
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+_NOT_CODE = re.compile(r"[^0-9A-Z]")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """显示用：每 4 位一组，"ABCD-EFGH-JKMN"。"""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def normalize_code(raw: str) -> str:
+    """去掉空格和连字符、转大写；信访人照抄时多打的符号不算错。"""
+    return _NOT_CODE.sub("", (raw or "").upper())[:64]
+
+
+def normalize_number(raw: str) -> str:
+    return _NOT_CODE.sub("", (raw or "").upper())[:20]
+
+
+def _mac(purpose: str, value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def hash_code(salt: str, code: str) -> str:
+    """查询码只存这个：以系统密钥为键、加每码一盐的 HMAC-SHA256。"""
+    return _mac(f"portal-code:{salt}", code)
+
+
+def new_access_fields(code: str) -> dict:
+    salt = secrets.token_hex(16)
+    return {"salt": salt, "code_hash": hash_code(salt, code)}
+
+
+_DUMMY_SALT = "0" * 32
+
+
+def code_matches(accesses: list[PortalAccess], code: str) -> bool:
+    """常数时间比较。编号不存在时也算一次散列，使两种情形用时相当。"""
+    ok = False
+    for access in accesses or [None]:
+        salt, stored = (access.salt, access.code_hash) if access else (_DUMMY_SALT, "0" * 64)
+        ok |= hmac.compare_digest(hash_code(salt, code), stored) and access is not None
+    return ok
+
+
+# -- 限流与锁定 -----------------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+
+
+def key_of(scope: str, raw: str) -> str:
+    """计数键只存散列：数据库里没有原始 IP、编号或查询码。"""
+    return _mac(f"throttle:{scope}", raw)
+
+
+def _row(scope: str, key: str) -> PortalThrottle:
+    rows = PortalThrottle.objects.select_for_update()
+    row = rows.filter(scope=scope, key=key).first()
+    if row is not None:
+        return row
+    try:
+        # 保存点：两个请求同时建同一行时，后到者撞唯一约束，只回滚这一步，改取先到者的行。
+        with transaction.atomic():
+            return PortalThrottle.objects.create(scope=scope, key=key, window_started_at=clock.now())
+    except IntegrityError:
+        return rows.get(scope=scope, key=key)
+
+
+def _fresh(row: PortalThrottle, window: timedelta) -> PortalThrottle:
+    now = clock.now()
+    if row.locked_until and row.locked_until <= now:
+        row.locked_until, row.count, row.window_started_at = None, 0, now
+    elif not row.locked_until and now - row.window_started_at >= window:
+        row.count, row.window_started_at = 0, now
+    return row
+
+
+def blocked(scope: str, raw: str, *, limit: int, window: timedelta = HOUR) -> bool:
+    """不计数，只看：窗口内次数已满或正被锁定。"""
+    row = PortalThrottle.objects.filter(scope=scope, key=key_of(scope, raw)).first()
+    if row is None:
+        return False
+    row = _fresh(row, window)
+    return bool(row.locked_until) or row.count >= limit
+
+
+@transaction.atomic
+def hit(scope: str, raw: str, *, limit: int, window: timedelta = HOUR, lock_for: timedelta | None = None) -> bool:
+    """计一次；返回这一次是否仍在限额内。给了 lock_for 时，次数用满即锁定该时长（到时自动解锁）。"""
+    row = _fresh(_row(scope, key_of(scope, raw)), window)
+    if row.locked_until:
+        row.save()
+        return False
+    row.count += 1
+    allowed = row.count <= limit
+    if lock_for is not None and row.count >= limit:
+        row.locked_until = clock.now() + lock_for
+        record(actor=None, action="portal.lockout", object_type="portal.portalthrottle", object_id=row.pk or "",
+               object_repr=f"{row.get_scope_display()}（键已散列）",
+               changes={"locked_until": [None, row.locked_until.isoformat()]})
+    row.save()
+    return allowed
+
+
+def clear(scope: str, raw: str) -> None:
+    PortalThrottle.objects.filter(scope=scope, key=key_of(scope, raw), locked_until__isnull=True).delete()
+
+
+def purge_throttles() -> int:
+    """删除早已过期的计数行（可重复执行，供周期任务调用）。"""
+    cutoff = clock.now() - timedelta(days=1)
+    deleted, _ = PortalThrottle.objects.filter(window_started_at__lt=cutoff).exclude(
+        locked_until__gt=clock.now()).delete()
+    return deleted
+
+
+def client_ip(request) -> str:
+    # 只认 REMOTE_ADDR：X-Forwarded-For 可被伪造。部署在反向代理后时由代理改写 REMOTE_ADDR。
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+# -- 算术题 ---------------------------------------------------------------------
+
+_DIGITS = "零一二三四五六七八九"
+CHALLENGE_MAX_AGE = 2 * 3600
+
+
+def chinese_number(n: int) -> str:
+    """0–99 的中文读法：十二、二十、三十五。"""
+    if n < 10:
+        return _DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + ("" if ones == 0 else _DIGITS[ones])
+
+
+def new_challenge() -> tuple[str, str]:
+    """返回（题目, 签名令牌）。令牌里只有答案的 HMAC，不含题目数字。"""
+    a, b = secrets.randbelow(20) + 1, secrets.randbelow(9) + 1
+    if secrets.randbelow(2):
+        question, answer = f"{chinese_number(a)}加{chinese_number(b)}等于几？", a + b
+    else:
+        a = max(a, b)
+        question, answer = f"{chinese_number(a)}减{chinese_number(b)}等于几？", a - b
+    nonce = secrets.token_hex(8)
+    token = signing.dumps({"n": nonce, "h": _mac(f"challenge:{nonce}", str(answer))}, salt="portal.challenge")
+    return question, token
+
+
+def challenge_passed(token: str, answer: str) -> bool:
+    try:
+        data = signing.loads(token or "", salt="portal.challenge", max_age=CHALLENGE_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    answer = (answer or "").strip()
+    if not answer.isdigit():
+        return False
+    return hmac.compare_digest(_mac(f"challenge:{data.get('n', '')}", str(int(answer))), str(data.get("h", "")))

@@ -1,0 +1,92 @@
+"""工作人员页面：回访清单、回访页（记录回访、负责人处理需关注的回访）、三率。"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xinfang.core import clock
+from xinfang.org.access import has_role
+from xinfang.org.models import RoleCode
+
+from . import selectors
+from .actions import visits
+from .forms import AttentionForm, PeriodForm, VisitForm, apply_errors
+
+RATE_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER, RoleCode.SUPERVISOR)
+LIST_LIMIT = 200
+TABS = {
+    "pending": ("待回访", selectors.pending_return_visits),
+    "attention": ("需关注", selectors.unresolved_return_visits),
+    "done": ("已回访", selectors.done_return_visits),
+}
+
+
+def visit_list(request):
+    visits.sync_return_visits()
+    tab = request.GET.get("show", "pending")
+    if tab not in TABS:
+        tab = "pending"
+    rows = list(TABS[tab][1](request.user)[:LIST_LIMIT])
+    return render(request, "portal/visit_list.html", {
+        "rows": rows, "tab": tab, "tabs": [(key, label) for key, (label, _) in TABS.items()],
+        "today": clock.today(), "limited": len(rows) == LIST_LIMIT,
+    })
+
+
+def visit_page(request, pk: int):
+    visit = selectors.visit_for_page(request.user, pk)
+    can_record = not visit.is_done and has_role(request.user, *visits.RECORDERS)
+    form = VisitForm(request.POST or None) if can_record else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            visits.record_return_visit(visit, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "回访已记录。")
+            return redirect("portal:visit", pk=pk)
+    return _render_visit(request, visit, form=form)
+
+
+def _render_visit(request, visit, *, form=None, attention_form=None, status=200):
+    can_close = (visit.needs_attention and not visit.attention_closed_at
+                 and has_role(request.user, *visits.ATTENTION_ROLES))
+    return render(request, "portal/visit.html", {
+        "visit": visit, "matter": visit.matter, "petitioners": selectors.petitioners_of(visit.matter),
+        "form": form, "attention_form": (attention_form or AttentionForm()) if can_close else None,
+        "today": clock.today(),
+    }, status=status)
+
+
+@require_POST
+def attention(request, pk: int):
+    visit = selectors.visit_for_page(request.user, pk)
+    form = AttentionForm(request.POST)
+    if form.is_valid():
+        try:
+            visits.close_attention(visit, by=request.user, note=form.cleaned_data["note"])
+        except PermissionError:
+            raise Http404 from None
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "处理情况已记录。")
+            return redirect("portal:visit", pk=pk)
+    return _render_visit(request, visit, attention_form=form, status=400)
+
+
+def rates_page(request):
+    if not has_role(request.user, *RATE_ROLES):
+        raise Http404
+    today = clock.today()
+    form = PeriodForm(request.GET or None, initial={"since": today.replace(day=1), "until": today})
+    since, until = today.replace(day=1), today
+    if request.GET and form.is_valid():
+        since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    rows, total = selectors.rates(request.user, since=since, until=until, today=today)
+    return render(request, "portal/rates.html", {"form": form, "rows": rows, "total": total,
+                                                 "since": since, "until": until})

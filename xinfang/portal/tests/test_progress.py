@@ -1,0 +1,157 @@
+"""凭编号与查询码查进度：只见本人事项、不见工作人员；错码锁定；限流；评价；复查期限。"""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from xinfang.core import clock
+from xinfang.petitions.actions import decisions
+from xinfang.petitions.models import Document, DocumentKind, MatterEvent, Status
+from xinfang.portal import security
+from xinfang.portal.models import ReturnVisit, Satisfaction
+from xinfang.portal.testing import reply, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def look(client, number, code):
+    return client.post("/portal/query/", {"number": number, "code": code})
+
+
+def test_the_right_code_opens_the_progress_page_without_staff_or_internal_notes(client, cast):
+    matter, code = submit(department=cast.brigade_a)
+    matter = reply(cast, matter)
+    handling_note = "内部：此人曾多次来访"
+    MatterEvent.objects.create(matter=matter, at=clock.now(), actor=cast.handler_a, action="note", reason=handling_note)
+    response = look(client, matter.number, security.format_code(code).lower())
+    assert response.status_code == 302 and response["Location"] == "/portal/progress/"
+    html = client.get("/portal/progress/").content.decode()
+    assert "已答复" in html and "处理意见书" in html and "受理告知书" in html
+    for secret in (cast.handler_a.name, cast.head_a.name, cast.clerk.name, handling_note, "答复待审批"):
+        assert secret not in html
+
+
+def test_a_wrong_code_gets_the_same_answer_whether_the_number_exists_or_not(client, cast):
+    matter, _ = submit()
+    real = look(client, matter.number, "ABCD-EFGH-JKMN").content.decode()
+    fake = look(client, "XF209900000001", "ABCD-EFGH-JKMN").content.decode()
+    assert "事项编号或查询码不正确" in real and "事项编号或查询码不正确" in fake
+    strip = lambda html: html.replace(matter.number, "").replace("XF209900000001", "")  # noqa: E731
+    assert _body(strip(real)) == _body(strip(fake))
+
+
+def _body(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_a_code_never_reveals_another_petition(client, cast):
+    mine, my_code = submit(department=cast.brigade_a, name="甲", id17="43010519800101123")
+    theirs, their_code = submit(department=cast.brigade_b, name="乙", id17="11010119900307001",
+                                content="乙的事项：扣车未返还")
+    reply(cast, mine)
+    # 自己的码配别人的编号：不行
+    assert "不正确" in look(client, theirs.number, my_code).content.decode()
+    assert look(client, mine.number, my_code).status_code == 302
+    html = client.get("/portal/progress/").content.decode()
+    assert theirs.number not in html and "乙的事项" not in html
+    # 会话里是自己的事项：拿别人的文书编号去下载，一律 404
+    decisions.accept_matter(theirs, by=cast.clerk)
+    other_doc = Document.objects.get(matter=theirs)
+    assert client.get(f"/portal/progress/documents/{other_doc.pk}/").status_code == 404
+    own_doc = Document.objects.filter(matter=mine, kind=DocumentKind.REPLY).get()
+    response = client.get(f"/portal/progress/documents/{own_doc.pk}/")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+
+
+def test_documents_not_addressed_to_the_petitioner_are_not_offered(client, cast):
+    matter, code = submit(department=cast.brigade_a)
+    matter = reply(cast, matter)
+    Document.objects.filter(matter=matter, kind=DocumentKind.ACCEPTANCE).update(to_petitioner=False)
+    hidden = Document.objects.get(matter=matter, kind=DocumentKind.ACCEPTANCE)
+    look(client, matter.number, code)
+    assert "受理告知书" not in client.get("/portal/progress/").content.decode()
+    assert client.get(f"/portal/progress/documents/{hidden.pk}/").status_code == 404
+
+
+def test_without_a_code_the_progress_page_and_documents_are_closed(client, cast):
+    matter, _ = submit(department=cast.brigade_a)
+    reply(cast, matter)
+    doc = Document.objects.filter(matter=matter).first()
+    assert client.get("/portal/progress/")["Location"] == "/portal/query/"
+    assert client.get(f"/portal/progress/documents/{doc.pk}/")["Location"] == "/portal/query/"
+
+
+def test_repeated_wrong_codes_lock_the_number_until_the_lock_expires(client, cast, settings):
+    settings.PORTAL_WRONG_CODES, settings.PORTAL_LOCK_MINUTES = 3, 30
+    matter, code = submit()
+    start = clock.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):
+            assert "不正确" in look(client, matter.number, "WRONG-CODE-0000").content.decode()
+        # 锁定后连正确的码也不受理，且不泄露编号是否存在（不存在的编号同样会被锁）
+        assert "查询已暂停" in look(client, matter.number, code).content.decode()
+        for _ in range(3):
+            look(client, "XF209900000009", "WRONG-CODE-0000")
+        assert "查询已暂停" in look(client, "XF209900000009", "WRONG-CODE-0000").content.decode()
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        assert look(client, matter.number, code).status_code == 302
+
+
+def test_lookups_are_limited_per_address_and_per_code(client, cast, settings):
+    settings.PORTAL_REQUESTS_PER_HOUR = 4
+    matter, code = submit()
+    for i in range(4):
+        look(client, f"XF20990000000{i}", code)
+    assert look(client, matter.number, code).status_code == 429
+    # 另一来源用同一个查询码也被限：查询码的计数与来源无关
+    other = client.__class__(REMOTE_ADDR="10.0.0.9")
+    assert "过于频繁" in look(other, matter.number, code).content.decode()
+
+
+def test_the_petitioner_rates_the_reply_and_an_unsatisfied_rating_needs_a_reason(client, cast):
+    matter, code = submit(department=cast.brigade_a)
+    reply(cast, matter)
+    look(client, matter.number, code)
+    response = client.post("/portal/progress/rate/", {"rating": Satisfaction.UNSATISFIED, "reason": ""})
+    assert response.status_code == 400 and "请写明不满意的理由" in response.content.decode()
+    assert not ReturnVisit.objects.filter(online_rating__gt="").exists()
+    client.post("/portal/progress/rate/", {"rating": Satisfaction.UNSATISFIED, "reason": "罚款未退"})
+    visit = ReturnVisit.objects.get(matter=matter)
+    assert visit.online_rating == Satisfaction.UNSATISFIED and visit.needs_attention
+    again = client.post("/portal/progress/rate/", {"rating": Satisfaction.SATISFIED})
+    assert "已评价过" in again.content.decode()
+
+
+def test_before_the_reply_there_is_nothing_to_rate(client, cast):
+    matter, code = submit()
+    look(client, matter.number, code)
+    assert "评价答复" not in client.get("/portal/progress/").content.decode()
+    response = client.post("/portal/progress/rate/", {"rating": Satisfaction.SATISFIED})
+    assert "尚未答复" in response.content.decode()
+
+
+def test_a_review_request_within_the_window_starts_the_review(client, cast):
+    matter, code = submit(department=cast.brigade_a)
+    reply(cast, matter)
+    look(client, matter.number, code)
+    assert "请求复查" in client.get("/portal/progress/").content.decode()
+    client.post("/portal/progress/review/", {"reason": "认定事实不清"})
+    matter.refresh_from_db()
+    assert matter.status == Status.REVIEWING and matter.review_requested_on == clock.today()
+    assert matter.events.filter(action="request_review", actor=None, data__via="portal").exists()
+
+
+def test_a_review_request_after_the_window_is_refused_with_the_closing_date(client, cast):
+    matter, code = submit(department=cast.brigade_a)
+    matter = reply(cast, matter)
+    closes = matter.review_request_closes
+    with time_machine.travel(clock.now() + timedelta(days=(closes - clock.today()).days + 2), tick=False):
+        look(client, matter.number, code)
+        html = client.get("/portal/progress/").content.decode()
+        assert f"{closes.year}年{closes.month}月{closes.day}日 届满" in html
+        response = client.post("/portal/progress/review/", {"reason": "晚了"})
+        assert response.status_code == 400 and "届满" in response.content.decode()
+    matter.refresh_from_db()
+    assert matter.status == Status.REPLIED and matter.review_requested_on is None
