@@ -8,7 +8,7 @@ PORT  ?= 8000
 PYTHON ?= $(shell for p in python3.13 python3.12 $(HOME)/.pyenv/versions/3.13*/bin/python3 $(HOME)/.pyenv/versions/3.12*/bin/python3 python3; do \
             command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test install clean
+.PHONY: run test install bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "需要 Python 3.12 或更高版本（Django 6 的要求）"; exit 1; }
@@ -32,6 +32,12 @@ run: install
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# 百万件基准：默认写到 var/bench，不动开发库；PostgreSQL 上跑时设 XINFANG_DATABASE_URL。结果写入 benchmarks/results.md。
+bench: export XINFANG_VAR_DIR ?= $(CURDIR)/var/bench
+bench: install
+	$(VENV)/bin/xinfang migrate --noinput
+	$(PY) benchmarks/petitions_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
