@@ -38,7 +38,8 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label="事由", max_length=120, required=False, help_text="不填则取内容第一行")
     content = forms.CharField(label="信访内容", widget=forms.Textarea(attrs={"rows": 5}))
     requests = forms.CharField(label="诉求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), required=False,
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True).select_related("parent"),
+                                      required=False,
                                       empty_label="（未选择）")
     competent_authority = forms.CharField(label="主管机关", max_length=60, required=False)
     involved_department = DepartmentChoiceField(label="涉及单位", queryset=None, required=False, empty_label="（未选择）")
@@ -148,7 +149,8 @@ class ListFilterForm(forms.Form):
     q = forms.CharField(label="全文检索", required=False)
     status = forms.ChoiceField(label="状态", required=False)
     department = DepartmentChoiceField(label="单位", queryset=None, required=False, empty_label="全部")
-    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all(), required=False, empty_label="全部")
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.select_related("parent"), required=False,
+                                      empty_label="全部")
     channel = forms.ChoiceField(label="渠道", required=False, choices=[("", "全部"), *Channel.choices])
     overdue = forms.BooleanField(label="只看超期", required=False)
     since = forms.DateField(label="收到日期起", required=False, widget=forms.DateInput(attrs={"type": "date"}))

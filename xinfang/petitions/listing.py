@@ -15,7 +15,8 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from xinfang.org.access import visible_department_ids
+from xinfang.org.access import has_role, visible_department_ids
+from xinfang.org.models import Department, RoleCode
 
 from . import search
 from .models import Assignment, AssignmentRole, Matter, Petition
@@ -30,7 +31,8 @@ def sources(user, narrow: Callable[[QuerySet], QuerySet]) -> list[QuerySet]:
     """用户可见范围拆成的各个来源，每个都已套上筛选条件 `narrow`。"""
     base = narrow(Matter.objects.all())
     ids = visible_department_ids(user)
-    if ids is None:
+    # 可见范围覆盖全部部门（如分管整个支队的登记员）时，不必再按部门、协办、承办拆分。
+    if ids is None or len(ids) >= Department.objects.count():
         return [base]
     if len(ids) > MAX_PER_DEPARTMENT_SOURCES:
         parts = [base.filter(department_id__in=ids)]
@@ -38,7 +40,7 @@ def sources(user, narrow: Callable[[QuerySet], QuerySet]) -> list[QuerySet]:
         parts = [base.filter(department_id=pk) for pk in sorted(ids)]
     co = Assignment.objects.filter(department_id__in=ids, role=AssignmentRole.CO).values("matter_id")
     parts.append(base.filter(pk__in=co))
-    if getattr(user, "is_authenticated", False):
+    if has_role(user, RoleCode.HANDLER):
         parts.append(base.filter(handler=user))
     return parts
 

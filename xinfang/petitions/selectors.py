@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from xinfang.audit.services import record
@@ -25,8 +25,9 @@ def visible_matters(user) -> QuerySet[Matter]:
     queryset = Matter.objects.all()
     if ids is None:
         return queryset
-    co = Assignment.objects.filter(department_id__in=ids, role=AssignmentRole.CO).values("matter_id")
-    condition = Q(department_id__in=ids) | Q(pk__in=co)
+    # 相关子查询：只对责任单位不在范围内的行按 (department, matter) 索引查一次，不必先取出全部协办记录。
+    co = Assignment.objects.filter(matter=OuterRef("pk"), department_id__in=ids, role=AssignmentRole.CO)
+    condition = Q(department_id__in=ids) | Exists(co)
     if getattr(user, "is_authenticated", False):
         condition |= Q(handler=user)
     return queryset.filter(condition)
