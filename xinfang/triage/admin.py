@@ -1,9 +1,7 @@
 from django.contrib import admin
-from django.db import transaction
 from django.utils.html import format_html_join
 
-from xinfang.audit.services import record
-
+from . import services
 from .models import AuthorityLabel, Feedback, ModelVersion
 
 
@@ -11,11 +9,8 @@ from .models import AuthorityLabel, Feedback, ModelVersion
 class AuthorityLabelAdmin(admin.ModelAdmin):
     list_display = ("name", "is_active", "sort_order")
 
-    @transaction.atomic
     def save_model(self, request, obj, form, change):
-        obj.save()
-        record(actor=request.user, action="triage.authority_label", obj=obj,
-               changes={name: [None, form.cleaned_data[name]] for name in form.changed_data})
+        services.save_authority_label(obj, by=request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False  # 停用即可：历史事项与反馈仍引用它。

@@ -153,3 +153,15 @@ def suggest(text: str, task: str, k: int = 3) -> tuple[list[Suggestion], str, Mo
         return [], str(exc), version
     names = label_names(task)
     return [Suggestion(label, names.get(label, label), conf) for label, conf in result], result.note, version
+
+
+@transaction.atomic
+def save_authority_label(label: AuthorityLabel, *, by=None) -> AuthorityLabel:
+    """新增或修改主管机关标签（管理员维护的标签集），记审计。"""
+    before = AuthorityLabel.objects.filter(pk=label.pk).values("name", "is_active", "sort_order").first() or {}
+    label.full_clean()
+    label.save()
+    after = {"name": label.name, "is_active": label.is_active, "sort_order": label.sort_order}
+    record(actor=by, action="triage.authority_label", obj=label,
+           changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v})
+    return label
