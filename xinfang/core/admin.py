@@ -4,6 +4,19 @@ from . import services
 from .models import CalendarYear, Holiday
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """只读查看：这些数据只经各应用的写操作产生（以便记审计），后台不能增删改。"""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
     list_display = ("day", "is_workday", "name")

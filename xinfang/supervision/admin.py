@@ -2,38 +2,29 @@
 
 from django.contrib import admin
 
+from xinfang.core.admin import ReadOnlyAdmin
+
 from .models import AccountabilityRecord, JobCursor, Notification, SupervisionOrder
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SupervisionOrder)
-class OrderAdmin(ReadOnly):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ("number", "level", "matter", "status", "due_on", "issuer")
     list_filter = ("level", "status")
 
 
 @admin.register(AccountabilityRecord)
-class RecordAdmin(ReadOnly):
+class RecordAdmin(ReadOnlyAdmin):
     list_display = ("matter", "ground", "status", "proposed_at")
     list_filter = ("ground", "status")
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnly):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("recipient", "kind", "title", "created_at", "sent_at", "failed_at", "attempts")
     list_filter = ("kind",)
 
 
 @admin.register(JobCursor)
-class CursorAdmin(ReadOnly):
+class CursorAdmin(ReadOnlyAdmin):
     list_display = ("name", "position", "ran_at")

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
+from xinfang.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import AuthorityLabel, Feedback, ModelVersion
 
@@ -17,7 +19,7 @@ class AuthorityLabelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ReadOnlyAdmin):
     """模型版本只读：看每个版本的指标、分类别报告与启用决定。"""
 
     list_display = ("task", "version", "macro_f1", "accuracy", "n_train", "n_test", "is_current", "created_at")
@@ -31,23 +33,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 for label, v in obj.report.items() if isinstance(v, dict) and "support" in v]
         return format_html_join("", "<div>{}：精确率 {} · 召回率 {} · F1 {} · 条数 {}</div>", rows)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin):
     list_display = ("matter", "task", "model_version", "chosen", "agreed", "created_at")
     list_filter = ("task", "agreed")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from xinfang.core import clock
 from .. import documents
 from ..models import DocumentKind, Matter, Outcome
 from ..workflow import ActionNotAllowed, transition
+from .handling import hearing_ended, hearing_started
 
 
 def _within(requested_on: date, closes: date | None, what: str) -> None:
@@ -93,28 +94,14 @@ def request_re_review(matter: Matter, *, by, requested_on: date | None = None, r
 @transaction.atomic
 def start_re_review_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
     """复核中组织听证：听证所需时间不计入复核期限（第三十六条）。"""
-    on = on or clock.today()
-
-    def apply(m: Matter) -> dict:
-        m.hearing_started_on = on
-        return {"hearing_started_on": on}
-
-    return transition(matter, "start_re_review_hearing", by=by, expected_version=expected_version, apply=apply)
+    return transition(matter, "start_re_review_hearing", by=by, expected_version=expected_version,
+                      apply=hearing_started(on or clock.today()))
 
 
 @transaction.atomic
 def end_re_review_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
-    on = on or clock.today()
-
-    def apply(m: Matter) -> dict:
-        if on < m.hearing_started_on:
-            raise ValidationError({"on": f"听证结束日期不能早于开始日期 {m.hearing_started_on:%Y-%m-%d}"})
-        days = (on - m.hearing_started_on).days
-        m.re_review_paused_days += days
-        m.hearing_started_on = None
-        return {"hearing_days": days}
-
-    return transition(matter, "end_re_review_hearing", by=by, expected_version=expected_version, apply=apply)
+    return transition(matter, "end_re_review_hearing", by=by, expected_version=expected_version,
+                      apply=hearing_ended(on or clock.today(), "re_review_paused_days"))
 
 
 @transaction.atomic

@@ -44,32 +44,42 @@ def add_note(matter: Matter, *, by, text: str) -> MatterEvent:
     return event
 
 
-@transaction.atomic
-def start_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
-    """组织听证：听证期间办理期限停止计算。"""
-    on = on or clock.today()
+def hearing_started(on: date):
+    """听证开始：记下开始日期（期间时钟停止）。办理与复核阶段共用。"""
 
     def apply(m: Matter) -> dict:
         m.hearing_started_on = on
         return {"hearing_started_on": on}
 
-    return transition(matter, "start_hearing", by=by, expected_version=expected_version, apply=apply)
+    return apply
 
 
-@transaction.atomic
-def end_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
-    """结束听证：听证所用天数不计入办理期限，期限顺延。"""
-    on = on or clock.today()
+def hearing_ended(on: date, paused_field: str):
+    """听证结束：所用天数记入 `paused_field`，不计入期限。办理与复核阶段共用。"""
 
     def apply(m: Matter) -> dict:
         if on < m.hearing_started_on:
             raise ValidationError({"on": f"听证结束日期不能早于开始日期 {m.hearing_started_on:%Y-%m-%d}"})
         days = (on - m.hearing_started_on).days
-        m.paused_days += days
+        setattr(m, paused_field, getattr(m, paused_field) + days)
         m.hearing_started_on = None
         return {"hearing_days": days}
 
-    return transition(matter, "end_hearing", by=by, expected_version=expected_version, apply=apply)
+    return apply
+
+
+@transaction.atomic
+def start_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
+    """组织听证：听证期间办理期限停止计算。"""
+    return transition(matter, "start_hearing", by=by, expected_version=expected_version,
+                      apply=hearing_started(on or clock.today()))
+
+
+@transaction.atomic
+def end_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
+    """结束听证：听证所用天数不计入办理期限，期限顺延。"""
+    return transition(matter, "end_hearing", by=by, expected_version=expected_version,
+                      apply=hearing_ended(on or clock.today(), "paused_days"))
 
 
 @transaction.atomic
