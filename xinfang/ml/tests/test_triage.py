@@ -127,3 +127,16 @@ def test_held_out_macro_f1_on_real_data_reaches_target(shared_data):
     model = TriageModel.train(train_x, train_y, C=1.0, folds=1)
     macro_f1 = f1_score(test_y, model.predict(test_x), average="macro")
     assert macro_f1 >= float(os.environ.get("XINFANG_TRIAGE_MIN_F1", "0.88"))
+
+
+def test_calibration_subset_keeps_every_class_in_proportion():
+    import numpy as np
+
+    from xinfang.ml.triage import _stratified_subset
+
+    y = np.array([0] * 9000 + [1] * 990 + [2] * 10)
+    idx = np.arange(len(y))
+    subset = _stratified_subset(idx, y, 1000, np.random.default_rng(0))
+    assert set(np.unique(y[subset])) == {0, 1, 2}
+    assert abs(len(subset) - 1000) <= 3 and len(np.unique(subset)) == len(subset)
+    assert np.array_equal(_stratified_subset(idx[:50], y, 1000, np.random.default_rng(0)), idx[:50])
