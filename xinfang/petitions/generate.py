@@ -357,7 +357,8 @@ class _M:
                  "re_review_due", "current_due", "due_provisional")
 
 
-MATTER = ("id", "number", "title", "summary", "requests", "category_id", "department_id", "handler_id", "status",
+MATTER = ("id", "number", "title", "summary", "requests", "category_id", "department_id", "has_co_assignment",
+          "handler_id", "status",
           "version", "is_collective", "is_skip_level", "petition_count", "received_on", "accepted_on", "extension_days",
           "paused_days", "hearing_started_on", "reply_delivered_on", "review_requested_on", "review_delivered_on",
           "re_review_requested_on", "re_review_paused_days", "closed_on", "acceptance_due", "handling_due",
@@ -574,7 +575,7 @@ class _Generator:
         category = self.categories.get(tpl["category"]) or (r.pick(self.categories["*"]) if self.categories["*"] else None)
         day = self._day
         self.tables["matter"].rows.append((
-            matter_id, number, title, summary, requests, category, lead[0], handler, status, 1 + len(steps),
+            matter_id, number, title, summary, requests, category, lead[0], bool(co), handler, status, 1 + len(steps),
             collective, skip_level, 1 + len(repeats), day(start), day(on("accepted")), m.extension_days,
             m.paused_days, day(on("hearing")), day(on("delivered")), day(on("review_requested")),
             day(on("review_delivered")), day(on("re_review_requested")), m.re_review_paused_days, day(on("closed")),

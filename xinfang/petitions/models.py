@@ -100,6 +100,8 @@ class Matter(models.Model):
     # 当前负责的单位：登记时为涉及单位或登记单位，交办后为牵头单位。可见范围按它和协办单位算。
     department = models.ForeignKey(Department, verbose_name="责任单位", on_delete=models.PROTECT,
                                    related_name="matters")
+    # 冗余：是否有协办单位（由交办写入）。协办事项是少数，列表按它缩小"协办来源"的扫描范围。
+    has_co_assignment = models.BooleanField("有协办单位", default=False)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="承办人", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="handled_matters")
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REGISTERED)
@@ -152,6 +154,9 @@ class Matter(models.Model):
             models.Index(fields=["department", "-received_on"], name="matter_dept_received_idx"),
             models.Index(fields=["status", "-received_on"], name="matter_status_received_idx"),
             models.Index(fields=["current_due", "status"], name="matter_due_status_idx"),
+            # 协办来源：只在有协办单位的事项里按期限或收到日期顺序扫描，逐行核对协办单位，取满一页即停。
+            models.Index(fields=["has_co_assignment", "current_due", "id"], name="matter_co_due_idx"),
+            models.Index(fields=["has_co_assignment", "received_on", "id"], name="matter_co_received_idx"),
             models.Index(fields=["handler", "current_due"], name="matter_handler_due_idx"),
             models.Index(fields=["category", "-received_on"], name="matter_category_received_idx"),
         ]

@@ -95,6 +95,7 @@ def assign_matter(
     def apply(m: Matter) -> dict:
         m.department = lead
         m.handler = handler
+        m.has_co_assignment = bool(co)
         Assignment.objects.filter(matter=m).delete()
         Assignment.objects.bulk_create(
             [Assignment(matter=m, department=lead, role=AssignmentRole.LEAD)]

@@ -109,3 +109,13 @@ def test_the_deadline_command_prints_the_due_date(capsys):
 def test_the_deadline_command_refuses_unknown_codes_and_bad_dates(args):
     with pytest.raises(CommandError):
         call_command("deadline", *args)
+
+
+def test_a_co_department_sees_the_matter_in_its_workbench_and_list(cast, login):
+    m = decisions.assign_matter(decisions.accept_matter(
+        register(cast.clerk, department=cast.brigade_a, title="协办的事项"), by=cast.clerk),
+        by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b])
+    assert Matter.objects.get(pk=m.pk).has_co_assignment
+    client = login(cast.handler_b)
+    assert "协办的事项" in client.get("/petitions/workbench/").content.decode()
+    assert "协办的事项" in client.get("/petitions/", {"status": Status.ASSIGNED}).content.decode()
