@@ -157,6 +157,9 @@ class Matter(models.Model):
             # 协办来源：只在有协办单位的事项里按期限或收到日期顺序扫描，逐行核对协办单位，取满一页即停。
             models.Index(fields=["has_co_assignment", "current_due", "id"], name="matter_co_due_idx"),
             models.Index(fields=["has_co_assignment", "received_on", "id"], name="matter_co_received_idx"),
+            # 只含有时钟在走的事项（约占一成）：“只看超期”按收到日期排序时沿它扫描，不必走遍全表。
+            models.Index(fields=["received_on", "id"], name="matter_open_received_idx",
+                         condition=models.Q(current_due__isnull=False)),
             models.Index(fields=["handler", "current_due"], name="matter_handler_due_idx"),
             models.Index(fields=["category", "-received_on"], name="matter_category_received_idx"),
         ]

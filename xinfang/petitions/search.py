@@ -62,21 +62,42 @@ def index_matters(pairs: Iterable[tuple[int, str]]) -> None:
 
 
 def matching_ids(query: str, *, before: int | None = None, limit: int = 2000) -> list[int]:
-    """命中查询的事项 id，从大到小（即从新到旧），只取小于 `before` 的 `limit` 个。"""
+    """命中查询的事项 id，从大到小（即从新到旧），只取小于 `before` 的至多 `limit` 个。"""
     words = query_tokens(query)
     if not words:
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sql = f"SELECT matter_id FROM {TABLE} WHERE tokens @> %s::text[]"
-            params: list = [words]
-            column = "matter_id"
-        else:
-            sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
-            params = [" AND ".join('"' + w.replace('"', "") + '"' for w in words)]
-            column = "rowid"
+            return _matching_ids_postgresql(cursor, words, before, limit)
+        sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
+        params: list = [" AND ".join('"' + w.replace('"', "") + '"' for w in words)]
         if before is not None:
-            sql += f" AND {column} < %s"
+            sql += " AND rowid < %s"
             params.append(before)
-        cursor.execute(f"{sql} ORDER BY {column} DESC LIMIT %s", [*params, limit])
+        cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+PG_WINDOW = 50_000
+
+
+def _matching_ids_postgresql(cursor, words: list[str], before: int | None, limit: int) -> list[int]:
+    # 常见词命中十几万行：一次取全部再按 id 排序要回表十几万次。按 id 分段（从新到旧）取，
+    # 每段里 GIN 命中与主键区间求交，只回表这一段，凑够 limit 即停。
+    if before is None:
+        cursor.execute(f"SELECT max(matter_id) FROM {TABLE}")
+        top = cursor.fetchone()[0]
+        if top is None:
+            return []
+        before = top + 1
+    found: list[int] = []
+    while before > 0 and len(found) < limit:
+        low = max(0, before - PG_WINDOW)
+        cursor.execute(
+            f"SELECT matter_id FROM {TABLE} WHERE tokens @> %s::text[] AND matter_id < %s AND matter_id >= %s "
+            "ORDER BY matter_id DESC LIMIT %s",
+            [words, before, low, limit - len(found)],
+        )
+        found += [row[0] for row in cursor.fetchall()]
+        before = low
+    return found
