@@ -75,6 +75,8 @@ def search_page(user, query: str, narrow: Callable[[QuerySet], QuerySet], *, sta
         # 只取还缺的那几条：一块命中可能有上千件，全部实例化会比查询本身慢得多。
         chunk = narrow(visible.filter(pk__in=ids)).select_related("department", "category").order_by("-id")
         found.extend(chunk[: stop - len(found)])
+        if len(ids) < SEARCH_CHUNK:  # 命中已全部取完
+            break
     return found[start:stop], scanned >= SEARCH_MAX_SCANNED and len(found) < stop
 
 

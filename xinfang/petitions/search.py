@@ -91,8 +91,10 @@ def _matching_ids_postgresql(cursor, words: list[str], before: int | None, limit
             return []
         before = top + 1
     found: list[int] = []
+    window = PG_WINDOW
     while before > 0 and len(found) < limit:
-        low = max(0, before - PG_WINDOW)
+        low = max(0, before - window)
+        window *= 4  # 罕见词（如号牌）几段就扫完全部，不必一段段走到底
         cursor.execute(
             f"SELECT matter_id FROM {TABLE} WHERE tokens @> %s::text[] AND matter_id < %s AND matter_id >= %s "
             "ORDER BY matter_id DESC LIMIT %s",
