@@ -35,25 +35,28 @@ def sees_all(user) -> bool:
 
 
 def visible_department_ids(user) -> frozenset[int] | None:
-    """用户可见的部门 id；None 表示全部可见。未登录或无部门者什么也看不到。"""
+    """用户可见的部门 id；None 表示全部可见。未登录或无部门者什么也看不到。
+
+    分管范围恰好覆盖全部部门的（如分管整个支队的登记员）也返回 None：查询不必再带部门条件。
+    """
     if sees_all(user):
         return None
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    cached = getattr(user, "_visible_department_ids", None)
-    if cached is None:
+    if not hasattr(user, "_visible_department_ids"):
         roots = list(user.oversees.values_list("path", flat=True))
         if user.department_id:
             roots.append(user.department.path)
-        if not roots:
-            cached = frozenset()
-        else:
+        ids: frozenset[int] | None = frozenset()
+        if roots:
             condition = Q()
             for path in roots:
                 condition |= Q(path__startswith=path)
-            cached = frozenset(Department.objects.filter(condition).values_list("pk", flat=True))
-        user._visible_department_ids = cached
-    return cached
+            ids = frozenset(Department.objects.filter(condition).values_list("pk", flat=True))
+            if len(ids) >= Department.objects.count():
+                ids = None
+        user._visible_department_ids = ids
+    return user._visible_department_ids
 
 
 def scope(queryset: QuerySet, user, *fields: str) -> QuerySet:

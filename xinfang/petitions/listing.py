@@ -16,7 +16,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef, QuerySet
 
 from xinfang.org.access import has_role, visible_department_ids
-from xinfang.org.models import Department, RoleCode
+from xinfang.org.models import RoleCode
 
 from . import search
 from .models import Assignment, AssignmentRole, Matter, Petition
@@ -31,8 +31,7 @@ def sources(user, narrow: Callable[[QuerySet], QuerySet]) -> list[QuerySet]:
     """用户可见范围拆成的各个来源，每个都已套上筛选条件 `narrow`。"""
     base = narrow(Matter.objects.all())
     ids = visible_department_ids(user)
-    # 可见范围覆盖全部部门（如分管整个支队的登记员）时，不必再按部门、协办、承办拆分。
-    if ids is None or len(ids) >= Department.objects.count():
+    if ids is None:
         return [base]
     if len(ids) > MAX_PER_DEPARTMENT_SOURCES:
         parts = [base.filter(department_id__in=ids)]
