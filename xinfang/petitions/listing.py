@@ -46,18 +46,33 @@ def sources(user, narrow: Callable[[QuerySet], QuerySet]) -> list[QuerySet]:
     return parts
 
 
-def merged(parts: Iterable[QuerySet], order: tuple[str, ...], *, stop: int) -> list[Matter]:
-    """各来源按同一顺序各取前 `stop` 条，去重后归并，返回整体的前 `stop` 条。"""
-    rows: dict[int, Matter] = {}
+# 列表行（_matter_rows.html）只用这些列；正文、诉求、答复等大字段不取——一页几十行，逐行取出它们比查询本身还慢。
+ROW_FIELDS = ("number", "title", "is_collective", "is_skip_level", "department__name", "status", "received_on",
+              "current_due")
+
+
+def for_rows(queryset: QuerySet) -> QuerySet:
+    """列表行所需的列与责任单位（一条 JOIN，不逐行查询）。"""
+    return queryset.select_related("department").only(*ROW_FIELDS)
+
+
+def merged(parts: Iterable[QuerySet], order: tuple[str, ...], *, start: int = 0, stop: int) -> list[Matter]:
+    """各来源按同一顺序各取前 `stop` 条的排序键，去重归并，再只把整体第 `start`–`stop` 条取成事项。
+
+    排序键走各来源的索引（常常不必回表）；完整的行只取最后要显示的那几条。
+    """
+    keys = [field.lstrip("-") for field in order]
+    rows: dict[int, tuple] = {}
     for part in parts:
-        for matter in part.order_by(*order).select_related("department", "category")[:stop]:
-            rows[matter.pk] = matter
+        for row in part.order_by(*order).values_list("pk", *keys)[:stop]:
+            rows[row[0]] = row
     ordered = list(rows.values())
     # 从最次要的排序键排到最主要的（稳定排序），与 SQL 的 ORDER BY 一致。
-    for field in reversed(order):
-        name = field.lstrip("-")
-        ordered.sort(key=lambda m, n=name: getattr(m, n), reverse=field.startswith("-"))
-    return ordered[:stop]
+    for position, field in reversed(list(enumerate(order, start=1))):
+        ordered.sort(key=lambda row, p=position: row[p], reverse=field.startswith("-"))
+    wanted = [row[0] for row in ordered[start:stop]]
+    matters = for_rows(Matter.objects.filter(pk__in=wanted)).in_bulk()
+    return [matters[pk] for pk in wanted]
 
 
 def search_page(user, query: str, narrow: Callable[[QuerySet], QuerySet], *, start: int, stop: int,
@@ -65,17 +80,20 @@ def search_page(user, query: str, narrow: Callable[[QuerySet], QuerySet], *, sta
     """全文检索的一页（按事项从新到旧）。第二个返回值表示是否因命中太多而没有查完。"""
     found: list[Matter] = []
     before, scanned = None, 0
+    # 第一块只取一页所需的几倍（看得见全部的用户一块就够）；筛掉的多时块逐次放大，至多 SEARCH_CHUNK。
+    size = min(max(4 * stop, 100), SEARCH_CHUNK)
     while len(found) < stop and scanned < SEARCH_MAX_SCANNED:
-        ids = search.matching_ids(query, before=before, limit=SEARCH_CHUNK)
+        ids = search.matching_ids(query, before=before, limit=size)
         if not ids:
             return found[start:stop], False
         scanned += len(ids)
         before = ids[-1]
         # 只取还缺的那几条：一块命中可能有上千件，全部实例化会比查询本身慢得多。
-        chunk = narrow(visible.filter(pk__in=ids)).select_related("department", "category").order_by("-id")
+        chunk = for_rows(narrow(visible.filter(pk__in=ids))).order_by("-id")
         found.extend(chunk[: stop - len(found)])
-        if len(ids) < SEARCH_CHUNK:  # 命中已全部取完
+        if len(ids) < size:  # 命中已全部取完
             break
+        size = min(size * 4, SEARCH_CHUNK)
     return found[start:stop], scanned >= SEARCH_MAX_SCANNED and len(found) < stop
 
 

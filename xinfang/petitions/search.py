@@ -78,23 +78,32 @@ def matching_ids(query: str, *, before: int | None = None, limit: int = 2000) ->
         return [row[0] for row in cursor.fetchall()]
 
 
+PG_PROBE = 5_000
 PG_WINDOW = 50_000
 
 
 def _matching_ids_postgresql(cursor, words: list[str], before: int | None, limit: int) -> list[int]:
-    # 常见词命中十几万行：一次取全部再按 id 排序要回表十几万次。按 id 分段（从新到旧）取，
-    # 每段里 GIN 命中与主键区间求交，只回表这一段，凑够 limit 即停。
     if before is None:
         cursor.execute(f"SELECT max(matter_id) FROM {TABLE}")
         top = cursor.fetchone()[0]
         if top is None:
             return []
         before = top + 1
-    found: list[int] = []
+    # 常见词（如"电子警察"，一成多的事项都有）：GIN 每次都要读完它十几万条的倒排链。先沿主键从新到旧
+    # 直接读最近的一小段、逐行核对，命中多时几千行内就凑满；OFFSET 0 让子查询保持按主键扫描。
+    low = max(0, before - PG_PROBE)
+    cursor.execute(
+        f"SELECT matter_id FROM (SELECT matter_id, tokens FROM {TABLE} WHERE matter_id < %s AND matter_id >= %s "
+        "ORDER BY matter_id DESC OFFSET 0) recent WHERE tokens @> %s::text[] LIMIT %s",
+        [before, low, words, limit],
+    )
+    found = [row[0] for row in cursor.fetchall()]
+    before = low
+    # 罕见词（如号牌）：按 id 分段（从新到旧）用 GIN 取，每段里 GIN 命中与主键区间求交，只回表这一段。
     window = PG_WINDOW
     while before > 0 and len(found) < limit:
         low = max(0, before - window)
-        window *= 4  # 罕见词（如号牌）几段就扫完全部，不必一段段走到底
+        window *= 4  # 几段就扫完全部，不必一段段走到底
         cursor.execute(
             f"SELECT matter_id FROM {TABLE} WHERE tokens @> %s::text[] AND matter_id < %s AND matter_id >= %s "
             "ORDER BY matter_id DESC LIMIT %s",

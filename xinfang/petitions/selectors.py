@@ -55,8 +55,7 @@ def audit_personal_data_read(user, matter: Matter, *, purpose: str) -> None:
 def workbench(user, *, limit: int = 50) -> list[Matter]:
     """工作台：我承办的在办事项（没有则本单位的），按最近期限排序。"""
     narrow = listing.narrowing(today=clock.today(), has_due=True)
-    mine = list(narrow(Matter.objects.filter(handler=user)).order_by("current_due", "id")
-                .select_related("department", "category")[:limit])
+    mine = list(listing.for_rows(narrow(Matter.objects.filter(handler=user))).order_by("current_due", "id")[:limit])
     if mine:
         return mine
     return listing.merged(listing.sources(user, narrow), ("current_due", "id"), stop=limit)
@@ -98,7 +97,8 @@ def matter_page(user, f: MatterFilter, *, today: date, page: int, size: int) -> 
     if f.q:
         rows, truncated = listing.search_page(user, f.q, narrow, start=start, stop=stop, visible=visible_matters(user))
         return Page(rows[:size], len(rows) > size, truncated)
-    rows = listing.merged(listing.sources(user, narrow), SORTS.get(f.sort, SORTS["-received_on"]), stop=stop)[start:]
+    rows = listing.merged(listing.sources(user, narrow), SORTS.get(f.sort, SORTS["-received_on"]),
+                          start=start, stop=stop)
     return Page(rows[:size], len(rows) > size)
 
 
