@@ -14,6 +14,7 @@ from xinfang.core import clock
 from xinfang.core.calendar import current_calendar
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode
+from xinfang.supervision import orders
 
 from . import clocks, events, selectors, workflow
 from .action_forms import ACTION_FORMS
@@ -111,6 +112,7 @@ def matter_page(request, pk: int):
         "clocks": _clock_rows(matter, today),
         "can_note": matter.status in workflow.OPEN_STATES
         and has_role(request.user, RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER),
+        "can_issue_order": orders.can_issue(request.user, matter),
     })
 
 

@@ -50,6 +50,15 @@ def _people(departments: Iterable[Department]) -> set[int]:
     return {pk for d in departments for pk in (d.head_id, d.petition_leader_id) if pk}
 
 
+# 办结或终结的事项无需督办。
+NOT_SUPERVISED = (Status.CLOSED, Status.TERMINATED)
+
+
+def can_issue(user: Staff, matter: Matter) -> bool:
+    """事项页是否给出"签发督办单"：本人可签发，事项还没办结或终结（可见范围由取事项时把关）。"""
+    return has_role(user, *ISSUERS) and matter.status not in NOT_SUPERVISED
+
+
 @transaction.atomic
 def issue_order(
     *, by: Staff, matter: Matter, level: str, lead: Department | None, participants: Iterable[Department] = (),
@@ -60,7 +69,7 @@ def issue_order(
         _fail("__all__", "只有督办员、分管领导和局领导可以签发督办单。")
     if not visible_matters(by).filter(pk=matter.pk).exists():
         _fail("__all__", "您无权督办该事项。")
-    if matter.status in (Status.CLOSED, Status.TERMINATED):
+    if matter.status in NOT_SUPERVISED:
         _fail("__all__", f"事项已{matter.get_status_display()}，无需督办。")
     if level not in OrderLevel.values:
         _fail("level", "请选择督办级别。")

@@ -52,6 +52,13 @@ def test_the_unit_head_sees_the_units_warnings_and_orders_but_not_another_unit(c
     assert other.status_code == 404
 
 
+def test_the_matter_page_offers_an_order_to_issuers_only(cast, login):
+    m = handled(cast)
+    link = f"/supervision/matters/{m.pk}/order/"
+    assert link in login(cast.supervisor).get(f"/petitions/matters/{m.pk}/").content.decode()
+    assert link not in login(cast.head_a).get(f"/petitions/matters/{m.pk}/").content.decode()
+
+
 def test_the_order_form_shows_the_missing_lead_department_in_chinese_and_writes_nothing(cast, login):
     m = handled(cast)
     with time_machine.travel(at("2026-03-10 09:00"), tick=False):
