@@ -14,6 +14,7 @@ from xinfang.core import clock
 from xinfang.core.calendar import current_calendar
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode
+from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
 from . import clocks, events, selectors, workflow
@@ -101,7 +102,10 @@ def matter_page(request, pk: int):
     matter = selectors.matter_for_page(request.user, pk)
     today = clock.today()
     matter.clock = clocks.describe(matter.current_due, today)
-    petitions = matter.petitions.prefetch_related("petitionpetitioner_set__petitioner", "attachments")
+    petitions = list(matter.petitions.prefetch_related("petitionpetitioner_set__petitioner", "attachments"))
+    offers = portal_codes.code_offers(request.user, petitions)
+    for petition in petitions:  # None：不能发；False：未发过；True：已发过（再发则旧码作废）
+        petition.code_offer = offers.get(petition.pk)
     return render(request, "petitions/matter.html", {
         "matter": matter,
         "petitions": petitions,

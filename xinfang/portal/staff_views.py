@@ -1,4 +1,4 @@
-"""工作人员页面：回访清单、回访页（记录回访、负责人处理需关注的回访）、三率。"""
+"""工作人员页面：回访清单、回访页（记录回访、负责人处理需关注的回访）、三率、给登记的信访件发查询码。"""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from xinfang.core import clock
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode
 
-from . import selectors
-from .actions import visits
+from xinfang.petitions.models import Petition
+from xinfang.petitions.selectors import visible_matters
+
+from . import security, selectors
+from .actions import submission, visits
 from .forms import AttentionForm, PeriodForm, VisitForm, apply_errors
 
 RATE_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER, RoleCode.SUPERVISOR)
@@ -90,3 +93,21 @@ def rates_page(request):
     rows, total = selectors.rates(request.user, since=since, until=until, today=today)
     return render(request, "portal/rates.html", {"form": form, "rows": rows, "total": total,
                                                  "since": since, "until": until})
+
+
+@require_POST
+def issue_code(request, petition_pk: int):
+    """发（或重发）查询码：原码只在这一页显示一次，可打印交给信访人。"""
+    petition = Petition.objects.select_related("matter").filter(
+        pk=petition_pk, matter__in=visible_matters(request.user)).first()
+    if petition is None or not submission.can_issue_code(request.user):
+        raise Http404
+    try:
+        code = submission.issue_code(petition, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("petitions:matter", pk=petition.matter_id)
+    return render(request, "portal/code_issued.html", {
+        "petition": petition, "matter": petition.matter, "code": security.format_code(code),
+        "portal_url": request.build_absolute_uri("/portal/"),
+    })

@@ -17,4 +17,5 @@ urlpatterns = [
     path("visits/<int:pk>/", staff_views.visit_page, name="visit"),
     path("visits/<int:pk>/attention/", staff_views.attention, name="attention"),
     path("rates/", staff_views.rates_page, name="rates"),
+    path("petitions/<int:petition_pk>/code/", staff_views.issue_code, name="issue_code"),
 ]

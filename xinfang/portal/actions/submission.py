@@ -1,16 +1,22 @@
-"""网上信访的提交：经 petitions 的登记写入，另发一个查询码（只存散列）。"""
+"""网上信访的提交：经 petitions 的登记写入，另发一个查询码（只存散列）。
+
+工作人员登记的信访（来信、来访、来电等）也可以发查询码（`issue_code`），信访人同样凭它在门户上查进度。
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from xinfang.audit.services import record
 from xinfang.core import clock
-from xinfang.org.models import Department
+from xinfang.org.access import has_role
+from xinfang.org.models import Department, RoleCode, Staff
 from xinfang.petitions.actions.intake import PetitionerInput, PetitionInput, register_petition
 from xinfang.petitions.models import Channel, Petition
+from xinfang.petitions.selectors import visible_matters
 
 from .. import security
 from ..models import PortalAccess
@@ -67,3 +73,55 @@ def submit_petition(data: Submission) -> tuple[Petition, str]:
         "matter": [None, petition.matter.number], "consent": [None, "已同意个人信息处理说明"],
     })
     return petition, code
+
+
+# 工作人员代信访人取得查询码时，告知并记下的说明（网上提交的由信访人自己勾选 CONSENT_TEXT）。
+STAFF_CONSENT_TEXT = (
+    "工作人员已告知信访人：凭事项编号和查询码可以在网上查询本事项的办理进度、下载给本人的文书、评价答复和"
+    "请求复查；个人信息只用于办理本事项。查询码由工作人员当面或电话告知信访人本人。"
+)
+CODE_ISSUERS = (RoleCode.CLERK, RoleCode.UNIT_HEAD, RoleCode.LEADER)
+
+
+def can_issue_code(user: Staff) -> bool:
+    return has_role(user, *CODE_ISSUERS)
+
+
+def staff_registered(petition: Petition) -> bool:
+    """工作人员登记的（信访人自己网上提交的除外：提交页已告诉信访人查询码无法找回，不由工作人员另发）。"""
+    return not (petition.channel == Channel.ONLINE and petition.registered_by_id is None)
+
+
+def code_offers(user: Staff, petitions) -> dict[int, bool]:
+    """事项页上本人可以为哪些信访件发查询码 → 是否已经发过。"""
+    if not can_issue_code(user):
+        return {}
+    eligible = [p.pk for p in petitions if staff_registered(p)]
+    issued = set(PortalAccess.objects.filter(petition_id__in=eligible).values_list("petition_id", flat=True))
+    return {pk: pk in issued for pk in eligible}
+
+
+@transaction.atomic
+def issue_code(petition: Petition, *, by: Staff) -> str:
+    """给工作人员登记的信访件发查询码；已发过的重发一个，旧码随即失效。返回原码（只显示这一次，库里只存散列）。"""
+    if not can_issue_code(by):
+        raise ValidationError("只有登记员、单位负责人和分管领导可以发查询码。")
+    if not visible_matters(by).filter(pk=petition.matter_id).exists():
+        raise ValidationError("您无权为该事项发查询码。")
+    if not staff_registered(petition):
+        raise ValidationError("网上提交的信访件在提交时已取得查询码，不能由工作人员另发。")
+    code = security.new_code()
+    access = PortalAccess.objects.select_for_update().filter(petition=petition).first()
+    if access is None:
+        access = PortalAccess.objects.create(
+            matter=petition.matter, petition=petition, consent_text=STAFF_CONSENT_TEXT, consented_at=clock.now(),
+            **security.new_access_fields(code),
+        )
+        action = "portal.code_issued"
+    else:
+        for field, value in security.new_access_fields(code).items():
+            setattr(access, field, value)
+        access.save(update_fields=["salt", "code_hash"])
+        action = "portal.code_reissued"
+    record(actor=by, action=action, obj=access, changes={"matter": [None, petition.matter.number]})
+    return code
