@@ -1,4 +1,4 @@
-"""节假日表：管理员录入的放假与调休安排，覆盖 chinesecalendar 随包提供的数据。"""
+"""节假日表：管理员录入的放假与调休安排，覆盖 chinesecalendar 随包提供的数据；后台任务的游标。"""
 
 from django.db import models
 
@@ -30,3 +30,19 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class JobCursor(models.Model):
+    """后台任务的进度与互斥，每个任务一行（见 core/cursors.py）：读办理记录的任务记下读到的记录 id，
+    扫描类任务锁住这一行，防止两个进程同时扫描。"""
+
+    name = models.CharField("任务", max_length=40, primary_key=True)
+    position = models.BigIntegerField("读到的记录 id", default=0)
+    ran_at = models.DateTimeField("上次运行", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "任务游标"
+        verbose_name_plural = "任务游标"
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.position}"

@@ -139,14 +139,3 @@ class ReturnVisit(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
-
-
-class PortalCursor(models.Model):
-    """生成回访任务时已读到的事项事件编号（单行）。"""
-
-    name = models.CharField(max_length=32, primary_key=True)
-    last_event_id = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "回访生成进度"
-        verbose_name_plural = "回访生成进度"

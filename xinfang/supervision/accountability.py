@@ -3,7 +3,7 @@
 线索的来源：
 - 超过期限未办结：由期限扫描（sweep）提出；
 - 办理不当的事项又来了集体访或越级访、复查推翻了原处理意见：本模块按 id 顺序增量读取
-  ``petitions.MatterEvent``（游标记在 JobCursor 里），不用信号，信访模块也不必知道本模块。
+  ``petitions.MatterEvent``（游标记在 core 的 JobCursor 里），不用信号，信访模块也不必知道本模块。
 
 "办理不当"指：该事项已有未被否定（非"不予追究"）的追责线索，或来访时已经超期。
 只有审计（纪检）人员与局领导能看到、认定这些记录；其他人一律 404。
@@ -20,13 +20,13 @@ from django.http import Http404
 from django.urls import reverse
 
 from xinfang.audit.services import record
-from xinfang.core import clock
+from xinfang.core import clock, cursors
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode, Staff
 from xinfang.petitions.models import Matter, MatterEvent, Outcome
 
 from . import notifications
-from .models import AccountabilityRecord, Ground, JobCursor, Kind, Measure, RecordStatus
+from .models import AccountabilityRecord, Ground, Kind, Measure, RecordStatus
 
 CURSOR = "matter-events"
 WATCHED = ("register", "repeat", "issue_review")
@@ -90,8 +90,7 @@ def scan_events(*, batch: int = 2000) -> int:
     proposed = 0
     while True:
         with transaction.atomic():
-            JobCursor.objects.get_or_create(name=CURSOR)
-            cursor = JobCursor.objects.select_for_update().get(name=CURSOR)
+            cursor = cursors.lock(CURSOR)
             events = list(MatterEvent.objects.filter(pk__gt=cursor.position).order_by("pk")[:batch])
             if not events:
                 return proposed

@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from xinfang.core.admin import ReadOnlyAdmin
 
-from .models import AccountabilityRecord, JobCursor, Notification, SupervisionOrder
+from .models import AccountabilityRecord, Notification, SupervisionOrder
 
 
 @admin.register(SupervisionOrder)
@@ -23,8 +23,3 @@ class RecordAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("recipient", "kind", "title", "created_at", "sent_at", "failed_at", "attempts")
     list_filter = ("kind",)
-
-
-@admin.register(JobCursor)
-class CursorAdmin(ReadOnlyAdmin):
-    list_display = ("name", "position", "ran_at")

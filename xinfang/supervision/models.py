@@ -1,4 +1,4 @@
-"""督查督办：扫描状态（红黄牌与升级层级）、督办单、责任追究、站内通知（兼发送队列）、任务游标。"""
+"""督查督办：扫描状态（红黄牌与升级层级）、督办单、责任追究、站内通知（兼发送队列）。"""
 
 from __future__ import annotations
 
@@ -237,15 +237,3 @@ class NotificationPreference(models.Model):
     class Meta:
         verbose_name = "通知偏好"
         verbose_name_plural = "通知偏好"
-
-
-class JobCursor(models.Model):
-    """后台任务的进度与互斥：扫描锁这一行，事件消费记下处理到的事件 id。"""
-
-    name = models.CharField(max_length=40, primary_key=True)
-    position = models.BigIntegerField(default=0)
-    ran_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "任务游标"
-        verbose_name_plural = "任务游标"

@@ -20,14 +20,14 @@ from django.conf import settings
 from django.db import transaction
 
 from xinfang.audit.services import record
-from xinfang.core import clock
+from xinfang.core import clock, cursors
 from xinfang.core.calendar import current_calendar
 from xinfang.core.workcalendar import WorkCalendar
 from xinfang.org.models import Department
 from xinfang.petitions.models import Matter
 
 from . import notifications
-from .models import AccountabilityRecord, Ground, JobCursor, Kind, Light, MatterWarning
+from .models import AccountabilityRecord, Ground, Kind, Light, MatterWarning
 from .notifications import Draft
 
 CHUNK = 5000
@@ -93,8 +93,9 @@ def escalation_level(due: date, today: date, *, calendar: WorkCalendar, step: in
 
 def _lock(now: datetime) -> None:
     # 锁行：beat 与手工命令同时扫描时，后到者等前者提交后再基于最新状态判断，不会重复提醒。
-    JobCursor.objects.get_or_create(name="sweep")
-    JobCursor.objects.select_for_update().filter(name="sweep").update(ran_at=now)
+    cursor = cursors.lock("sweep")
+    cursor.ran_at = now
+    cursor.save(update_fields=["ran_at"])
 
 
 @transaction.atomic

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from xinfang.core import clock
+from xinfang.core import clock, cursors
 from xinfang.petitions.models import MatterEvent
 
 from . import services
-from .models import Cursor, Feedback, Task
+from .models import Feedback, Task
 
 BATCH = 500
 
@@ -18,9 +18,9 @@ def record_feedback() -> int:
     made = 0
     while True:
         with transaction.atomic():
-            cursor, _ = Cursor.objects.select_for_update().get_or_create(name="triage-feedback")
+            cursor = cursors.lock("triage-feedback")
             events = list(
-                MatterEvent.objects.filter(pk__gt=cursor.last_id, action="register")
+                MatterEvent.objects.filter(pk__gt=cursor.position, action="register")
                 .select_related("matter").order_by("pk")[:BATCH]
             )
             if not events:
@@ -40,6 +40,6 @@ def record_feedback() -> int:
                         agreed=bool(suggestions) and suggestions[0].label == chosen[task], created_at=clock.now(),
                     ))
             Feedback.objects.bulk_create(rows, ignore_conflicts=True)
-            cursor.last_id = events[-1].pk
-            cursor.save(update_fields=["last_id"])
+            cursor.position = events[-1].pk
+            cursor.save(update_fields=["position"])
             made += len(rows)

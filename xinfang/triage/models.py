@@ -72,10 +72,3 @@ class Feedback(models.Model):
         verbose_name = "分诊反馈"
         verbose_name_plural = "分诊反馈"
         constraints = [models.UniqueConstraint(fields=["matter", "task"], name="feedback_unique_matter_task")]
-
-
-class Cursor(models.Model):
-    """增量任务读到哪一条事件了（按 MatterEvent 的 id）。"""
-
-    name = models.CharField(max_length=40, primary_key=True)
-    last_id = models.BigIntegerField(default=0)

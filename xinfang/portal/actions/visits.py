@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from xinfang.audit.services import diff, record, snapshot
-from xinfang.core import clock
+from xinfang.core import clock, cursors
+from xinfang.core.models import JobCursor
 from xinfang.org.access import has_role, scope
 from xinfang.org.models import RoleCode
 from xinfang.petitions.models import Matter, MatterEvent
 
-from ..models import ContactMethod, PortalCursor, ReplyKind, ReturnVisit, Satisfaction, Solved
+from ..models import ContactMethod, ReplyKind, ReturnVisit, Satisfaction, Solved
 
 # 哪些事件算"答复"：处理意见、复查意见、复核意见（均送达信访人）。
 REPLY_EVENTS = {"approve_reply": ReplyKind.REPLY, "issue_review": ReplyKind.REVIEW,
@@ -66,28 +67,22 @@ def _unvisited(after: int, top: int):
 
 def sync_return_visits() -> int:
     """为尚无回访任务的答复事件生成回访任务，返回新建几项。可重复执行；另一进程正在生成时直接返回。"""
-    seen = PortalCursor.objects.filter(name=CURSOR).values_list("last_event_id", flat=True).first()
+    seen = cursors.position(CURSOR)
     top = MatterEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     # 先不加锁地看一眼：没有待生成的答复就不开写事务（首页每次打开都会调用这里）。
     if seen is not None and not _unvisited(seen, top).exists():
         if top > seen:
-            PortalCursor.objects.filter(name=CURSOR, last_event_id__lt=top).update(last_event_id=top)
+            JobCursor.objects.filter(name=CURSOR, position__lt=top).update(position=top)
         return 0
     with transaction.atomic():
-        cursor = PortalCursor.objects.select_for_update(skip_locked=True).filter(name=CURSOR).first()
+        cursor = cursors.try_lock(CURSOR)
         if cursor is None:
-            if PortalCursor.objects.filter(name=CURSOR).exists():
-                return 0  # 被别的进程锁着：它正在生成
-            try:
-                with transaction.atomic():
-                    cursor = PortalCursor.objects.create(name=CURSOR)
-            except IntegrityError:
-                return 0
-        events = _unvisited(cursor.last_event_id, top).select_related("matter").order_by("pk")
+            return 0  # 另一进程正在生成
+        events = _unvisited(cursor.position, top).select_related("matter").order_by("pk")
         created = sum(_create_for(event, event.matter) for event in list(events))
-        if top > cursor.last_event_id:
-            cursor.last_event_id = top
-            cursor.save(update_fields=["last_event_id"])
+        if top > cursor.position:
+            cursor.position = top
+            cursor.save(update_fields=["position"])
     return created
 
 
