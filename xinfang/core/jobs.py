@@ -28,6 +28,8 @@ class PeriodicJob:
 # 时间表只有这一张：进程内调度与（日后的）Celery beat 都从这里读。
 SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("清理过期会话与登录锁定", 3600, "xinfang.core.maintenance:purge_expired"),
+    # 事务回滚后留下的文书、附件文件（记录已不存在）：每天清一次，只动一天以前的。
+    PeriodicJob("清理孤立的上传文件", 86400, "xinfang.core.maintenance:purge_orphan_files"),
     # 节假日表可能被管理员改过：每天把在办事项的期限重算一遍（没有变化的不写）。
     PeriodicJob("重算在办事项期限", 86400, "xinfang.petitions.actions.config:recompute_open_deadlines"),
     # 督办：红黄牌扫描与逐级提醒（同一时刻重复扫描不会重复提醒）、发送通知、从办理记录中发现追责线索。
