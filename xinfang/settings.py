@@ -69,6 +69,8 @@ DEBUG = env_bool("XINFANG_DEBUG", False)
 # 是否只经 HTTPS 访问：决定 Cookie 的 Secure 标记与 HSTS。默认与 DEBUG 相反。
 HTTPS = env_bool("XINFANG_HTTPS", not DEBUG)
 SECRET_KEY = _secret_key(VAR_DIR)
+# 更换密钥时把旧的放在这里（逗号分隔）：登录会话与门户查询码在过渡期内照样有效。
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("XINFANG_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("XINFANG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")

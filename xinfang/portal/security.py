@@ -43,13 +43,14 @@ def normalize_number(raw: str) -> str:
     return _NOT_CODE.sub("", (raw or "").upper())[:20]
 
 
-def _mac(purpose: str, value: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+def _mac(purpose: str, value: str, key: str = "") -> str:
+    key = key or settings.SECRET_KEY
+    return hmac.new(key.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def hash_code(salt: str, code: str) -> str:
+def hash_code(salt: str, code: str, key: str = "") -> str:
     """查询码只存这个：以系统密钥为键、加每码一盐的 HMAC-SHA256。"""
-    return _mac(f"portal-code:{salt}", code)
+    return _mac(f"portal-code:{salt}", code, key)
 
 
 def new_access_fields(code: str) -> dict:
@@ -61,11 +62,15 @@ _DUMMY_SALT = "0" * 32
 
 
 def code_matches(accesses: list[PortalAccess], code: str) -> bool:
-    """常数时间比较。编号不存在时也算一次散列，使两种情形用时相当。"""
+    """常数时间比较。编号不存在时也算一次散列，使两种情形用时相当。
+
+    更换系统密钥后，旧密钥放进 XINFANG_SECRET_KEY_FALLBACKS，已经发出的查询码照样能用。
+    """
     ok = False
     for access in accesses or [None]:
         salt, stored = (access.salt, access.code_hash) if access else (_DUMMY_SALT, "0" * 64)
-        ok |= hmac.compare_digest(hash_code(salt, code), stored) and access is not None
+        for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+            ok |= hmac.compare_digest(hash_code(salt, code, key), stored) and access is not None
     return ok
 
 

@@ -155,3 +155,13 @@ def test_a_review_request_after_the_window_is_refused_with_the_closing_date(clie
         assert response.status_code == 400 and "届满" in response.content.decode()
     matter.refresh_from_db()
     assert matter.status == Status.REPLIED and matter.review_requested_on is None
+
+
+def test_codes_survive_a_secret_key_change_while_the_old_key_is_a_fallback(client, cast, settings):
+    matter, code = submit(department=cast.brigade_a)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-that-is-long-enough-for-django-0123456789"
+    assert "事项编号或查询码不正确" in look(client, matter.number, code).content.decode()
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    response = look(client, matter.number, code)
+    assert response.status_code == 302 and response["Location"] == "/portal/progress/"
