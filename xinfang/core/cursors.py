@@ -34,3 +34,8 @@ def try_lock(name: str) -> JobCursor | None:
 def position(name: str) -> int | None:
     """不加锁地看一眼游标读到哪里（没有这一行时为 None）。"""
     return JobCursor.objects.filter(name=name).values_list("position", flat=True).first()
+
+
+def catch_up(name: str, to: int) -> None:
+    """不加锁地把游标推进到 `to`（只进不退）：已确认其间没有要处理的记录时用。"""
+    JobCursor.objects.filter(name=name, position__lt=to).update(position=to)

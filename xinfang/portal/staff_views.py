@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xinfang.core import clock
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode
-
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import visible_matters
 
@@ -109,5 +109,5 @@ def issue_code(request, petition_pk: int):
         return redirect("petitions:matter", pk=petition.matter_id)
     return render(request, "portal/code_issued.html", {
         "petition": petition, "matter": petition.matter, "code": security.format_code(code),
-        "portal_url": request.build_absolute_uri("/portal/"),
+        "portal_url": request.build_absolute_uri(reverse("portal:index")),
     })

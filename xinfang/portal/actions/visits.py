@@ -16,7 +16,6 @@ from django.http import Http404
 
 from xinfang.audit.services import diff, record, snapshot
 from xinfang.core import clock, cursors
-from xinfang.core.models import JobCursor
 from xinfang.org.access import has_role, scope
 from xinfang.org.models import RoleCode
 from xinfang.petitions.models import Matter, MatterEvent
@@ -72,7 +71,7 @@ def sync_return_visits() -> int:
     # 先不加锁地看一眼：没有待生成的答复就不开写事务（首页每次打开都会调用这里）。
     if seen is not None and not _unvisited(seen, top).exists():
         if top > seen:
-            JobCursor.objects.filter(name=CURSOR, position__lt=top).update(position=top)
+            cursors.catch_up(CURSOR, top)
         return 0
     with transaction.atomic():
         cursor = cursors.try_lock(CURSOR)
