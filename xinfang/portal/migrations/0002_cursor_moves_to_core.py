@@ -1,23 +1,6 @@
-"""本应用的游标搬到 core.JobCursor（三个应用各有一张同样的游标表，合为一张）：先复制已有的进度，再删表。"""
+"""游标已搬到 core.JobCursor（进度由 core 的 0002 迁移复制过去），删去本应用的旧表。"""
 
 from django.db import migrations
-
-
-def to_core(apps, schema_editor):
-    JobCursor = apps.get_model("core", "JobCursor")
-    for row in apps.get_model("portal", "PortalCursor").objects.all():
-        JobCursor.objects.update_or_create(name=row.name, defaults=dict(position=row.last_event_id))
-
-
-def back_from_core(apps, schema_editor):
-    Old = apps.get_model("portal", "PortalCursor")
-    for name in CURSOR_NAMES:
-        row = apps.get_model("core", "JobCursor").objects.filter(name=name).first()
-        if row is not None:
-            Old.objects.update_or_create(name=name, defaults=dict(last_event_id=row.position))
-
-
-CURSOR_NAMES = ("return_visits",)
 
 
 class Migration(migrations.Migration):
@@ -28,6 +11,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(to_core, back_from_core),
         migrations.DeleteModel(name="PortalCursor"),
     ]
