@@ -1,7 +1,7 @@
 """门户页面（不需登录）：提交信访、凭编号与查询码查进度、下载送达本人的文书、评价、请求复查或复核。
 
-凭查询码核实后，只把事项 id 存进会话；此后每个页面都只从会话取这一件事项，
-URL 里的任何编号都不能换成别的事项（防越权）。
+凭查询码核实后，只把事项 id 和所用查询码的散列存进会话；此后每个页面都只从会话取这一件事项，
+URL 里的任何编号都不能换成别的事项（防越权）。查询码重发后，用旧码打开的会话随即失效。
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .forms import LookupForm, RatingForm, ReviewForm, SubmissionForm, apply_err
 from .models import ThrottleScope as T
 
 SESSION_KEY = "portal_matter"
+SESSION_CODE_KEY = "portal_code_hash"
 STATUTORY_TIMES = [
     ("告知是否受理", "收到之日起 15 日内（《信访工作条例》第二十三条）"),
     ("办理并答复", "受理之日起 60 日内，情况复杂的经批准可延长不超过 30 日（第三十四条）"),
@@ -98,11 +99,12 @@ def lookup(request):
             elif not security.hit(T.LOOKUP_CODE, code, limit=settings.PORTAL_REQUESTS_PER_HOUR):
                 form.add_error(None, "查询过于频繁，请一小时后再试。")
             else:
-                matter = selectors.find_matter(number, code)
-                if matter is not None:
+                access = selectors.find_access(number, code)
+                if access is not None:
                     security.clear(T.WRONG_CODE, number)
                     request.session.cycle_key()
-                    request.session[SESSION_KEY] = matter.pk
+                    request.session[SESSION_KEY] = access.matter_id
+                    request.session[SESSION_CODE_KEY] = access.code_hash
                     return redirect("portal:progress")
                 security.hit(T.WRONG_CODE, number, limit=settings.PORTAL_WRONG_CODES,
                              lock_for=timedelta(minutes=settings.PORTAL_LOCK_MINUTES))
@@ -111,8 +113,19 @@ def lookup(request):
 
 
 def _session_matter(request) -> Matter | None:
-    pk = request.session.get(SESSION_KEY)
-    return Matter.objects.select_related("department").filter(pk=pk).first() if pk else None
+    pk, code_hash = request.session.get(SESSION_KEY), request.session.get(SESSION_CODE_KEY)
+    if not pk:
+        return None
+    matter = selectors.session_matter(pk, code_hash or "")
+    if matter is None:
+        _forget(request)
+        messages.info(request, "查询码已更换或已失效，请用最新的查询码重新查询。")
+    return matter
+
+
+def _forget(request) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(SESSION_CODE_KEY, None)
 
 
 def _progress_page(request, matter, *, rating_form=None, review_form=None, status=200):
@@ -190,5 +203,5 @@ def review(request):
 @login_not_required
 @require_POST
 def leave(request):
-    request.session.pop(SESSION_KEY, None)
+    _forget(request)
     return redirect("portal:lookup")

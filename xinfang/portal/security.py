@@ -61,17 +61,18 @@ def new_access_fields(code: str) -> dict:
 _DUMMY_SALT = "0" * 32
 
 
-def code_matches(accesses: list[PortalAccess], code: str) -> bool:
-    """常数时间比较。编号不存在时也算一次散列，使两种情形用时相当。
+def matching_access(accesses: list[PortalAccess], code: str) -> PortalAccess | None:
+    """与查询码相符的那条查询码记录，没有则 None。常数时间比较；编号不存在时也算一次散列，使两种情形用时相当。
 
     更换系统密钥后，旧密钥放进 XINFANG_SECRET_KEY_FALLBACKS，已经发出的查询码照样能用。
     """
-    ok = False
+    found = None
     for access in accesses or [None]:
         salt, stored = (access.salt, access.code_hash) if access else (_DUMMY_SALT, "0" * 64)
         for key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
-            ok |= hmac.compare_digest(hash_code(salt, code, key), stored) and access is not None
-    return ok
+            if hmac.compare_digest(hash_code(salt, code, key), stored) and access is not None:
+                found = access
+    return found
 
 
 # -- 限流与锁定 -----------------------------------------------------------------

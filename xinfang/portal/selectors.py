@@ -32,12 +32,18 @@ PUBLIC_STAGE = {
 }
 
 
-def find_matter(number: str, code: str) -> Matter | None:
-    """凭事项编号与查询码取事项；任一不对都答 None（不区分编号是否存在）。"""
+def find_access(number: str, code: str) -> PortalAccess | None:
+    """凭事项编号与查询码取查询码记录（连同事项）；任一不对都答 None（不区分编号是否存在）。"""
     number, code = security.normalize_number(number), security.normalize_code(code)
     matter = Matter.objects.filter(number=number).first() if number else None
-    accesses = list(PortalAccess.objects.filter(matter=matter)) if matter else []
-    return matter if security.code_matches(accesses, code) and matter else None
+    accesses = list(PortalAccess.objects.filter(matter=matter).select_related("matter")) if matter else []
+    return security.matching_access(accesses, code)
+
+
+def session_matter(matter_pk: int, code_hash: str) -> Matter | None:
+    """会话里记着的事项——只在核实时用的那个查询码仍有效时才给；查询码重发后旧会话随即失效。"""
+    return (Matter.objects.select_related("department")
+            .filter(pk=matter_pk, portal_accesses__code_hash=code_hash).first())
 
 
 @dataclass
@@ -196,5 +202,5 @@ def rates(user, *, since: date, until: date, today: date | None = None) -> tuple
     return result, total
 
 
-__all__ = ["find_matter", "progress", "petitioner_document", "pending_return_visits", "done_return_visits",
+__all__ = ["find_access", "session_matter", "progress", "petitioner_document", "pending_return_visits", "done_return_visits",
            "unresolved_return_visits", "visit_for_page", "petitioners_of", "rates", "Rates", "Progress"]

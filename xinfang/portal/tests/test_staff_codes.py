@@ -48,6 +48,19 @@ def test_reissuing_a_code_makes_the_old_one_stop_working(cast, login, client):
     assert AuditEvent.objects.filter(action="portal.code_reissued").exists()
 
 
+def test_reissuing_a_code_ends_a_portal_session_opened_with_the_old_one(cast, login, client):
+    matter = register(cast.clerk, department=cast.brigade_a)
+    petition = matter.petitions.get()
+    staff = login(cast.clerk)
+    assert opens_progress(client, matter, issue(staff, petition))
+    assert client.get("/portal/progress/").status_code == 200
+    issue(staff, petition)
+    response = client.get("/portal/progress/", follow=True)
+    assert response.redirect_chain == [("/portal/query/", 302)]
+    assert "查询码已更换或已失效" in response.content.decode()
+    assert client.get("/portal/progress/")["Location"] == "/portal/query/"
+
+
 def test_only_intake_roles_that_see_the_matter_may_issue_a_code(cast, login):
     matter = register(cast.clerk, department=cast.brigade_a)
     petition = matter.petitions.get()
