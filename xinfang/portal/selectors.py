@@ -202,5 +202,6 @@ def rates(user, *, since: date, until: date, today: date | None = None) -> tuple
     return result, total
 
 
-__all__ = ["find_access", "session_matter", "progress", "petitioner_document", "pending_return_visits", "done_return_visits",
-           "unresolved_return_visits", "visit_for_page", "petitioners_of", "rates", "Rates", "Progress"]
+__all__ = ["find_access", "session_matter", "progress", "petitioner_document", "pending_return_visits",
+           "done_return_visits", "unresolved_return_visits", "visit_for_page", "petitioners_of", "rates",
+           "Rates", "Progress"]
