@@ -18,7 +18,8 @@ import joblib
 import numpy as np
 from datasketch import LeanMinHash, MinHashLSH
 
-from .errors import DataError, ModelError
+from .artifacts import read_artifact
+from .errors import DataError
 from .minhash import DEFAULT_SHINGLE, fingerprint_batch, signatures
 
 __all__ = ["NearDuplicateIndex", "candidate_probability", "choose_bands", "jaccard_from_counts"]
@@ -241,16 +242,7 @@ class NearDuplicateIndex:
     @classmethod
     def load(cls, path: str | Path) -> NearDuplicateIndex:
         """Read an index written by :meth:`save`; ``ModelError`` if the file is not one."""
-        try:
-            payload = joblib.load(Path(path))
-        except FileNotFoundError as exc:
-            raise ModelError(f"查重索引文件不存在：{path}") from exc
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
-            raise ModelError(f"查重索引文件已损坏或格式不正确：{path}（{type(exc).__name__}）") from exc
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            raise ModelError(f"文件不是查重索引：{path}")
-        if payload.get("format_version") != _FORMAT_VERSION:
-            raise ModelError(f"查重索引版本不受支持：{payload.get('format_version')}")
+        payload = read_artifact(path, fmt=_FORMAT, version=_FORMAT_VERSION, noun="查重索引")
         params = payload["params"]
         index = cls(
             params["threshold"], num_perm=params["num_perm"], shingle=params["shingle"],

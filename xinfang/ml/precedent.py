@@ -15,7 +15,8 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 
-from .errors import DataError, ModelError
+from .artifacts import read_artifact
+from .errors import DataError
 from .features import CharNgramTfidf
 from .text import normalize_text
 
@@ -86,14 +87,5 @@ class PrecedentIndex:
     @classmethod
     def load(cls, path: str | Path) -> PrecedentIndex:
         """Read an index written by :meth:`save`; :class:`ModelError` for a bad file."""
-        try:
-            payload = joblib.load(Path(path))
-        except FileNotFoundError as exc:
-            raise ModelError(f"检索索引文件不存在：{path}") from exc
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
-            raise ModelError(f"检索索引文件已损坏或格式不正确：{path}（{type(exc).__name__}）") from None
-        if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            raise ModelError(f"文件不是检索索引：{path}")
-        if payload.get("format_version") != _FORMAT_VERSION:
-            raise ModelError(f"检索索引版本不受支持：{payload.get('format_version')}")
+        payload = read_artifact(path, fmt=_FORMAT, version=_FORMAT_VERSION, noun="检索索引")
         return cls(list(payload["keys"]), payload["vectorizer"], payload["matrix"])

@@ -30,6 +30,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from .artifacts import read_artifact
 from .datasets import training_hash
 from .errors import DataError, ModelError
 from .features import CharNgramTfidf
@@ -297,27 +298,16 @@ class TriageModel:
         A missing, truncated, corrupt or foreign file raises :class:`ModelError`
         with a Chinese message, never a raw unpickling traceback.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise ModelError(f"模型文件不存在：{path}")
-        try:
-            payload = joblib.load(path)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a bad file
-            raise ModelError(f"模型文件已损坏或不是分诊模型：{path.name}（{type(exc).__name__}）") from None
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise ModelError(f"文件不是分诊模型：{path.name}")
-        if payload.get("format_version") != FORMAT_VERSION:
-            raise ModelError(
-                f"模型格式版本 {payload.get('format_version')} 不受支持（当前为 {FORMAT_VERSION}），请重新训练"
-            )
+        payload = read_artifact(path, fmt=FORMAT, version=FORMAT_VERSION, noun="分诊模型")
+        name = Path(path).name
         try:
             linear = _Linear(np.asarray(payload["weights"]), np.asarray(payload["bias"]))
             model = cls(list(payload["labels"]), tuple(payload["vectorizers"]), linear,
                         float(payload["temperature"]), dict(payload["metadata"]))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"模型文件内容不完整：{path.name}（{exc}）") from None
+            raise ModelError(f"模型文件内容不完整：{name}（{exc}）") from None
         if linear.weights.shape[1] != len(model.labels):
-            raise ModelError(f"模型文件内容不一致：{path.name}")
+            raise ModelError(f"模型文件内容不一致：{name}")
         return model
 
     def __repr__(self) -> str:

@@ -110,6 +110,9 @@ def test_loading_a_foreign_joblib_file_raises_model_error(tmp_path):
         TriageModel.load(path)
     with pytest.raises(ModelError, match="不存在"):
         TriageModel.load(tmp_path / "missing.joblib")
+    joblib.dump({"format": "xinfang.triage-model", "format_version": 99}, path)
+    with pytest.raises(ModelError, match="版本 99 不受支持"):
+        TriageModel.load(path)
 
 
 def test_held_out_macro_f1_on_real_data_reaches_target(shared_data):
