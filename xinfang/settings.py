@@ -241,6 +241,8 @@ def _deadline_limits() -> dict[str, int]:
 
 
 DEADLINE_LIMITS = _deadline_limits()
+# 听证开了多少日仍未结束即在事项页标出（办理期间的听证不停60日办理期限，《信访工作条例》第三十四条）。
+HEARING_FLAG_DAYS = env_int("XINFANG_HEARING_FLAG_DAYS", 30)
 # 黄牌：距期限不足 N 个工作日。
 WARNING_WORKDAYS = env_int("XINFANG_WARNING_WORKDAYS", 3)
 # 超期后每再过 N 个工作日，提醒再上溯一级部门的负责人（默认同黄牌天数）。

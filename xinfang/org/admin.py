@@ -10,7 +10,7 @@ from .models import Department, LoginThrottle, Staff
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "parent", "head", "petition_leader", "is_active")
+    list_display = ("name", "kind", "is_organ", "full_name", "parent", "head", "petition_leader", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
     ordering = ("path",)

@@ -12,6 +12,9 @@ class DepartmentKind(models.TextChoices):
     OTHER = "other", "其他"
 
 
+ORGAN_KINDS = frozenset({DepartmentKind.DETACHMENT, DepartmentKind.BRIGADE})
+
+
 class Department(models.Model):
     """部门树中的一个节点。`path` 形如 "/1/5/12/"，以前缀查询整棵子树。"""
 
@@ -34,6 +37,15 @@ class Department(models.Model):
         on_delete=models.SET_NULL, related_name="led_departments",
     )
     is_active = models.BooleanField("启用", default=True)
+    # 机关（《信访工作条例》第三十五条、第三十六条的"机关、单位"）：以自己的名义作出处理意见、复查、复核意见。
+    # 空＝按类型：支队、大队是机关；中队、科室以所属机关的名义办理。个别部门可由管理员改定。
+    is_organ = models.BooleanField("机关", null=True, blank=True,
+                                   help_text="空：按类型判断（支队、大队为机关，中队、科室以所属机关名义办理）")
+    full_name = models.CharField("机关全称", max_length=150, blank=True, default="",
+                                 help_text="文书落款用，如“示范市公安局交通警察支队”；空则由上级机关全称加本名称组成")
+    superior_external_name = models.CharField(
+        "系统外的上级机关", max_length=150, blank=True, default="",
+        help_text="本机关在系统内没有上级机关时（如支队的上级公安局），复查、复核请求转送该机关，写全称")
 
     class Meta:
         verbose_name = "部门"
@@ -45,6 +57,13 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def acts_as_organ(self) -> bool:
+        """是否以自己的名义作出决定（见 is_organ）。"""
+        if self.is_organ is not None:
+            return self.is_organ
+        return self.kind in ORGAN_KINDS
 
     def ancestor_ids(self) -> list[int]:
         """从根到自身的部门 id（含自身）。"""

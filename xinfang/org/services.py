@@ -14,7 +14,8 @@ from xinfang.audit.services import diff, record, snapshot
 
 from .models import Department, DepartmentKind, Role, RoleCode, Staff
 
-DEPARTMENT_FIELDS = ("name", "kind", "parent", "sort_order", "head", "petition_leader", "is_active")
+DEPARTMENT_FIELDS = ("name", "kind", "parent", "sort_order", "head", "petition_leader", "is_active",
+                     "is_organ", "full_name", "superior_external_name")
 STAFF_FIELDS = ("username", "name", "police_number", "phone", "department", "is_active", "is_staff")
 
 
@@ -22,11 +23,13 @@ STAFF_FIELDS = ("username", "name", "police_number", "phone", "department", "is_
 def create_department(
     *, by: Staff | None, name: str, kind: str = DepartmentKind.OTHER, parent: Department | None = None,
     sort_order: int = 0, head: Staff | None = None, petition_leader: Staff | None = None,
+    is_organ: bool | None = None, full_name: str = "", superior_external_name: str = "",
 ) -> Department:
     """新建部门：挂到上级之下，维护子树路径，记审计。"""
     department = Department(
         name=name, kind=kind, parent=parent, sort_order=sort_order,
-        head=head, petition_leader=petition_leader,
+        head=head, petition_leader=petition_leader, is_organ=is_organ,
+        full_name=full_name, superior_external_name=superior_external_name,
     )
     department.full_clean(exclude=["path"])
     department.save()

@@ -5,8 +5,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from django import forms as django_forms
+
 from . import forms
-from .actions import appeals, decisions, handling
+from .actions import appeals, decisions, handling, opinions
+from .models import DeliveryMethod, Outcome, ReviewOutcome
+
+_DATE = django_forms.DateInput(attrs={"type": "date"})
+
+
+class DeliveryForm(forms.VersionedForm):
+    method = django_forms.ChoiceField(label="送达方式", choices=DeliveryMethod.choices, widget=django_forms.RadioSelect)
+    delivered_on = django_forms.DateField(label="送达日期", widget=_DATE,
+                                          help_text="信访人收到之日；请求复查、复核的期限自此起算（《信访工作条例》第三十五条）")
+    proof = django_forms.CharField(label="送达凭证", max_length=200, help_text="签收回执、邮寄单号、下载记录等")
+
+
+class ReviewOpinionForm(forms.VersionedForm):
+    review_outcome = django_forms.ChoiceField(label="结论", choices=ReviewOutcome.choices,
+                                              widget=django_forms.RadioSelect)
+    decision = django_forms.ChoiceField(label="变更后的决定", required=False,
+                                        choices=[("", "—"), *Outcome.choices],
+                                        help_text="结论为“变更”时填写（《信访工作条例》第三十二条）")
+    text = django_forms.CharField(label="意见内容", widget=django_forms.Textarea(attrs={"rows": 6}))
+    compensation = django_forms.BooleanField(label="赔偿", required=False)
+    apology = django_forms.BooleanField(label="道歉", required=False)
+    correction = django_forms.BooleanField(label="纠正执法行为", required=False)
+
+
+class ForwardForm(forms.VersionedForm):
+    forwarded_on = django_forms.DateField(label="转送日期", required=False, widget=_DATE, help_text="不填即今天")
+
+
+class ExternalOpinionForm(forms.VersionedForm):
+    review_outcome = django_forms.ChoiceField(label="结论", choices=ReviewOutcome.choices,
+                                              widget=django_forms.RadioSelect)
+    decision = django_forms.ChoiceField(label="变更后的决定", required=False, choices=[("", "—"), *Outcome.choices])
+    text = django_forms.CharField(label="意见内容", widget=django_forms.Textarea(attrs={"rows": 6}))
+    decided_on = django_forms.DateField(label="作出日期", widget=_DATE)
+    delivered_on = django_forms.DateField(label="送达信访人日期", required=False, widget=_DATE,
+                                          help_text="该机关告知的送达日期；复核请求期限自此起算")
+
+
+def _reply(matter, by, version, data):
+    return handling.draft_reply(
+        matter, by=by, expected_version=version, outcome=data["outcome"], text=data["text"],
+        compensation=data.get("compensation", False), apology=data.get("apology", False),
+        correction=data.get("correction", False), items=opinions.parse_items(data.get("items", "")),
+    )
 
 
 @dataclass(frozen=True)
@@ -38,18 +84,29 @@ ACTION_FORMS: dict[str, ActionForm] = {
     "start": ActionForm(forms.VersionedForm, _call(handling.start_handling)),
     "start_hearing": ActionForm(forms.DateForm, _call(handling.start_hearing, "on")),
     "end_hearing": ActionForm(forms.DateForm, _call(handling.end_hearing, "on")),
-    "draft_reply": ActionForm(forms.ReplyForm, _call(
-        handling.draft_reply, "outcome", "text", "compensation", "apology", "correction")),
+    "draft_reply": ActionForm(forms.ReplyForm, _reply),
     "return_draft": ActionForm(forms.ReasonForm, _call(handling.return_draft, "reason")),
     "approve_reply": ActionForm(forms.ApproveForm, _call(handling.approve_reply, "delivered_on")),
     "extend": ActionForm(forms.ExtendForm, _call(handling.extend_matter, "days", "reason")),
     "close": ActionForm(forms.VersionedForm, _call(handling.close_matter)),
     "request_review": ActionForm(forms.RequestForm, _call(appeals.request_review, "requested_on", "reason")),
-    "issue_review": ActionForm(forms.OpinionForm, _call(appeals.issue_review, "outcome", "text")),
+    "deliver": ActionForm(DeliveryForm, _call(opinions.record_delivery, "method", "delivered_on", "proof")),
+    "refuse_late_review": ActionForm(forms.RequestForm, _call(appeals.request_review, "requested_on", "reason")),
+    "forward_review": ActionForm(ForwardForm, _call(appeals.forward_review, "forwarded_on")),
+    "record_external_review": ActionForm(ExternalOpinionForm, _call(
+        appeals.record_external_review, "review_outcome", "decision", "text", "decided_on", "delivered_on")),
+    "issue_review": ActionForm(ReviewOpinionForm, _call(
+        appeals.issue_review, "review_outcome", "decision", "text", "compensation", "apology", "correction")),
     "close_review": ActionForm(forms.VersionedForm, _call(appeals.close_review)),
+    "rehandle": ActionForm(forms.VersionedForm, _call(appeals.rehandle)),
     "request_re_review": ActionForm(forms.RequestForm, _call(appeals.request_re_review, "requested_on", "reason")),
     "start_re_review_hearing": ActionForm(forms.DateForm, _call(appeals.start_re_review_hearing, "on")),
     "end_re_review_hearing": ActionForm(forms.DateForm, _call(appeals.end_re_review_hearing, "on")),
-    "issue_re_review": ActionForm(forms.OpinionForm, _call(appeals.issue_re_review, "outcome", "text")),
+    "refuse_late_re_review": ActionForm(forms.RequestForm, _call(appeals.request_re_review, "requested_on", "reason")),
+    "forward_re_review": ActionForm(ForwardForm, _call(appeals.forward_re_review, "forwarded_on")),
+    "record_external_re_review": ActionForm(ExternalOpinionForm, _call(
+        appeals.record_external_re_review, "review_outcome", "decision", "text", "decided_on", "delivered_on")),
+    "issue_re_review": ActionForm(ReviewOpinionForm, _call(
+        appeals.issue_re_review, "review_outcome", "decision", "text", "compensation", "apology", "correction")),
     "not_accepted_again": ActionForm(forms.VersionedForm, _call(appeals.notify_not_accepted_again)),
 }

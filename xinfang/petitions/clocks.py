@@ -13,7 +13,9 @@ from xinfang.core.workcalendar import WorkCalendar
 from . import deadlines
 from .models import Matter, Status
 
-HANDLING_STATES = frozenset({Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REPLY_DRAFTED})
+# 办理期间的听证不停 60 日办理期限（《信访工作条例》第三十四条；只有复核的听证不计入期限，第三十六条）。
+HANDLING_STATES = frozenset({Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.HEARING,
+                             Status.REPLY_DRAFTED})
 
 
 def recompute(matter: Matter, *, calendar: WorkCalendar | None = None) -> Matter:
@@ -31,10 +33,7 @@ def recompute(matter: Matter, *, calendar: WorkCalendar | None = None) -> Matter
         return result.day
 
     matter.acceptance_due = compute(matter.received_on, deadlines.acceptance_due)
-    matter.handling_due = compute(
-        matter.accepted_on, deadlines.handling_due,
-        extension_days=matter.extension_days, paused_days=matter.paused_days,
-    )
+    matter.handling_due = compute(matter.accepted_on, deadlines.handling_due, extension_days=matter.extension_days)
     matter.review_request_closes = compute(matter.reply_delivered_on, deadlines.review_request_closes)
     matter.review_due = compute(matter.review_requested_on, deadlines.review_due)
     matter.re_review_request_closes = compute(matter.review_delivered_on, deadlines.re_review_request_closes)
@@ -47,7 +46,7 @@ def recompute(matter: Matter, *, calendar: WorkCalendar | None = None) -> Matter
 
 
 def current_due(matter: Matter) -> date | None:
-    """当前阶段的期限；听证中、已办结、已分流等没有时钟在走的状态为 None。"""
+    """当前阶段的期限；复核听证中、已转送系统外机关、已办结、已分流等没有本系统的时钟在走的状态为 None。"""
     if matter.status == Status.REGISTERED:
         return matter.acceptance_due
     if matter.status in HANDLING_STATES:
@@ -57,6 +56,18 @@ def current_due(matter: Matter) -> date | None:
     if matter.status == Status.RE_REVIEWING:
         return matter.re_review_due
     return None
+
+
+def hearing_overlong(matter: Matter, today: date, *, limit_days: int | None = None) -> int | None:
+    """听证已开了多少天，超过 XINFANG_HEARING_FLAG_DAYS（默认30日）时返回天数，否则 None。
+
+    办理期间的听证不停钟，开得太久会拖垮60日期限；复核听证虽不计入期限，也不能无限期拖着。
+    """
+    if matter.hearing_started_on is None or matter.status not in (Status.HEARING, Status.RE_REVIEW_HEARING):
+        return None
+    limit = limit_days if limit_days is not None else getattr(settings, "HEARING_FLAG_DAYS", 30)
+    days = (today - matter.hearing_started_on).days
+    return days if days > limit else None
 
 
 def days_left(due: date | None, today: date) -> int | None:

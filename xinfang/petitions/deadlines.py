@@ -74,34 +74,35 @@ class DeadlineRule:
     starts_from: str
     paused_by: tuple[str, ...]
     basis: str
+    # 信访人的请求期限（复查、复核请求）：是信访人的权利，部署不能缩短（只有机关自己的办理时限可以收紧）。
+    petitioner_right: bool = False
 
 
 def _rule(
     code: RuleCode, name: str, days: int, starts_from: str, basis: str,
-    *, unit: DayUnit = DayUnit.CALENDAR, paused_by: tuple[str, ...] = (),
+    *, unit: DayUnit = DayUnit.CALENDAR, paused_by: tuple[str, ...] = (), petitioner_right: bool = False,
 ) -> tuple[str, DeadlineRule]:
-    return code.value, DeadlineRule(code.value, name, days, unit, starts_from, paused_by, basis)
+    return code.value, DeadlineRule(code.value, name, days, unit, starts_from, paused_by, basis, petitioner_right)
 
 
 RULES: Mapping[str, DeadlineRule] = MappingProxyType(dict([
     # 第二十三条：不能当场告知的，自收到信访事项之日起15日内书面告知（转送、交办来的同样15日）。
     _rule(RuleCode.ACCEPTANCE, "告知受理与否", 15, "收到信访事项之日",
           f"{_REGULATION}第二十三条"),
-    # 第三十四条：自受理之日起60日内办结。听证中止办理期限是本系统的设计
-    # （DESIGN.md §3"听证"）；条例只在第三十六条对复核明文规定听证时间不计入期限。
-    _rule(RuleCode.HANDLING, "办理答复", 60, "受理之日", f"{_REGULATION}第三十四条",
-          paused_by=("听证",)),
+    # 第三十四条：自受理之日起60日内办结。办理期间的听证不中止这一期限：条例只在第三十六条
+    # 对复核明文规定听证时间不计入期限（DESIGN.md §3"听证"已据此更正）。
+    _rule(RuleCode.HANDLING, "办理答复", 60, "受理之日", f"{_REGULATION}第三十四条"),
     # 第三十四条：情况复杂的，经本机关、单位负责人批准，可以适当延长，延长期限不得超过30日。
     _rule(RuleCode.EXTENSION, "延长办理期限", 30, "原办理期限届满之日",
           f"{_REGULATION}第三十四条"),
     # 第三十五条：自收到书面答复之日起30日内请求复查；收到复查请求之日起30日内提出复查意见。
     _rule(RuleCode.REVIEW_REQUEST, "请求复查", 30, "信访人收到书面答复之日",
-          f"{_REGULATION}第三十五条"),
+          f"{_REGULATION}第三十五条", petitioner_right=True),
     _rule(RuleCode.REVIEW, "复查", 30, "收到复查请求之日", f"{_REGULATION}第三十五条"),
     # 第三十六条：自收到复查意见之日起30日内请求复核；收到复核请求之日起30日内提出
     # 复核意见；听证所需时间不计算在期限内。
     _rule(RuleCode.RE_REVIEW_REQUEST, "请求复核", 30, "信访人收到复查意见之日",
-          f"{_REGULATION}第三十六条"),
+          f"{_REGULATION}第三十六条", petitioner_right=True),
     _rule(RuleCode.RE_REVIEW, "复核", 30, "收到复核请求之日", f"{_REGULATION}第三十六条",
           paused_by=("听证",)),
     # 第二十三条：转送、交办的事项不属于本机关职权范围的，自收到之日起5个工作日内提出异议。
@@ -140,12 +141,18 @@ def _get_rule(code: str) -> DeadlineRule:
 def validate_limits(limits: Mapping[str, int]) -> dict[str, int]:
     """校验本地时限并返回完整的时限表（规则代码 → 天数，未指定的取法定期限）。
 
-    部署可以缩短任何期限（如初信初访7日内答复），但不得超过法定期限；
-    未知代码、非正整数或超过法定期限的，抛出带中文说明的 ``ValueError``。
+    部署可以缩短机关自己的办理时限（如初信初访7日内答复），但不得超过法定期限，也不得改动
+    信访人的请求期限（复查、复核请求30日）——那会剥夺信访人的权利；
+    未知代码、非正整数、超过法定期限或改动请求期限的，抛出带中文说明的 ``ValueError``。
     """
     table = dict(_STATUTORY_LIMITS)
     for code, days in limits.items():
         rule = _get_rule(code)
+        if rule.petitioner_right and days != rule.days:
+            raise ValueError(
+                f"“{rule.name}”的期限{rule.days}{rule.unit.counter}是信访人的权利（{rule.basis}），"
+                "部署只能收紧机关自己的办理时限，不能缩短信访人的请求期限"
+            )
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise ValueError(f"“{rule.name}”的本地时限必须是正整数，收到：{days!r}")
         if days > rule.days:
@@ -209,20 +216,15 @@ def acceptance_due(
 
 
 def handling_due(
-    accepted_on: date, *, calendar: WorkCalendar, extension_days: int = 0,
-    paused_days: int = 0, limits: Limits = None,
+    accepted_on: date, *, calendar: WorkCalendar, extension_days: int = 0, limits: Limits = None,
 ) -> Due:
     """自受理之日起60日内办结；经负责人批准可延长，延长不超过30日（《信访工作条例》第三十四条）。
 
-    计算方法：先算出未顺延的原届满日（受理次日起第60日，加上听证等中止天数），
-    延期天数从原届满日的次日接着数，最后一日落在休息日的再顺延到其后第一个工作日。
-    也就是说，原届满日遇节假日的顺延不叠加进延期：受理后总期限为
-    60 + 中止天数 + 延期天数个自然日，只顺延一次。
+    计算方法：先算出未顺延的原届满日（受理次日起第60日），延期天数从原届满日的次日接着数，
+    最后一日落在休息日的再顺延到其后第一个工作日。也就是说，原届满日遇节假日的顺延不叠加进
+    延期：受理后总期限为 60 + 延期天数个自然日，只顺延一次。办理期间的听证不中止这一期限。
     """
-    return due(
-        RuleCode.HANDLING, accepted_on, calendar=calendar, paused_days=paused_days,
-        limits=limits, extension_days=extension_days,
-    )
+    return due(RuleCode.HANDLING, accepted_on, calendar=calendar, limits=limits, extension_days=extension_days)
 
 
 def review_request_closes(

@@ -1,7 +1,9 @@
 """文书：取文号、按 Word 模板填写、存档到事项上。
 
-文号格式为 ``{单位名称}信访〔{年}〕{序号}号``，如"大队A信访〔2026〕17号"：每个单位每年一个
-序列（``DocumentSequence``），从1起连续编号，并发取号也不重号。
+文号格式为 ``{机关全称}信访〔{年}〕{序号}号``，如"示范市公安局交通警察支队一大队信访〔2026〕17号"：
+文书以机关的名义发出（中队、科室用所属机关，见 ``organs``），每个机关每年一个序列
+（``DocumentSequence``），从1起连续编号，并发取号也不重号。机关全称在全系统唯一（同一上级下
+不重名），所以文号也全系统唯一——两个大队各有一个"一中队"也不会撞号。
 
 模板是 .docx，占位符写作 ``{{中文名}}``（如 ``{{信访人}}``、``{{文号}}``），可放在正文、
 表格、页眉页脚、文本框里；Word 把一个占位符拆成几段 run 也能识别，填入的文字沿用第一段
@@ -36,9 +38,11 @@ from xinfang.audit.services import record
 from xinfang.core import clock
 from xinfang.org.models import Department
 
+from . import organs
 from .deadlines import RULES, STATUTORY_CHANNELS, RuleCode, channel_notice_text
 from .models import (
-    Document, DocumentKind, DocumentSequence, DocumentTemplate, Matter, MatterEvent, Outcome,
+    AppealRequest, Document, DocumentKind, DocumentSequence, DocumentTemplate, Matter, MatterEvent, Opinion,
+    OpinionKind, Outcome, ReviewOutcome,
 )
 
 __all__ = [
@@ -71,6 +75,7 @@ KIND_PLACEHOLDERS: dict[str, list[str]] = {
     DocumentKind.REVIEW: ["原处理意见书", "复查请求日期", *_OPINION, "复核告知"],
     DocumentKind.RE_REVIEW: ["原复查意见书", "复核请求日期", *_OPINION, "终结告知"],
     DocumentKind.NOT_ACCEPTED_AGAIN: ["本次信访日期", "原复核意见书"],
+    DocumentKind.LATE_APPEAL: ["请求种类", "请求日期", "原意见书", "送达日期", "期限届满日", "请求依据"],
 }
 # 缺了就不能发出的内容：先校验，再取号，免得白占文号。
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -81,14 +86,15 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     DocumentKind.REPLY: ("处理意见", "意见内容"),
     DocumentKind.REVIEW: ("处理意见", "意见内容"),
     DocumentKind.RE_REVIEW: ("处理意见", "意见内容"),
+    DocumentKind.LATE_APPEAL: ("请求种类", "期限届满日"),
 }
-# 《信访工作条例》第三十三条：支持、解释说明、不予支持。
+# 《信访工作条例》第三十二条：予以支持、解释说明、不予支持。
 _OUTCOME_PHRASES = {
     Outcome.SUPPORT: "对你（单位）的投诉请求予以支持",
-    Outcome.PARTIAL: "对你（单位）的投诉请求予以部分支持",
     Outcome.REJECT: "对你（单位）的投诉请求不予支持",
     Outcome.EXPLAIN: "你（单位）的请求事由合理但缺乏法律依据，本机关作出解释说明",
 }
+_ITEM_PHRASES = {Outcome.SUPPORT: "予以支持", Outcome.REJECT: "不予支持", Outcome.EXPLAIN: "作出解释说明"}
 
 
 def _kind(kind: str) -> DocumentKind:
@@ -107,22 +113,23 @@ def template_placeholders(kind: str) -> list[str]:
 # -- 文号 ---------------------------------------------------------------------
 
 
-def format_number(department_name: str, year: int, sequence: int) -> str:
-    """文号的写法："大队A信访〔2026〕17号"。"""
-    return f"{department_name}信访〔{year}〕{sequence}号"
+def format_number(prefix: str, year: int, sequence: int) -> str:
+    """文号的写法："示范市公安局交通警察支队一大队信访〔2026〕17号"（前缀是机关全称）。"""
+    return f"{prefix}信访〔{year}〕{sequence}号"
 
 
 def next_number(department: Department, year: int) -> tuple[int, str]:
-    """为单位取当年的下一个文号，返回（序号, 文号）。
+    """为机关取当年的下一个文号，返回（序号, 文号）。中队、科室的文书用所属机关的序列。
 
     在调用方的事务里调用时，序列行一直锁到该事务结束：同一单位的下一次取号要等它提交或
     回滚，因此号码不重复；回滚则号码一并退回，也不留空号。
     """
+    organ = organs.organ_of(department)
     with transaction.atomic():
-        row = _locked_sequence(department, year)
+        row = _locked_sequence(organ, year)
         row.last += 1
         row.save(update_fields=["last"])
-    return row.last, format_number(department.name, year, row.last)
+    return row.last, format_number(organs.full_name(organ), year, row.last)
 
 
 def _locked_sequence(department: Department, year: int) -> DocumentSequence:
@@ -269,18 +276,52 @@ def _handling_due(matter: Matter) -> str:
     return cn_date(matter.handling_due, f"受理之日起第{days}日")
 
 
-def _opinion(matter: Matter) -> dict[str, str]:
+def _items(opinion: Opinion) -> str:
+    """一件信访有几项请求时逐项写明决定（第三十二条），部分支持的写明支持的部分。"""
+    rows = list(opinion.items.all())
+    if len(rows) < 2:
+        return ""
+    parts = []
+    for i, item in enumerate(rows, start=1):
+        text = f"{i}. {_clause(item.request)}：{_ITEM_PHRASES.get(item.decision, item.get_decision_display())}"
+        if item.decision == Outcome.SUPPORT and item.supported_part.strip():
+            text += f"（支持的部分：{_clause(item.supported_part)}）"
+        parts.append(text)
+    return "对你（单位）的各项投诉请求逐项答复如下：" + "；".join(parts)
+
+
+def _remedies(opinion: Opinion) -> str:
     remedies = [text for flag, text in (
-        (matter.remedy_compensation, "依法予以赔偿"),
-        (matter.remedy_apology, "向你（单位）赔礼道歉"),
-        (matter.remedy_correction, "纠正相关执法行为"),
+        (opinion.remedy_compensation, "依法予以赔偿"),
+        (opinion.remedy_apology, "向你（单位）赔礼道歉"),
+        (opinion.remedy_correction, "纠正相关执法行为"),
     ) if flag]
-    return {
-        "处理意见": _OUTCOME_PHRASES.get(matter.outcome, ""),
-        "处理结论": matter.get_outcome_display() if matter.outcome else "",
-        "意见内容": matter.reply_text.strip(),
-        "补救措施": f"本机关决定：{'；'.join(remedies)}。" if remedies else "",
-    }
+    return f"本机关决定：{'；'.join(remedies)}。" if remedies else ""
+
+
+def _review_phrase(opinion: Opinion, earlier: str, original_organ: str) -> str:
+    """复查、复核意见自己的结论：维持 / 变更 / 撤销并责令重新办理（不是原处理意见的结论）。"""
+    decision = Outcome(opinion.decision).label if opinion.decision else ""
+    if opinion.review_outcome == ReviewOutcome.UPHOLD:
+        return f"维持{earlier}（{decision}）" if decision else f"维持{earlier}"
+    if opinion.review_outcome == ReviewOutcome.VARY:
+        return f"变更{earlier}，{_OUTCOME_PHRASES.get(opinion.decision, decision)}"
+    if opinion.review_outcome == ReviewOutcome.QUASH:
+        return f"撤销{earlier}，责令{original_organ}重新办理"
+    return ""
+
+
+def _opinion(opinion: Opinion | None, *, earlier: str = "", original_organ: str = "") -> dict[str, str]:
+    if opinion is None:
+        return {"处理意见": "", "处理结论": "", "意见内容": "", "补救措施": ""}
+    if opinion.kind == OpinionKind.REPLY:
+        phrase = _items(opinion) or _OUTCOME_PHRASES.get(opinion.decision, "")
+        conclusion = opinion.get_decision_display() if opinion.decision else ""
+    else:
+        phrase = _review_phrase(opinion, earlier, original_organ)
+        conclusion = opinion.get_review_outcome_display() if opinion.review_outcome else ""
+    return {"处理意见": phrase, "处理结论": conclusion, "意见内容": opinion.text.strip(),
+            "补救措施": _remedies(opinion)}
 
 
 def _window(what: str, action: str, code: str, article: str, superior: str) -> str:
@@ -288,7 +329,8 @@ def _window(what: str, action: str, code: str, article: str, superior: str) -> s
             f"（《信访工作条例》{article}）。")
 
 
-def _kind_values(matter: Matter, kind: DocumentKind, superior: str) -> dict[str, str]:
+def _kind_values(matter: Matter, kind: DocumentKind, organ, opinion: Opinion | None,
+                 request: AppealRequest | None) -> dict[str, str]:
     disposal = matter.disposal or {}
     accepted = cn_date(matter.accepted_on, cn_date(clock.local_date()))
     if kind == DocumentKind.ACCEPTANCE:
@@ -308,36 +350,58 @@ def _kind_values(matter: Matter, kind: DocumentKind, superior: str) -> dict[str,
         return {"受理日期": accepted, "延期天数": str(matter.extension_days) if matter.extension_days else "",
                 "延期理由": _clause(disposal.get("extension_reason", "")), "办理期限": _handling_due(matter)}
     if kind == DocumentKind.REPLY:
-        return {"受理日期": accepted, **_opinion(matter),
+        # 复查机关：作出本处理意见的机关的上一级机关（第三十五条）。
+        superior = organs.full_name(organs.superior_organ(organ))
+        return {"受理日期": accepted, **_opinion(opinion),
                 "复查告知": _window("处理意见", "复查", RuleCode.REVIEW_REQUEST, "第三十五条", superior)}
     if kind == DocumentKind.REVIEW:
-        return {"原处理意见书": _earlier(matter, DocumentKind.REPLY, "原办理机关的处理意见"),
-                "复查请求日期": cn_date(matter.review_requested_on, "（未登记）"), **_opinion(matter),
+        earlier = _earlier(matter, DocumentKind.REPLY, "原办理机关的处理意见")
+        original = organs.full_name(organs.replying_organ(matter))
+        superior = organs.full_name(organs.superior_organ(organ))  # 复核机关：复查机关的上一级机关（第三十六条）
+        return {"原处理意见书": earlier,
+                "复查请求日期": cn_date(request.requested_on if request else matter.review_requested_on, "（未登记）"),
+                **_opinion(opinion, earlier="原处理意见", original_organ=original),
                 "复核告知": _window("复查意见", "复核", RuleCode.RE_REVIEW_REQUEST, "第三十六条", superior)}
     if kind == DocumentKind.RE_REVIEW:
+        original = organs.full_name(organs.replying_organ(matter))
         return {"原复查意见书": _earlier(matter, DocumentKind.REVIEW, "复查意见"),
-                "复核请求日期": cn_date(matter.re_review_requested_on, "（未登记）"), **_opinion(matter),
+                "复核请求日期": cn_date(request.requested_on if request else matter.re_review_requested_on,
+                                       "（未登记）"),
+                **_opinion(opinion, earlier="复查意见", original_organ=original),
                 "终结告知": "本复核意见为该信访事项的最终处理意见。依照《信访工作条例》第三十六条的规定，"
                             "你（单位）对复核意见不服，仍然以同一事实和理由提出投诉请求的，"
                             "信访部门和其他机关、单位不再受理。"}
+    if kind == DocumentKind.LATE_APPEAL:
+        if request is None:
+            return {"请求种类": "", "期限届满日": ""}
+        review = request.kind == OpinionKind.REVIEW
+        earlier_kind = DocumentKind.REPLY if review else DocumentKind.REVIEW
+        received = matter.reply_delivered_on if review else matter.review_delivered_on
+        return {"请求种类": "复查" if review else "复核", "请求日期": cn_date(request.requested_on),
+                "原意见书": _earlier(matter, earlier_kind, "原意见"), "送达日期": cn_date(received, "（未登记）"),
+                "期限届满日": cn_date(request.window_closes),
+                "请求依据": "第三十五条" if review else "第三十六条"}
     latest = matter.petitions.order_by("-received_at", "-id").first()
     return {"本次信访日期": cn_date(clock.local_date(latest.received_at) if latest else clock.local_date()),
             "原复核意见书": _earlier(matter, DocumentKind.RE_REVIEW, "复核意见")}
 
 
-def document_context(matter: Matter, kind: str, *, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """某种文书全部占位符的值（取自事项，``extra`` 中的值优先）。
+def document_context(matter: Matter, kind: str, *, extra: Mapping[str, str] | None = None,
+                     opinion: Opinion | None = None, request: AppealRequest | None = None,
+                     organ: Department | None = None) -> dict[str, str]:
+    """某种文书全部占位符的值（取自事项与意见记录，``extra`` 中的值优先）。
 
-    缺少发出该文书所必需的内容（如不予受理的理由、处理意见）时抛出 ``ValueError``，
-    说明缺了哪一项。
+    ``organ`` 是发文机关（默认为责任单位所属机关）；处理、复查、复核意见书的结论与内容取自
+    ``opinion`` 这一行，而不是事项上的答复草稿。缺少发出该文书所必需的内容（如不予受理的理由、
+    处理意见）时抛出 ``ValueError``，说明缺了哪一项。
     """
     kind = _kind(kind)
-    department = matter.department
-    superior = department.parent.name if department.parent_id else "本机关的上一级机关"
+    organ = organs.organ_of(organ or matter.department)
+    superior = organs.full_name(organs.superior_organ(organ))
     petitioner, address = _petitioners(matter)
     first = matter.petitions.order_by("received_at", "id").first()
     values = {
-        "发文单位": department.name,
+        "发文单位": organs.full_name(organ),
         "上级机关": superior,
         "文书名称": kind.label,
         "文号": "（未编号）",
@@ -349,7 +413,7 @@ def document_context(matter: Matter, kind: str, *, extra: Mapping[str, str] | No
         "信访人": petitioner,
         "信访人地址": address,
         "收到日期": cn_date(matter.received_on),
-        **_kind_values(matter, kind, superior),
+        **_kind_values(matter, kind, organ, opinion, request),
     }
     values.update({name: str(value) for name, value in (extra or {}).items()})
     missing = [name for name in _REQUIRED.get(kind, ()) if not values.get(name, "").strip()]
@@ -365,8 +429,12 @@ def _file_name(number: str, kind: str) -> str:
     return re.sub(r"[^\w]+", "-", f"{number}-{kind}").strip("-") + ".docx"
 
 
-def issue_document(matter: Matter, kind: str, *, by, extra: Mapping[str, str] | None = None) -> Document:
-    """发出一份文书：取文号、按模板生成 .docx 并存档到事项上，记审计与时间线事件；返回文书记录。
+def issue_document(matter: Matter, kind: str, *, by, extra: Mapping[str, str] | None = None,
+                   opinion: Opinion | None = None, request: AppealRequest | None = None,
+                   organ: Department | None = None) -> Document:
+    """发出一份文书：以机关名义取文号、按模板生成 .docx 并存档到事项上，记审计与时间线事件；返回文书记录。
+
+    ``organ`` 为发文机关（复查、复核意见书由复查、复核机关发出）；默认为责任单位所属机关。
 
     必须在调用方的事务中调用：文号、文书记录、审计和事件要么一起生效，要么一起撤销。
     """
@@ -376,8 +444,9 @@ def issue_document(matter: Matter, kind: str, *, by, extra: Mapping[str, str] | 
     moment = clock.now()
     today = clock.local_date(moment)
     # 先备齐内容再取号：缺材料时抛错，不占文号。
-    values = document_context(matter, kind, extra={**(extra or {}), "成文日期": cn_date(today)})
-    department = matter.department
+    department = organs.organ_of(organ or matter.department)
+    values = document_context(matter, kind, extra={**(extra or {}), "成文日期": cn_date(today)},
+                              opinion=opinion, request=request, organ=department)
     sequence, number = next_number(department, today.year)
     values["文号"] = number
     data = render(kind, values)
@@ -385,7 +454,7 @@ def issue_document(matter: Matter, kind: str, *, by, extra: Mapping[str, str] | 
     document = Document(
         matter=matter, kind=kind, number=number, department=department, year=today.year,
         sequence=sequence, sha256=hashlib.sha256(data).hexdigest(),
-        to_petitioner=True,  # 九种文书都是告知信访人的，均须送达
+        to_petitioner=True,  # 每种文书都是告知信访人的，均须送达
         created_by=actor, created_at=moment,
     )
     # 文件先写入存储：事务若回滚，留下的是无人引用的文件，不会有引用不存在文件的记录。

@@ -1,4 +1,14 @@
-"""时间线上的事件名称（中文）。状态变化的名称来自 workflow 的转换表。"""
+"""时间线上的事件：名称（中文）与每种事件的详情构造函数。
+
+详情（``MatterEvent.data``）只是历史的说明；事实在表里（``Opinion``、``AppealRequest``、
+``ExecutionItem`` 和事项的日期列）。其他模块要读事实，读那些列，不解析详情。每种事件的详情由
+下面一个函数构造，键名只在这里写一次（Saleor 的 ``events.py`` 做法）；需要从事件找到事实的，
+用 ``OPINION_ID`` 等常量读出行号再取行。
+"""
+
+from __future__ import annotations
+
+from datetime import date
 
 from .models import Status
 from .workflow import TRANSITIONS
@@ -9,7 +19,11 @@ OTHER_EVENTS = {
     "repeat_after_termination": "终结后又来信访（不再受理）",
     "note": "办理情况",
     "document": "生成文书",
+    "execution_done": "补救措施落实",
 }
+
+OPINION_ID = "opinion_id"
+REQUEST_ID = "request_id"
 
 
 def label(action: str) -> str:
@@ -26,3 +40,63 @@ def timeline(matter) -> list:
         event.from_label = Status(event.from_status).label if event.from_status else ""
         event.to_label = Status(event.to_status).label if event.to_status else ""
     return events
+
+
+# -- 每种事件的详情 ------------------------------------------------------------------
+
+
+def accepted(on: date) -> dict:
+    return {"accepted_on": on}
+
+
+def handler_set(name: str) -> dict:
+    return {"handler": name}
+
+
+def hearing_started(on: date) -> dict:
+    return {"hearing_started_on": on}
+
+
+def hearing_ended(on: date, days: int) -> dict:
+    return {"hearing_ended_on": on, "hearing_days": days}
+
+
+def reply_drafted(outcome: str, compensation: bool, apology: bool, correction: bool) -> dict:
+    return {"outcome": outcome, "compensation": compensation, "apology": apology, "correction": correction}
+
+
+def extended(days: int, reason: str) -> dict:
+    return {"extension_days": days, "reason": reason}
+
+
+def closed(on: date) -> dict:
+    return {"closed_on": on}
+
+
+def opinion_issued(opinion) -> dict:
+    """处理意见、复查意见、复核意见作出（含登记系统外机关的意见）。"""
+    return {OPINION_ID: opinion.pk, "kind": opinion.kind, "decision": opinion.decision,
+            "review_outcome": opinion.review_outcome, "organ": opinion.organ_name}
+
+
+def delivered(opinion) -> dict:
+    return {OPINION_ID: opinion.pk, "kind": opinion.kind, "delivered_on": opinion.delivered_on,
+            "method": opinion.delivery_method}
+
+
+def appeal_registered(request) -> dict:
+    return {REQUEST_ID: request.pk, "kind": request.kind, "requested_on": request.requested_on,
+            "window_closes": request.window_closes, "late": request.is_late,
+            "provisional": request.window_provisional}
+
+
+def appeal_forwarded(request) -> dict:
+    return {REQUEST_ID: request.pk, "organ": request.external_organ, "forwarded_on": request.forwarded_on}
+
+
+def rehandled(on: date, opinion) -> dict:
+    return {"accepted_on": on, OPINION_ID: opinion.pk}
+
+
+def execution_done(item) -> dict:
+    return {"item_id": item.pk, "remedy": item.remedy, "done_on": item.done_on}

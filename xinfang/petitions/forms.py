@@ -118,6 +118,9 @@ class ReplyForm(VersionedForm):
     compensation = forms.BooleanField(label="赔偿", required=False)
     apology = forms.BooleanField(label="道歉", required=False)
     correction = forms.BooleanField(label="纠正执法行为", required=False)
+    items = forms.CharField(label="逐项决定（有几项请求时填写）", required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text="一行一项：诉求｜予以支持（或解释说明、不予支持）｜支持的部分（《信访工作条例》第三十二条）")
 
 
 class ReasonForm(VersionedForm):
@@ -125,8 +128,8 @@ class ReasonForm(VersionedForm):
 
 
 class ApproveForm(VersionedForm):
-    delivered_on = forms.DateField(label="送达日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                   help_text="不填即今天")
+    delivered_on = forms.DateField(label="当场送达日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                   help_text="当场交给信访人的填今天；不填则以后另行登记送达，复查请求期限自送达之日起算")
 
 
 class ExtendForm(VersionedForm):

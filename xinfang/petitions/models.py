@@ -64,16 +64,42 @@ class Status(models.TextChoices):
     CLOSED = "closed", "已办结"
     REVIEWING = "reviewing", "复查中"
     REVIEWED = "reviewed", "已复查"
+    REVIEW_FORWARDED = "review_forwarded", "复查请求已转送上级机关"
     RE_REVIEWING = "re_reviewing", "复核中"
     RE_REVIEW_HEARING = "re_review_hearing", "复核听证中"
+    RE_REVIEW_FORWARDED = "re_review_forwarded", "复核请求已转送上级机关"
     TERMINATED = "terminated", "已终结（不再受理）"
 
 
 class Outcome(models.TextChoices):
-    SUPPORT = "support", "支持"
-    PARTIAL = "partial", "部分支持"
-    REJECT = "reject", "不支持"
+    """处理意见的三种决定（《信访工作条例》第三十二条）：部分符合规定的请求也是"予以支持"，写明支持哪一部分。"""
+
+    SUPPORT = "support", "予以支持"
     EXPLAIN = "explain", "解释说明"
+    REJECT = "reject", "不予支持"
+
+
+class ReviewOutcome(models.TextChoices):
+    """复查、复核对原意见的结论。"""
+
+    UPHOLD = "uphold", "维持"
+    VARY = "vary", "变更"
+    QUASH = "quash", "撤销并责令重新办理"
+
+
+class OpinionKind(models.TextChoices):
+    REPLY = "reply", "处理意见"
+    REVIEW = "review", "复查意见"
+    RE_REVIEW = "re_review", "复核意见"
+
+
+class DeliveryMethod(models.TextChoices):
+    """送达方式（《信访工作条例》第三十五条"收到书面答复之日"起算请求期限）。"""
+
+    IN_PERSON = "in_person", "当面送达"
+    POST = "post", "邮寄送达"
+    ELECTRONIC = "electronic", "电子送达（信访人提交时同意）"
+    OTHER = "other", "其他方式"
 
 
 class Channel(models.TextChoices):
@@ -123,6 +149,9 @@ class Matter(models.Model):
     re_review_requested_on = models.DateField("复核请求收到日期", null=True, blank=True)
     re_review_paused_days = models.PositiveSmallIntegerField("复核期间听证天数", default=0)
     closed_on = models.DateField("办结日期", null=True, blank=True)
+    # 正在作出复查或复核决定的机关（系统内）；其期限与责任追究都在这一级（第三十五条、第三十六条）。
+    deciding_organ = models.ForeignKey(Department, verbose_name="复查（复核）机关", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
 
     acceptance_due = models.DateField("告知受理期限", null=True, blank=True)
     handling_due = models.DateField("办理期限", null=True, blank=True)
@@ -139,6 +168,8 @@ class Matter(models.Model):
     remedy_compensation = models.BooleanField("赔偿", default=False)
     remedy_apology = models.BooleanField("道歉", default=False)
     remedy_correction = models.BooleanField("纠正执法行为", default=False)
+    # 答复草稿里的逐项决定（[{request, decision, supported_part}]）；审批后成为 OpinionItem 行。
+    reply_items = models.JSONField("草稿逐项决定", default=list, blank=True)
     disposal = models.JSONField("分流去向", default=dict, blank=True)
 
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
@@ -208,6 +239,8 @@ class Petition(models.Model):
     is_collective = models.BooleanField("集体访", default=False)
     is_skip_level = models.BooleanField("越级访", default=False)
     is_repeat = models.BooleanField("重复访", default=False)
+    # 信访人提交时同意电子送达：只有这样，门户下载才算送达（第三十五条的"收到"）。
+    consents_electronic_delivery = models.BooleanField("同意电子送达", default=False)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
                                       on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
@@ -274,6 +307,7 @@ class DocumentKind(models.TextChoices):
     REVIEW = "review", "复查意见书"
     RE_REVIEW = "re_review", "复核意见书"
     NOT_ACCEPTED_AGAIN = "not_accepted_again", "不再受理告知书"
+    LATE_APPEAL = "late_appeal", "复查（复核）请求不予受理告知书"
 
 
 class DocumentSequence(models.Model):
@@ -327,3 +361,122 @@ class DocumentTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class AppealRequest(models.Model):
+    """一次复查或复核请求：收到即登记，逾期的也登记（并出具不予受理告知书），不默默拒收。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="appeal_requests")
+    kind = models.CharField("种类", max_length=12, choices=[(OpinionKind.REVIEW, "复查请求"),
+                                                          (OpinionKind.RE_REVIEW, "复核请求")])
+    requested_on = models.DateField("收到请求日期")
+    reason = models.TextField("请求理由", blank=True)
+    window_closes = models.DateField("请求期限届满日", null=True, blank=True)
+    # 期限届满日落在尚未录入放假安排的年份：不据暂定日期拒收，受理并标记待核。
+    window_provisional = models.BooleanField("期限暂定", default=False)
+    is_late = models.BooleanField("逾期", default=False)
+    deciding_organ = models.ForeignKey(Department, verbose_name="作出决定的机关", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    external_organ = models.CharField("系统外的决定机关", max_length=150, blank=True)
+    forwarded_on = models.DateField("转送日期", null=True, blank=True)
+    refusal_document = models.ForeignKey("Document", verbose_name="不予受理告知书", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "复查（复核）请求"
+        verbose_name_plural = "复查（复核）请求"
+        ordering = ["requested_on", "id"]
+
+
+class Opinion(models.Model):
+    """一项决定：处理意见、复查意见或复核意见，连同作出机关、结论、补救措施、送达与文书。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="opinions")
+    kind = models.CharField("种类", max_length=12, choices=OpinionKind.choices)
+    request = models.ForeignKey(AppealRequest, verbose_name="对应的请求", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="opinions")
+    deciding_organ = models.ForeignKey(Department, verbose_name="作出机关", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    external_organ = models.CharField("系统外的作出机关", max_length=150, blank=True)
+    # 复查、复核对原意见的结论；处理意见为空。
+    review_outcome = models.CharField("复查（复核）结论", max_length=8, choices=ReviewOutcome.choices, blank=True)
+    # 本意见生效后的第三十二条决定：处理意见本身的决定，维持时同原意见，变更时为新的决定，撤销时为空。
+    decision = models.CharField("决定", max_length=16, choices=Outcome.choices, blank=True)
+    text = models.TextField("意见内容")
+    remedy_compensation = models.BooleanField("赔偿", default=False)
+    remedy_apology = models.BooleanField("道歉", default=False)
+    remedy_correction = models.BooleanField("纠正执法行为", default=False)
+    decided_on = models.DateField("作出日期")
+    delivered_on = models.DateField("送达日期", null=True, blank=True)
+    delivery_method = models.CharField("送达方式", max_length=12, choices=DeliveryMethod.choices, blank=True)
+    delivery_proof = models.CharField("送达凭证", max_length=200, blank=True)
+    document = models.ForeignKey("Document", verbose_name="文书", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "处理（复查、复核）意见"
+        verbose_name_plural = "处理（复查、复核）意见"
+        ordering = ["decided_on", "id"]
+        indexes = [models.Index(fields=["matter", "kind"], name="opinion_matter_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.decided_on:%Y-%m-%d}"
+
+    @property
+    def organ_name(self) -> str:
+        from .organs import full_name
+
+        return full_name(self.deciding_organ) if self.deciding_organ_id else self.external_organ
+
+    @property
+    def remedies(self) -> list[str]:
+        return [label for flag, label in ((self.remedy_compensation, "赔偿"), (self.remedy_apology, "道歉"),
+                                          (self.remedy_correction, "纠正")) if flag]
+
+
+class OpinionItem(models.Model):
+    """一项诉求的决定（第三十二条）：一件信访提出几项请求时逐项写明，部分支持的写明支持哪一部分。"""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField("序号")
+    request = models.CharField("诉求", max_length=300)
+    decision = models.CharField("决定", max_length=16, choices=Outcome.choices)
+    supported_part = models.CharField("支持的部分", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "逐项决定"
+        verbose_name_plural = "逐项决定"
+        ordering = ["position", "id"]
+
+
+class Remedy(models.TextChoices):
+    COMPENSATION = "compensation", "赔偿"
+    APOLOGY = "apology", "道歉"
+    CORRECTION = "correction", "纠正执法行为"
+
+
+class ExecutionItem(models.Model):
+    """落实：支持意见中的一项补救措施，督促执行直到记为完成并附证据（第三十二条）。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="execution_items")
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="execution_items")
+    remedy = models.CharField("措施", max_length=16, choices=Remedy.choices)
+    department = models.ForeignKey(Department, verbose_name="落实单位", on_delete=models.PROTECT, related_name="+")
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    evidence = models.TextField("落实证据", blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    created_at = models.DateTimeField("生成时间")
+
+    class Meta:
+        verbose_name = "落实事项"
+        verbose_name_plural = "落实事项"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["done_on", "department"], name="execution_open_dept_idx")]
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_on is None

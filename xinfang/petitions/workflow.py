@@ -53,6 +53,9 @@ INTAKE = {R.CLERK, R.UNIT_HEAD, R.LEADER}
 HEADS = {R.UNIT_HEAD, R.LEADER}
 HANDLERS = {R.HANDLER, R.UNIT_HEAD}
 OPEN_HANDLING = {S.ASSIGNED, S.IN_PROGRESS, S.HEARING, S.REPLY_DRAFTED}
+# 有已作出、可能尚未送达的意见的状态。
+DELIVERABLE = {S.REPLIED, S.CLOSED, S.REVIEWING, S.REVIEW_FORWARDED, S.REVIEWED, S.RE_REVIEWING,
+               S.RE_REVIEW_HEARING, S.RE_REVIEW_FORWARDED, S.TERMINATED}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -61,22 +64,37 @@ TRANSITIONS: dict[str, Transition] = {
         _t("accept", "受理", {S.REGISTERED}, S.ACCEPTED, INTAKE),
         _t("decline", "不予受理", {S.REGISTERED}, S.DECLINED, INTAKE),
         _t("transfer", "转送", {S.REGISTERED}, S.TRANSFERRED, INTAKE),
+        # 依法分类处理：导入诉讼、复议、仲裁等法定程序（第三十一条）
         _t("divert", "依法分类处理", {S.REGISTERED}, S.DIVERTED, INTAKE),
-        # 交办与办理（第三十一条至第三十四条）
+        # 交办（第二十二条）与办理（第三十一条至第三十四条）
         _t("assign", "交办", {S.ACCEPTED}, S.ASSIGNED, INTAKE | {R.SUPERVISOR}),
         _t("start", "开始办理", {S.ASSIGNED}, S.IN_PROGRESS, HANDLERS),
+        # 办理中的听证不停止60日办理期限（第三十四条）；只有复核的听证时间不计入期限（第三十六条）。
         _t("start_hearing", "组织听证", {S.IN_PROGRESS}, S.HEARING, HEADS),
         _t("end_hearing", "结束听证", {S.HEARING}, S.IN_PROGRESS, HEADS),
         _t("draft_reply", "起草答复", {S.IN_PROGRESS}, S.REPLY_DRAFTED, HANDLERS),
         _t("return_draft", "退回修改", {S.REPLY_DRAFTED}, S.IN_PROGRESS, HEADS),
+        # 处理意见以承办单位所属机关的名义作出（第三十二条）
         _t("approve_reply", "审批并答复", {S.REPLY_DRAFTED}, S.REPLIED, HEADS),
         _t("extend", "延期", OPEN_HANDLING, None, {R.UNIT_HEAD}),
         _t("close", "办结", {S.REPLIED}, S.CLOSED, INTAKE),
-        # 复查（第三十五条）与复核（第三十六条）
+        # 送达：请求复查、复核的期限自信访人收到之日起算（第三十五条、第三十六条）。状态不变。
+        _t("deliver", "登记送达", DELIVERABLE, None, INTAKE | HANDLERS | {PETITIONER}),
+        # 复查（第三十五条）：由原办理机关的上一级机关作出；办结不截断仍在期内的请求权。
         _t("request_review", "登记复查请求", {S.REPLIED, S.CLOSED}, S.REVIEWING, INTAKE | {PETITIONER}),
+        _t("refuse_late_review", "逾期复查请求不予受理", {S.REPLIED, S.CLOSED}, None, INTAKE | {PETITIONER}),
+        _t("forward_review", "复查请求转送上级机关", {S.REVIEWING}, S.REVIEW_FORWARDED, INTAKE),
+        _t("record_external_review", "登记上级机关复查意见", {S.REVIEW_FORWARDED}, S.REVIEWED, INTAKE),
         _t("issue_review", "出具复查意见", {S.REVIEWING}, S.REVIEWED, HEADS),
         _t("close_review", "复查办结", {S.REVIEWED}, S.CLOSED, INTAKE),
-        _t("request_re_review", "登记复核请求", {S.REVIEWED}, S.RE_REVIEWING, INTAKE | {PETITIONER}),
+        # 复查撤销原意见、责令重新办理：原办理机关重新办理，重新起算办理期限。
+        _t("rehandle", "重新办理", {S.REVIEWED}, S.IN_PROGRESS, HANDLERS | HEADS),
+        # 复核（第三十六条）：由复查机关的上一级机关作出。
+        _t("request_re_review", "登记复核请求", {S.REVIEWED, S.CLOSED}, S.RE_REVIEWING, INTAKE | {PETITIONER}),
+        _t("refuse_late_re_review", "逾期复核请求不予受理", {S.REVIEWED, S.CLOSED}, None, INTAKE | {PETITIONER}),
+        _t("forward_re_review", "复核请求转送上级机关", {S.RE_REVIEWING}, S.RE_REVIEW_FORWARDED, INTAKE),
+        _t("record_external_re_review", "登记上级机关复核意见（终结）", {S.RE_REVIEW_FORWARDED}, S.TERMINATED,
+           INTAKE),
         _t("start_re_review_hearing", "组织复核听证", {S.RE_REVIEWING}, S.RE_REVIEW_HEARING, HEADS),
         _t("end_re_review_hearing", "结束复核听证", {S.RE_REVIEW_HEARING}, S.RE_REVIEWING, HEADS),
         _t("issue_re_review", "出具复核意见（终结）", {S.RE_REVIEWING}, S.TERMINATED, HEADS),
@@ -88,7 +106,7 @@ TRANSITIONS: dict[str, Transition] = {
 # 状态分组：查询与界面按组判断，新增状态时只需归入某组。
 OPEN_STATES = frozenset(
     {S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.HEARING, S.REPLY_DRAFTED,
-     S.REVIEWING, S.RE_REVIEWING, S.RE_REVIEW_HEARING}
+     S.REVIEWING, S.REVIEW_FORWARDED, S.RE_REVIEWING, S.RE_REVIEW_HEARING, S.RE_REVIEW_FORWARDED}
 )
 ANSWERED_STATES = frozenset({S.REPLIED, S.REVIEWED})
 FINISHED_STATES = frozenset({S.CLOSED, S.TERMINATED, S.DECLINED, S.TRANSFERRED, S.DIVERTED})

@@ -10,10 +10,11 @@ from django.db import transaction
 from xinfang.audit.services import record
 from xinfang.core import clock
 
-from .. import documents
-from ..models import DocumentKind, Matter, MatterEvent, Outcome
+from .. import documents, events, organs
+from ..models import DeliveryMethod, DocumentKind, Matter, MatterEvent, OpinionKind, Outcome
 from ..selectors import visible_matters
 from ..workflow import OPEN_STATES, ActionNotAllowed, transition
+from .opinions import RequestDecision, check_date, check_items, create_opinion, record_delivery
 
 MAX_EXTENSION_DAYS = 30
 
@@ -25,7 +26,7 @@ def start_handling(matter: Matter, *, by, expected_version: int | None = None) -
     def apply(m: Matter) -> dict:
         if m.handler_id is None:
             m.handler = by
-        return {"handler": m.handler.name}
+        return events.handler_set(m.handler.name)
 
     return transition(matter, "start", by=by, expected_version=expected_version, apply=apply)
 
@@ -44,59 +45,72 @@ def add_note(matter: Matter, *, by, text: str) -> MatterEvent:
     return event
 
 
-def hearing_started(on: date):
-    """听证开始：记下开始日期（期间时钟停止）。办理与复核阶段共用。"""
+def hearing_started(on: date, *, after: date | None, after_label: str, basis: str):
+    """听证开始：记下开始日期（须在上一节点与今天之间）。办理与复核阶段共用。"""
 
     def apply(m: Matter) -> dict:
+        check_date(on, field="on", label="听证开始日期", after=after(m) if callable(after) else after,
+                   after_label=after_label, basis=basis)
         m.hearing_started_on = on
-        return {"hearing_started_on": on}
+        return events.hearing_started(on)
 
     return apply
 
 
-def hearing_ended(on: date, paused_field: str):
-    """听证结束：所用天数记入 `paused_field`，不计入期限。办理与复核阶段共用。"""
+def hearing_ended(on: date, paused_field: str | None):
+    """听证结束：复核阶段所用天数记入 `paused_field`，不计入复核期限（第三十六条）；
+    办理阶段为 None——办理期间的听证不停60日办理期限（第三十四条），天数只记在事件里。"""
 
     def apply(m: Matter) -> dict:
-        if on < m.hearing_started_on:
-            raise ValidationError({"on": f"听证结束日期不能早于开始日期 {m.hearing_started_on:%Y-%m-%d}"})
+        check_date(on, field="on", label="听证结束日期", after=m.hearing_started_on, after_label="听证开始日期")
         days = (on - m.hearing_started_on).days
-        setattr(m, paused_field, getattr(m, paused_field) + days)
+        if paused_field:
+            setattr(m, paused_field, getattr(m, paused_field) + days)
         m.hearing_started_on = None
-        return {"hearing_days": days}
+        return events.hearing_ended(on, days)
 
     return apply
 
 
 @transaction.atomic
 def start_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
-    """组织听证：听证期间办理期限停止计算。"""
+    """组织听证。办理期间的听证不停止60日办理期限（《信访工作条例》第三十四条），超过设定天数在事项页标出。"""
     return transition(matter, "start_hearing", by=by, expected_version=expected_version,
-                      apply=hearing_started(on or clock.today()))
+                      apply=hearing_started(on or clock.today(), after=lambda m: m.accepted_on,
+                                            after_label="受理日期", basis="《信访工作条例》第三十四条"))
 
 
 @transaction.atomic
 def end_hearing(matter: Matter, *, by, on: date | None = None, expected_version: int | None = None) -> Matter:
-    """结束听证：听证所用天数不计入办理期限，期限顺延。"""
+    """结束听证（办理期限照常计算）。"""
     return transition(matter, "end_hearing", by=by, expected_version=expected_version,
-                      apply=hearing_ended(on or clock.today(), "paused_days"))
+                      apply=hearing_ended(on or clock.today(), None))
 
 
 @transaction.atomic
 def draft_reply(
     matter: Matter, *, by, outcome: str, text: str, compensation: bool = False, apology: bool = False,
-    correction: bool = False, expected_version: int | None = None,
+    correction: bool = False, items: list[RequestDecision] = (), expected_version: int | None = None,
 ) -> Matter:
-    """起草处理意见（支持 / 部分支持 / 不支持 / 解释说明）及补救措施，送单位负责人审批。"""
+    """起草处理意见（予以支持 / 解释说明 / 不予支持，《信访工作条例》第三十二条）及补救措施，送单位负责人审批。
+
+    一件信访提出几项请求的，``items`` 逐项写明决定（部分支持的写明支持的部分）。
+    """
     if outcome not in Outcome.values:
-        raise ValidationError({"outcome": "请选择处理意见"})
+        raise ValidationError({"outcome": "请选择处理意见：予以支持、解释说明或不予支持（《信访工作条例》第三十二条）"})
     if not text.strip():
         raise ValidationError({"text": "请填写答复内容"})
+    items = list(items or ())
+    check_items(items, outcome)
+    if (compensation or apology or correction) and outcome != Outcome.SUPPORT:
+        raise ValidationError({"outcome": "赔偿、道歉、纠正只能随“予以支持”的意见作出（《信访工作条例》第三十二条）"})
 
     def apply(m: Matter) -> dict:
         m.outcome, m.reply_text = outcome, text.strip()
         m.remedy_compensation, m.remedy_apology, m.remedy_correction = compensation, apology, correction
-        return {"outcome": outcome, "compensation": compensation, "apology": apology, "correction": correction}
+        m.reply_items = [{"request": i.request, "decision": i.decision, "supported_part": i.supported_part}
+                         for i in items]
+        return events.reply_drafted(outcome, compensation, apology, correction)
 
     return transition(matter, "draft_reply", by=by, expected_version=expected_version, apply=apply)
 
@@ -110,16 +124,32 @@ def return_draft(matter: Matter, *, by, reason: str, expected_version: int | Non
 
 
 @transaction.atomic
-def approve_reply(matter: Matter, *, by, delivered_on: date | None = None, expected_version: int | None = None) -> Matter:
-    """审批并答复：生成处理意见书；自送达之日起算复查申请期限。"""
-    delivered_on = delivered_on or clock.today()
+def approve_reply(matter: Matter, *, by, delivered_on: date | None = None, delivery_method: str = "",
+                  delivery_proof: str = "", expected_version: int | None = None) -> Matter:
+    """审批并答复：以承办单位所属机关的名义作出处理意见（一行 Opinion），生成处理意见书。
+
+    复查请求期限自信访人收到之日起算（第三十五条）：另行"登记送达"；当场交给信访人的，
+    可随审批一并登记（给出 ``delivered_on``、方式与凭证）。
+    """
+    holder: dict = {}
 
     def apply(m: Matter) -> dict:
-        m.reply_delivered_on = delivered_on
-        return {"reply_delivered_on": delivered_on}
+        organ = organs.organ_of(m.department)
+        items = [RequestDecision(i["request"], i["decision"], i.get("supported_part", "")) for i in m.reply_items]
+        holder["opinion"] = opinion = create_opinion(
+            m, kind=OpinionKind.REPLY, organ=organ, by=by, decision=m.outcome, text=m.reply_text,
+            remedies=(m.remedy_compensation, m.remedy_apology, m.remedy_correction), items=items,
+        )
+        return events.opinion_issued(opinion)
 
     matter = transition(matter, "approve_reply", by=by, expected_version=expected_version, apply=apply)
-    documents.issue_document(matter, DocumentKind.REPLY, by=by)
+    opinion = holder["opinion"]
+    opinion.document = documents.issue_document(matter, DocumentKind.REPLY, by=by, opinion=opinion,
+                                                organ=opinion.deciding_organ)
+    opinion.save(update_fields=["document"])
+    if delivered_on is not None:
+        matter = record_delivery(matter, by=by, method=delivery_method or DeliveryMethod.IN_PERSON,
+                                 delivered_on=delivered_on, proof=delivery_proof or "当场签收", opinion=opinion)
     return matter
 
 
@@ -134,8 +164,11 @@ def extend_matter(matter: Matter, *, by, days: int, reason: str, expected_versio
     def apply(m: Matter) -> dict:
         if m.extension_days:
             raise ActionNotAllowed(f"该事项已延期 {m.extension_days} 日，不能再次延期。")
+        if m.handling_due is not None and m.handling_due < clock.today():
+            raise ActionNotAllowed(f"办理期限已于 {m.handling_due:%Y-%m-%d} 届满，不能再延期："
+                                   "延长办理期限须在期限内批准（《信访工作条例》第三十四条）。")
         m.extension_days = days
-        return {"extension_days": days, "reason": reason.strip()}
+        return events.extended(days, reason.strip())
 
     matter = transition(matter, "extend", by=by, expected_version=expected_version, reason=reason.strip(), apply=apply)
     documents.issue_document(matter, DocumentKind.EXTENSION, by=by, extra={"延期理由": reason.strip()})
@@ -148,6 +181,6 @@ def close_matter(matter: Matter, *, by, expected_version: int | None = None) -> 
 
     def apply(m: Matter) -> dict:
         m.closed_on = clock.today()
-        return {"closed_on": m.closed_on}
+        return events.closed(m.closed_on)
 
     return transition(matter, "close", by=by, expected_version=expected_version, apply=apply)

@@ -9,9 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import Http404
 
+from xinfang.core import clock
+from xinfang.org.models import DepartmentKind, RoleCode, Staff
+from xinfang.org.services import create_department, create_staff, update_department
+from xinfang.org.testing import PASSWORD
 from xinfang.petitions import workflow
-from xinfang.petitions.actions import appeals, decisions, handling
-from xinfang.petitions.models import Document, DocumentKind, Matter, MatterEvent, Outcome, Status
+from xinfang.petitions.actions import appeals, decisions, handling, opinions
+from xinfang.petitions.models import (
+    AppealRequest, DeliveryMethod, Document, DocumentKind, Matter, MatterEvent, Outcome, ReviewOutcome, Status,
+)
 from xinfang.petitions.testing import register
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +40,35 @@ def handled(cast) -> Matter:
     return handling.start_handling(m, by=cast.handler_a)
 
 
-def replied(cast) -> Matter:
+def replied(cast, *, deliver: bool = True) -> Matter:
+    """一件大队A已答复（部分请求予以支持、道歉）的事项；默认当场送达。"""
     m = handled(cast)
-    m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.PARTIAL, text="经核查，部分支持。", apology=True)
-    return handling.approve_reply(m, by=cast.head_a)
+    m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.SUPPORT, text="经核查，撤销记分部分属实。",
+                             apology=True)
+    m = handling.approve_reply(m, by=cast.head_a)
+    if deliver:
+        m = opinions.record_delivery(m, by=cast.clerk, method=DeliveryMethod.IN_PERSON, delivered_on=clock.today(),
+                                     proof="信访人签收")
+    return m
+
+
+def with_bureau(cast):
+    """在测试支队之上加一级系统内的公安局（机关），配一名局里的单位负责人。"""
+    bureau = create_department(by=None, name="测试市公安局", kind=DepartmentKind.OTHER, is_organ=True,
+                               full_name="测试市公安局")
+    update_department(cast.detachment, by=None, parent=bureau, full_name="测试市公安局交通警察支队")
+    chief = create_staff(by=None, username="chief", name="局法制负责人", password=PASSWORD, department=bureau,
+                         roles=[RoleCode.UNIT_HEAD])
+    for name, person in cast.everyone().items():  # 部门路径变了：重新取人（连同其部门）
+        setattr(cast, name, Staff.objects.get(pk=person.pk))
+    for name in ("detachment", "office", "leadership", "brigade_a", "squadron_a1", "brigade_b"):
+        getattr(cast, name).refresh_from_db()
+    return bureau, chief
 
 
 def test_the_main_path_walks_from_registration_to_termination(cast):
     visited = []
+    bureau, chief = with_bureau(cast)
     with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as traveller:
         m = register(cast.clerk, department=cast.brigade_a)
         assert (m.status, m.acceptance_due) == (Status.REGISTERED, date(2026, 3, 17))
@@ -51,30 +78,45 @@ def test_the_main_path_walks_from_registration_to_termination(cast):
         visited.append("assign")
         m = handling.start_handling(m, by=cast.handler_a); visited.append("start")
         handling.add_note(m, by=cast.handler_a, text="调取了抓拍照片。")
+        traveller.move_to("2026-03-10 09:00 +0800")
         m = handling.start_hearing(m, by=cast.head_a, on=date(2026, 3, 10)); visited.append("start_hearing")
-        assert m.current_due is None  # 听证期间时钟停止
+        assert m.current_due == date(2026, 5, 6)  # 办理期间的听证不停60日办理期限（第三十四条）
+        traveller.move_to("2026-03-20 09:00 +0800")
         m = handling.end_hearing(m, by=cast.head_a, on=date(2026, 3, 20)); visited.append("end_hearing")
-        assert m.paused_days == 10 and m.handling_due == date(2026, 5, 11)
+        assert m.handling_due == date(2026, 5, 6)
         m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.SUPPORT, text="撤销处罚。", correction=True)
         visited.append("draft_reply")
         m = handling.return_draft(m, by=cast.head_a, reason="请写明依据。"); visited.append("return_draft")
         m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.SUPPORT, text="依据……撤销处罚。", correction=True)
         m = handling.extend_matter(m, by=cast.head_a, days=30, reason="需调取外省记录。"); visited.append("extend")
-        assert m.handling_due == date(2026, 6, 10)
+        assert m.handling_due == date(2026, 6, 1)  # 3 月 2 日起 90 日为 5 月 31 日（周日），顺延至 6 月 1 日
         m = handling.approve_reply(m, by=cast.head_a); visited.append("approve_reply")
-        assert m.status == Status.REPLIED and m.review_request_closes == date(2026, 4, 1)
+        assert m.status == Status.REPLIED and m.review_request_closes is None  # 尚未送达：请求期限尚未起算
+        traveller.move_to("2026-03-23 09:00 +0800")
+        m = opinions.record_delivery(m, by=cast.clerk, method=DeliveryMethod.POST, delivered_on=date(2026, 3, 22),
+                                     proof="挂号信 XA123"); visited.append("deliver")
+        assert m.review_request_closes == date(2026, 4, 21)
         m = handling.close_matter(m, by=cast.clerk); visited.append("close")
-        traveller.shift(86400 * 10)
+        traveller.move_to("2026-04-01 09:00 +0800")
         m = appeals.request_review(m, by=cast.clerk); visited.append("request_review")
-        assert m.status == Status.REVIEWING and m.review_due is not None
-        m = appeals.issue_review(m, by=cast.head_a, outcome=Outcome.REJECT, text="维持原处理意见。")
+        assert m.status == Status.REVIEWING and m.review_due == date(2026, 5, 6)
+        assert m.deciding_organ == cast.detachment
+        with pytest.raises(workflow.ActionNotAllowed, match="第三十五条"):
+            appeals.issue_review(m, by=cast.head_a, review_outcome=ReviewOutcome.UPHOLD, text="维持。")
+        m = appeals.issue_review(m, by=cast.leader, review_outcome=ReviewOutcome.UPHOLD, text="维持原处理意见。")
         visited.append("issue_review")
+        m = opinions.record_delivery(m, by=cast.clerk, method=DeliveryMethod.IN_PERSON, delivered_on=date(2026, 4, 1),
+                                     proof="签收")
         m = appeals.request_re_review(m, by=cast.clerk); visited.append("request_re_review")
-        m = appeals.start_re_review_hearing(m, by=cast.leader); visited.append("start_re_review_hearing")
+        assert m.deciding_organ == bureau
+        with pytest.raises(workflow.ActionNotAllowed, match="第三十六条"):
+            appeals.issue_re_review(m, by=cast.leader, review_outcome=ReviewOutcome.UPHOLD, text="维持。")
+        m = appeals.start_re_review_hearing(m, by=chief); visited.append("start_re_review_hearing")
         traveller.shift(86400 * 3)
-        m = appeals.end_re_review_hearing(m, by=cast.leader); visited.append("end_re_review_hearing")
+        m = appeals.end_re_review_hearing(m, by=chief); visited.append("end_re_review_hearing")
         assert m.re_review_paused_days == 3
-        m = appeals.issue_re_review(m, by=cast.leader, outcome=Outcome.REJECT, text="维持。"); visited.append("issue_re_review")
+        m = appeals.issue_re_review(m, by=chief, review_outcome=ReviewOutcome.UPHOLD, text="维持。")
+        visited.append("issue_re_review")
         assert m.status == Status.TERMINATED
         again = register(cast.clerk, matter=m)
         assert again.status == Status.TERMINATED and again.petition_count == 2
@@ -83,7 +125,12 @@ def test_the_main_path_walks_from_registration_to_termination(cast):
     kinds = set(Document.objects.filter(matter=m).values_list("kind", flat=True))
     assert kinds == {DocumentKind.ACCEPTANCE, DocumentKind.EXTENSION, DocumentKind.REPLY, DocumentKind.REVIEW,
                      DocumentKind.RE_REVIEW, DocumentKind.NOT_ACCEPTED_AGAIN}
-    side_paths = {"decline", "transfer", "divert", "close_review"}
+    opinions_ = list(m.opinions.order_by("decided_on", "id"))
+    assert [(o.kind, o.deciding_organ_id) for o in opinions_] == [
+        ("reply", cast.brigade_a.pk), ("review", cast.detachment.pk), ("re_review", bureau.pk)]
+    side_paths = {"decline", "transfer", "divert", "close_review", "rehandle", "refuse_late_review",
+                  "refuse_late_re_review", "forward_review", "record_external_review", "forward_re_review",
+                  "record_external_re_review"}
     assert set(visited) | side_paths == set(workflow.TRANSITIONS)
 
 
@@ -101,7 +148,8 @@ def test_the_other_acceptance_decisions_end_the_petition_clock_with_a_notice(cas
 def test_a_review_closed_without_re_review_is_closed(cast):
     m = replied(cast)
     m = appeals.request_review(m, by=cast.clerk)
-    m = appeals.issue_review(m, by=cast.head_a, outcome=Outcome.EXPLAIN, text="解释说明。")
+    m = appeals.issue_review(m, by=cast.leader, review_outcome=ReviewOutcome.VARY, decision=Outcome.EXPLAIN,
+                             text="解释说明。")
     assert appeals.close_review(m, by=cast.clerk).status == Status.CLOSED
 
 
@@ -110,7 +158,7 @@ WRONG_STATE_CALLS = [
     (lambda cast, m: handling.approve_reply(m, by=cast.head_a), "handled"),
     (lambda cast, m: handling.close_matter(m, by=cast.clerk), "registered"),
     (lambda cast, m: appeals.request_re_review(m, by=cast.clerk), "replied"),
-    (lambda cast, m: appeals.issue_re_review(m, by=cast.leader, outcome="reject", text="x"), "replied"),
+    (lambda cast, m: appeals.issue_re_review(m, by=cast.leader, review_outcome="uphold", text="x"), "replied"),
 ]
 
 
@@ -170,14 +218,16 @@ def test_extension_is_at_most_thirty_days_and_only_once(cast):
         handling.extend_matter(m, by=cast.handler_a, days=5, reason="承办人不能批延期")
 
 
-def test_a_review_requested_after_its_window_is_refused_naming_the_date(cast):
+def test_a_review_requested_after_its_window_is_registered_and_refused_with_a_notice(cast):
     with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as traveller:
         m = replied(cast)
         assert m.review_request_closes == date(2026, 4, 1)
         traveller.move_to("2026-04-02 09:00 +0800")
-        with pytest.raises(ValidationError, match="2026年04月01日"):
-            appeals.request_review(m, by=cast.clerk)
+        m = appeals.request_review(m, by=cast.clerk)
     assert fresh(m).status == Status.REPLIED
+    request = AppealRequest.objects.get(matter=m)
+    assert request.is_late and request.window_closes == date(2026, 4, 1) and request.refusal_document is not None
+    assert request.refusal_document.kind == DocumentKind.LATE_APPEAL
 
 
 def test_every_transition_leaves_an_event_and_an_audit_row(cast):
@@ -242,7 +292,7 @@ def test_a_handler_in_a_squadron_sees_the_matter_assigned_to_them_by_the_brigade
 def test_a_matter_is_reviewed_only_once(cast):
     m = replied(cast)
     m = appeals.request_review(m, by=cast.clerk)
-    m = appeals.issue_review(m, by=cast.head_a, outcome=Outcome.REJECT, text="维持。")
+    m = appeals.issue_review(m, by=cast.leader, review_outcome=ReviewOutcome.UPHOLD, text="维持。")
     m = appeals.close_review(m, by=cast.clerk)
     with pytest.raises(workflow.ActionNotAllowed, match="已经复查过"):
         appeals.request_review(m, by=cast.clerk)
