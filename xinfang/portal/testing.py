@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from xinfang.core import clock
 from xinfang.petitions.actions import decisions, handling
 from xinfang.petitions.models import Matter
 from xinfang.petitions.testing import id_number
@@ -27,4 +28,5 @@ def reply(cast, matter: Matter, *, delivered_on: date | None = None, text: str =
     matter = decisions.assign_matter(matter, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
     matter = handling.start_handling(matter, by=cast.handler_a)
     matter = handling.draft_reply(matter, by=cast.handler_a, outcome="support", text=text)
-    return handling.approve_reply(matter, by=cast.head_a, delivered_on=delivered_on)
+    # 当场送达（默认今天）：请求复查的期限自送达之日起算。
+    return handling.approve_reply(matter, by=cast.head_a, delivered_on=delivered_on or clock.today())

@@ -23,13 +23,15 @@ from xinfang.audit.services import record
 from xinfang.core import clock, cursors
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode, Staff
-from xinfang.petitions.models import Matter, MatterEvent, Outcome
+from xinfang.petitions import events as petition_events
+from xinfang.petitions.models import Matter, MatterEvent, Opinion, OpinionKind, ReviewOutcome
 
 from . import notifications
 from .models import AccountabilityRecord, Ground, Kind, Measure, RecordStatus
 
 CURSOR = "matter-events"
-WATCHED = ("register", "repeat", "issue_review")
+REVIEW_EVENTS = ("issue_review", "record_external_review")
+WATCHED = ("register", "repeat", *REVIEW_EVENTS)
 ACCOUNTABILITY_ROLES = (RoleCode.AUDITOR, RoleCode.BUREAU_LEADER)
 
 
@@ -63,17 +65,26 @@ def _mishandled(matter: Matter, event: MatterEvent) -> bool:
     return matter.current_due is not None and matter.current_due < clock.local_date(event.at)
 
 
+def _opinion(event: MatterEvent) -> Opinion | None:
+    pk = (event.data or {}).get(petition_events.OPINION_ID)
+    return Opinion.objects.filter(pk=pk).select_related("deciding_organ").first() if pk else None
+
+
 def _overturned(event: MatterEvent, matter: Matter) -> bool:
-    outcome = (event.data or {}).get("review_outcome")
-    return bool(outcome and matter.outcome and outcome != matter.outcome)
+    """复查意见变更或撤销了原处理意见（读意见行的结论）。"""
+    opinion = _opinion(event)
+    return opinion is not None and opinion.review_outcome in (ReviewOutcome.VARY, ReviewOutcome.QUASH)
 
 
 def _grounds(event: MatterEvent, matter: Matter) -> list[tuple[str, str]]:
     data = event.data or {}
-    if event.action == "issue_review":
+    if event.action in REVIEW_EVENTS:
         if _overturned(event, matter):
-            review = Outcome(data["review_outcome"]).label if data["review_outcome"] in Outcome.values else ""
-            return [(Ground.OVERTURNED, f"原处理意见“{matter.get_outcome_display()}”，复查意见为“{review}”。")]
+            opinion = _opinion(event)
+            reply = matter.opinions.filter(kind=OpinionKind.REPLY).order_by("-decided_on", "-id").first()
+            original = reply.get_decision_display() if reply and reply.decision else "（无）"
+            return [(Ground.OVERTURNED, f"原处理意见“{original}”，{opinion.organ_name}的复查意见为"
+                                        f"“{opinion.get_review_outcome_display()}”。")]
         return []
     found = []
     if data.get("collective") and _mishandled(matter, event):
@@ -101,7 +112,7 @@ def scan_events(*, batch: int = 2000) -> int:
                 matter = Matter.objects.select_related("department").get(pk=event.matter_id)
                 for ground, detail in _grounds(event, matter):
                     proposed += _propose(matter, event, ground, detail, now)
-                if event.action == "issue_review" and _overturned(event, matter):
+                if event.action in REVIEW_EVENTS and _overturned(event, matter):
                     reopen_overturned(matter, event=event)
             cursor.position = events[-1].pk
             cursor.ran_at = now

@@ -31,15 +31,19 @@ def _fail(field: str, message: str):
 
 
 def overturned(matter: Matter) -> bool:
-    """复查意见与原处理意见不同，即原答复被推翻。"""
-    outcomes = MatterEvent.objects.filter(matter=matter, action="issue_review").values_list("data", flat=True)
-    return any((data or {}).get("review_outcome") not in (None, matter.outcome) for data in outcomes)
+    """复查（复核）意见变更或撤销了原意见，即原答复被推翻（读意见行，不解析事件详情）。"""
+    from xinfang.petitions.models import Opinion, ReviewOutcome
+
+    return Opinion.objects.filter(matter=matter, review_outcome__in=(ReviewOutcome.VARY, ReviewOutcome.QUASH)).exists()
 
 
 def is_resolved(matter: Matter) -> bool:
     """事项真正解决：答复已送达，且不在复查、复核中；原答复被复查推翻的，要到复查后办结（或终结）才算。
     转送、分流、不予受理只是"转走了"，不算解决。"""
     if matter.status not in RESOLVED_STATES or matter.reply_delivered_on is None:
+        return False
+    # 支持意见的补救措施（赔偿、道歉、纠正）全部落实，才算真正解决（《信访工作条例》第三十二条）。
+    if matter.execution_items.filter(done_on__isnull=True).exists():
         return False
     if overturned(matter):
         return matter.status in (Status.CLOSED, Status.TERMINATED)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import time_machine
+
+from xinfang.core import clock
 from django.utils import timezone
 
 from xinfang.petitions.actions import decisions, handling
@@ -31,7 +33,7 @@ def handled(cast, *, when: str = "2026-03-02 09:00", handler=None) -> Matter:
 def replied(cast, matter: Matter, *, when: str = "2026-03-20 10:00", outcome: str = Outcome.REJECT) -> Matter:
     with time_machine.travel(at(when), tick=False):
         m = handling.draft_reply(matter, by=cast.handler_a, outcome=outcome, text="经核查，不予支持。")
-        return handling.approve_reply(m, by=cast.head_a)
+        return handling.approve_reply(m, by=cast.head_a, delivered_on=clock.today())  # 当场送达
 
 
 def inbox(person, kind: str | None = None) -> list[Notification]:

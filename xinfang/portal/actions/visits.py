@@ -25,7 +25,6 @@ from ..models import ContactMethod, ReplyKind, ReturnVisit, Satisfaction, Solved
 # 哪些事件算"答复"：处理意见、复查意见、复核意见（均送达信访人）。
 REPLY_EVENTS = {"approve_reply": ReplyKind.REPLY, "issue_review": ReplyKind.REVIEW,
                 "issue_re_review": ReplyKind.RE_REVIEW}
-_DELIVERED_KEYS = {"approve_reply": "reply_delivered_on", "issue_review": "review_delivered_on"}
 # 事件编号按分配顺序而非提交顺序递增：每次回看一段已读过的编号，接住提交晚了的事件。
 OVERLAP = 1000
 CURSOR = "return_visits"
@@ -35,11 +34,15 @@ ATTENTION_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER)
 
 
 def _replied_on(event: MatterEvent) -> date:
-    raw = (event.data or {}).get(_DELIVERED_KEYS.get(event.action, ""), "")
-    try:
-        return date.fromisoformat(raw) if raw else clock.local_date(event.at)
-    except (TypeError, ValueError):
+    """答复之日：取意见行的送达日期（未送达取作出日期）；旧事件没有意见行的，取事件日期。"""
+    from xinfang.petitions import events as petition_events
+    from xinfang.petitions.models import Opinion
+
+    pk = (event.data or {}).get(petition_events.OPINION_ID)
+    opinion = Opinion.objects.filter(pk=pk).first() if pk else None
+    if opinion is None:
         return clock.local_date(event.at)
+    return opinion.delivered_on or opinion.decided_on
 
 
 def _create_for(event: MatterEvent, matter: Matter) -> bool:

@@ -143,7 +143,7 @@ def test_a_review_request_within_the_window_starts_the_review(client, cast):
     assert matter.events.filter(action="request_review", actor=None, data__via="portal").exists()
 
 
-def test_a_review_request_after_the_window_is_refused_with_the_closing_date(client, cast):
+def test_a_review_request_after_the_window_is_registered_and_answered_with_a_notice(client, cast):
     matter, code = submit(department=cast.brigade_a)
     matter = reply(cast, matter)
     closes = matter.review_request_closes
@@ -151,10 +151,13 @@ def test_a_review_request_after_the_window_is_refused_with_the_closing_date(clie
         look(client, matter.number, code)
         html = client.get("/portal/progress/").content.decode()
         assert f"{closes.year}年{closes.month}月{closes.day}日 届满" in html
-        response = client.post("/portal/progress/review/", {"reason": "晚了"})
-        assert response.status_code == 400 and "届满" in response.content.decode()
+        client.post("/portal/progress/review/", {"reason": "晚了"})
     matter.refresh_from_db()
+    # 逾期请求不默默拒收：登记下来，出具写明期限届满日的不予受理告知书（《信访工作条例》第三十五条）。
     assert matter.status == Status.REPLIED and matter.review_requested_on is None
+    request = matter.appeal_requests.get()
+    assert request.is_late and request.window_closes == closes
+    assert request.refusal_document.kind == "late_appeal"
 
 
 def test_codes_survive_a_secret_key_change_while_the_old_key_is_a_fallback(client, cast, settings):

@@ -35,7 +35,7 @@ def test_every_reply_gets_one_return_visit_due_within_the_configured_days(cast, 
 
 def test_a_review_opinion_gets_its_own_return_visit(cast, replied):
     appeals.request_review(replied, by=cast.clerk)
-    appeals.issue_review(replied, by=cast.head_a, outcome="support", text="维持原处理意见。")
+    appeals.issue_review(replied, by=cast.leader, review_outcome="uphold", text="维持原处理意见。")
     visits.sync_return_visits()
     assert sorted(ReturnVisit.objects.values_list("reply_kind", flat=True)) == [ReplyKind.REPLY, ReplyKind.REVIEW]
 

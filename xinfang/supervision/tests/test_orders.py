@@ -42,7 +42,8 @@ def test_an_order_gets_a_number_a_word_document_and_notifies_the_departments(cas
     with django_capture_on_commit_callbacks(execute=True):
         order = issue(cast, m)
     order.refresh_from_db()
-    assert order.number == "信访科信访〔2026〕1号" and order.status == OrderStatus.OPEN
+    # 文号以机关名义编：信访科是支队的内设科室，用支队的序列（文号全系统唯一）。
+    assert order.number == "测试支队信访〔2026〕1号" and order.status == OrderStatus.OPEN
     text = "\n".join(cell.text for table in docx.Document(io.BytesIO(order.file.read())).tables
                      for row in table.rows for cell in row.cells)
     assert "重点督办" in text and m.number in text and "大队A" in text and "大队B" in text and "2026年4月15日" in text
@@ -118,11 +119,12 @@ def test_a_review_that_overturns_the_reply_reopens_the_order_and_proposes_accoun
     orders.close_order(order, by=cast.supervisor)
     with time_machine.travel(at("2026-03-25 09:00"), tick=False):
         m = appeals.request_review(m, by=cast.clerk)
-        appeals.issue_review(m, by=cast.head_a, outcome=Outcome.SUPPORT, text="撤销原处理意见，予以支持。")
+        appeals.issue_review(m, by=cast.leader, review_outcome="vary", decision=Outcome.SUPPORT,
+                             text="变更原处理意见，予以支持。")
     assert accountability.scan_events() == 1
     assert SupervisionOrder.objects.get(pk=order.pk).status == OrderStatus.OPEN
     [proposal] = AccountabilityRecord.objects.filter(ground=Ground.OVERTURNED)
-    assert "不支持" in proposal.detail and "支持" in proposal.detail
+    assert "不予支持" in proposal.detail and "变更" in proposal.detail
     # 复查后的意见还没办结：督办单仍不能办结。
     with pytest.raises(ValidationError, match="尚未真正解决"):
         orders.close_order(order, by=cast.supervisor)
@@ -133,5 +135,5 @@ def test_a_review_that_upholds_the_reply_proposes_nothing(cast):
     m = replied(cast, handled(cast), outcome=Outcome.REJECT)
     with time_machine.travel(at("2026-03-25 09:00"), tick=False):
         m = appeals.request_review(m, by=cast.clerk)
-        appeals.issue_review(m, by=cast.head_a, outcome=Outcome.REJECT, text="维持。")
+        appeals.issue_review(m, by=cast.leader, review_outcome="uphold", text="维持。")
     assert accountability.scan_events() == 0

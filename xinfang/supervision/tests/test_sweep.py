@@ -86,12 +86,13 @@ def test_the_sweep_command_prints_one_json_line_and_is_idempotent(cast):
     assert json.loads(outputs[1])["notifications"] == 0
 
 
-def test_a_matter_in_a_hearing_has_its_clock_paused_and_never_turns_red(cast):
+def test_a_matter_in_a_hearing_keeps_its_handling_clock_and_turns_red_when_overdue(cast):
+    # 办理期间的听证不停60日办理期限（《信访工作条例》第三十四条）；只有复核的听证不计入期限（第三十六条）。
     m = handled(cast)
     with time_machine.travel(at("2026-04-20 09:00"), tick=False):
         handling.start_hearing(m, by=cast.head_a)
-    assert Matter.objects.get(pk=m.pk).current_due is None
-    assert sweep("2026-06-01 09:00") == {"yellow": 0, "red": 0, "escalated": 0, "notifications": 0}
+    assert Matter.objects.get(pk=m.pk).current_due == date(2026, 5, 6)
+    assert sweep("2026-06-01 09:00")["red"] == 1
 
 
 def test_a_matter_that_is_answered_leaves_the_board_and_its_warning_is_cleared(cast):
