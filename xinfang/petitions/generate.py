@@ -187,7 +187,6 @@ DECLINES = (("不属于公安交通管理部门职权范围", "请向人民法�
             ("同一事项正在办理期间重复提出", "请等待原事项的答复"))
 REPLIES = {
     Outcome.SUPPORT: "经调查核实，您反映的问题属实。{remedy}感谢您对交通管理工作的监督。",
-    Outcome.PARTIAL: "经调查，您反映的问题部分属实，我们已对相关环节予以纠正；其余请求缺乏事实依据，不予支持。",
     Outcome.REJECT: "经调查，该执法行为事实清楚、证据确实、程序合法，您的请求不予支持。",
     Outcome.EXPLAIN: "经调查，现将相关法律规定和办理流程向您解释说明如下：该事项已依法处理，如仍有异议可依法申请复查。",
 }
@@ -328,7 +327,7 @@ class _Deadlines:
         key = (fn, start, *extra)
         hit = self.cache.get(key)
         if hit is None:
-            kwargs = dict(zip(("paused_days", "extension_days"), extra))
+            kwargs = {k: v for k, v in zip(("paused_days", "extension_days"), extra) if v is not None}
             hit = self.cache[key] = fn(start, calendar=self.calendar, limits=self.limits, **kwargs)
         return hit
 
@@ -336,7 +335,8 @@ class _Deadlines:
         """按 m 的状态与起算日期写上各期限列，含 current_due 与 due_provisional（同 clocks.recompute）。"""
         dues = (
             self._due(deadlines.acceptance_due, m.received_on),
-            self._due(deadlines.handling_due, m.accepted_on, m.paused_days, m.extension_days),
+            # 办理期间的听证不停办理期限（第三十四条）：中止天数不传。
+            self._due(deadlines.handling_due, m.accepted_on, None, m.extension_days),
             self._due(deadlines.review_request_closes, m.reply_delivered_on),
             self._due(deadlines.review_due, m.review_requested_on),
             self._due(deadlines.re_review_request_closes, m.review_delivered_on),
@@ -495,7 +495,7 @@ class _Generator:
         people = self._people(collective, start)
         outcome = r.pick(self.outcomes) if "drafted" in info else ""
         remedies = (outcome == Outcome.SUPPORT and r.random() < 0.3,
-                    outcome in (Outcome.SUPPORT, Outcome.PARTIAL) and r.random() < 0.5, outcome == Outcome.SUPPORT)
+                    outcome == Outcome.SUPPORT and r.random() < 0.5, outcome == Outcome.SUPPORT)
         disposal = self._disposal(target, tpl)
         disposal_json = json.dumps(disposal, ensure_ascii=False)
 

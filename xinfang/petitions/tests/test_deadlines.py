@@ -111,9 +111,20 @@ def test_hearing_days_are_added_to_the_re_review_clock() -> None:
     assert dl.re_review_due(date(2025, 3, 6), calendar=CAL, paused_days=10).day == date(2025, 4, 15)
 
 
-def test_hearing_days_are_added_to_the_handling_clock() -> None:
-    # 2025-08-02 +60 +3 = 10-04（国庆）→ 10-09。
-    assert dl.handling_due(date(2025, 8, 2), calendar=CAL, paused_days=3).day == date(2025, 10, 9)
+def test_a_hearing_does_not_pause_the_handling_clock() -> None:
+    # 第三十四条：60日办理期限不因听证中止；只有复核的听证时间不计入期限（第三十六条）。
+    assert RULES["handling"].paused_by == ()
+    with pytest.raises(ValueError, match="不因听证等事由中止"):
+        due(RuleCode.HANDLING, date(2025, 8, 2), calendar=CAL, paused_days=3)
+    # 2025-08-02 +60 = 10-01（国庆）→ 10-09。
+    assert dl.handling_due(date(2025, 8, 2), calendar=CAL).day == date(2025, 10, 9)
+
+
+@pytest.mark.parametrize("code", ["review_request", "re_review_request"])
+def test_a_deployment_may_not_shorten_the_petitioners_request_windows(code) -> None:
+    with pytest.raises(ValueError, match="信访人的权利"):
+        dl.validate_limits({code: 15})
+    assert dl.validate_limits({code: 30})[code] == 30  # 写明法定天数不算缩短
 
 
 def test_negative_paused_days_are_refused() -> None:

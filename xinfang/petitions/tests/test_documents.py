@@ -21,8 +21,8 @@ from xinfang.petitions.documents import (
     document_context, issue_document, next_number, placeholders_in, render, template_placeholders,
 )
 from xinfang.petitions.models import (
-    Channel, DocumentKind, DocumentSequence, DocumentTemplate, Matter, MatterEvent, Outcome, Petition,
-    Petitioner,
+    AppealRequest, Channel, DocumentKind, DocumentSequence, DocumentTemplate, Matter, MatterEvent, Opinion,
+    OpinionKind, Outcome, Petition, Petitioner, ReviewOutcome,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -36,13 +36,18 @@ KEY_SENTENCES = {
     DocumentKind.TRANSFER: ["转送市交通运输局依法处理"],
     DocumentKind.DIVERSION: ["道路交通事故认定复核", channel_notice_text("accident_review")],
     DocumentKind.EXTENSION: ["办理期限延长20日", "因需调取外省监控录像", "2026年5月6日"],
-    DocumentKind.REPLY: ["对你（单位）的投诉请求予以部分支持", "本机关决定：向你（单位）赔礼道歉；纠正相关执法行为。",
-                         "如对本处理意见不服，可自收到本意见书之日起30日内向测试支队请求复查"],
-    DocumentKind.REVIEW: ["可自收到本意见书之日起30日内向测试支队请求复核", "2026年2月20日请求复查"],
+    DocumentKind.REPLY: ["对你（单位）的投诉请求予以支持", "本机关决定：向你（单位）赔礼道歉；纠正相关执法行为。",
+                         "如对本处理意见不服，可自收到本意见书之日起30日内向测试支队请求复查",
+                         "依照《信访工作条例》第三十二条的规定"],
+    DocumentKind.REVIEW: ["可自收到本意见书之日起30日内向测试支队请求复核", "2026年2月20日请求复查",
+                          "复查意见：维持原处理意见（予以支持）"],
     DocumentKind.RE_REVIEW: ["仍然以同一事实和理由提出投诉请求的，信访部门和其他机关、单位不再受理"],
     DocumentKind.NOT_ACCEPTED_AGAIN: ["依照《信访工作条例》第三十六条的规定，信访部门和其他机关、单位不再受理",
                                       "2026年2月10日再次提出"],
+    DocumentKind.LATE_APPEAL: ["请求复查的期限已于2026年3月1日届满", "本机关决定对该复查请求不予受理",
+                               "依照《信访工作条例》第三十五条的规定"],
 }
+NUMBER = "测试支队大队A信访〔2026〕1号"
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +68,7 @@ def matter(cast):
         summary="信访人称其车辆停放在非禁停路段，却被处以罚款200元。", requests="撤销处罚决定，退还罚款。",
         department=cast.brigade_a, received_on=date(2026, 2, 10), accepted_on=date(2026, 2, 12),
         handling_due=date(2026, 4, 13), extension_days=0, review_requested_on=date(2026, 2, 20),
-        re_review_requested_on=date(2026, 2, 25), outcome=Outcome.PARTIAL,
+        re_review_requested_on=date(2026, 2, 25), outcome=Outcome.SUPPORT,
         reply_text="经调取现场照片核实，该路段禁停标志被树木遮挡。", remedy_apology=True, remedy_correction=True,
         disposal={"reason": "该事项属于道路运输管理部门职责。", "where_to_go": "向市交通运输局提出",
                   "authority": "市交通运输局", "channel": "accident_review",
@@ -86,9 +91,36 @@ def docx_text(data: bytes) -> str:
     return "\n".join(texts)
 
 
+OPINION_KINDS = {DocumentKind.REPLY: OpinionKind.REPLY, DocumentKind.REVIEW: OpinionKind.REVIEW,
+                 DocumentKind.RE_REVIEW: OpinionKind.RE_REVIEW}
+
+
+def opinion_for(matter, kind) -> Opinion | None:
+    """意见书取自意见行：按事项上的答复草稿造一行（复查、复核维持原意见）。"""
+    if kind not in OPINION_KINDS:
+        return None
+    review = kind != DocumentKind.REPLY
+    return Opinion.objects.create(
+        matter=matter, kind=OPINION_KINDS[kind], deciding_organ=matter.department, decision=matter.outcome,
+        review_outcome=ReviewOutcome.UPHOLD if review else "", text=matter.reply_text,
+        remedy_apology=matter.remedy_apology and not review, remedy_correction=matter.remedy_correction and not review,
+        decided_on=date(2026, 3, 2), created_at=ISSUED_AT,
+    )
+
+
+def request_for(matter, kind) -> AppealRequest | None:
+    if kind != DocumentKind.LATE_APPEAL:
+        return None
+    Matter.objects.filter(pk=matter.pk).update(reply_delivered_on=date(2026, 1, 30))
+    matter.refresh_from_db()
+    return AppealRequest.objects.create(matter=matter, kind=OpinionKind.REVIEW, requested_on=date(2026, 3, 2),
+                                        window_closes=date(2026, 3, 1), is_late=True, created_at=ISSUED_AT)
+
+
 def issue(matter, kind, by, **extra):
     with transaction.atomic():
-        return issue_document(matter, kind, by=by, extra=extra)
+        return issue_document(matter, kind, by=by, extra=extra, opinion=opinion_for(matter, kind),
+                              request=request_for(matter, kind))
 
 
 @pytest.mark.django_db
@@ -102,8 +134,9 @@ def test_each_kind_renders_a_docx_with_number_department_petitioner_and_key_sent
     document = issue(matter, kind, cast.handler_a)
     with document.file.open("rb") as handle:
         text = docx_text(handle.read())
-    assert document.number == "大队A信访〔2026〕1号"
-    for needle in [document.number, "大队A", "张三", "XF2026000123", "2026年3月2日", kind.label,
+    assert document.number == NUMBER
+    title = "信访事项复查请求不予受理告知书" if kind == DocumentKind.LATE_APPEAL else kind.label
+    for needle in [document.number, "测试支队大队A", "张三", "XF2026000123", "2026年3月2日", title,
                    *KEY_SENTENCES[kind]]:
         assert needle in text, needle
     assert "{{" not in text and "【缺少" not in text
@@ -122,10 +155,12 @@ def test_numbers_run_one_two_three_per_department_and_year(cast):
     a = [next_number(cast.brigade_a, 2026) for _ in range(3)]
     b = [next_number(cast.brigade_b, 2026) for _ in range(2)]
     next_year = next_number(cast.brigade_a, 2027)
-    assert a == [(1, "大队A信访〔2026〕1号"), (2, "大队A信访〔2026〕2号"), (3, "大队A信访〔2026〕3号")]
-    assert b == [(1, "大队B信访〔2026〕1号"), (2, "大队B信访〔2026〕2号")]
-    assert next_year == (1, "大队A信访〔2027〕1号")
-    assert next_number(cast.brigade_a, 2026) == (4, "大队A信访〔2026〕4号")
+    assert a == [(1, "测试支队大队A信访〔2026〕1号"), (2, "测试支队大队A信访〔2026〕2号"),
+                 (3, "测试支队大队A信访〔2026〕3号")]
+    assert b == [(1, "测试支队大队B信访〔2026〕1号"), (2, "测试支队大队B信访〔2026〕2号")]
+    assert next_year == (1, "测试支队大队A信访〔2027〕1号")
+    # 中队以所属大队（机关）的名义发文，用大队的序列。
+    assert next_number(cast.squadron_a1, 2026) == (4, "测试支队大队A信访〔2026〕4号")
 
 
 @pytest.mark.django_db
@@ -194,7 +229,7 @@ def test_an_admin_template_replaces_the_bundled_one_and_merges_split_placeholder
     assert [run.text for run in greeting.runs] == ["尊敬的", "张三", "", "：您好"]
     assert greeting.runs[1].bold  # 沿用占位符第一段 run 的格式
     assert document.tables[0].cell(0, 1).text == "大队A信访〔2026〕9号"
-    assert document.sections[0].header.paragraphs[0].text == "大队A"
+    assert document.sections[0].header.paragraphs[0].text == "测试支队大队A"
 
 
 @pytest.mark.django_db
@@ -225,14 +260,14 @@ def test_issue_document_leaves_an_audit_row_an_event_and_a_file_matching_its_sha
 
     with document.file.open("rb") as handle:
         assert hashlib.sha256(handle.read()).hexdigest() == document.sha256
-    assert document.file.name.endswith("大队A信访-2026-1号-acceptance.docx")
+    assert document.file.name.endswith("测试支队大队A信访-2026-1号-acceptance.docx")
     assert (document.department, document.year, document.sequence) == (cast.brigade_a, 2026, 1)
     assert document.to_petitioner and document.created_by == cast.handler_a
     assert document.created_at == ISSUED_AT
     audit = AuditEvent.objects.get(action="document.issue")
     assert (audit.object_id, audit.actor) == (str(document.pk), cast.handler_a)
     event = MatterEvent.objects.get(matter=matter, action="document")
-    assert event.data == {"document_id": document.pk, "kind": "acceptance", "number": "大队A信访〔2026〕1号"}
+    assert event.data == {"document_id": document.pk, "kind": "acceptance", "number": NUMBER}
     assert list(matter.documents.all()) == [document]
 
 
@@ -259,9 +294,9 @@ def test_a_diversion_notice_with_an_unknown_channel_is_refused(matter):
 @pytest.mark.django_db
 def test_a_review_opinion_cites_the_earlier_reply_by_number_and_date(matter, cast, frozen):
     reply = issue(matter, DocumentKind.REPLY, cast.handler_a)
-    context = document_context(matter, DocumentKind.REVIEW)
+    context = document_context(matter, DocumentKind.REVIEW, opinion=opinion_for(matter, DocumentKind.REVIEW))
     assert context["原处理意见书"] == f"《处理意见书》（{reply.number}，2026年3月2日）"
-    assert context["处理结论"] == "部分支持"
+    assert context["处理结论"] == "维持"
 
 
 @pytest.mark.django_db
@@ -269,7 +304,7 @@ def test_a_reply_without_remedies_says_nothing_about_them(matter):
     Matter.objects.filter(pk=matter.pk).update(outcome=Outcome.REJECT, remedy_apology=False,
                                                remedy_correction=False)
     matter.refresh_from_db()
-    context = document_context(matter, DocumentKind.REPLY)
+    context = document_context(matter, DocumentKind.REPLY, opinion=opinion_for(matter, DocumentKind.REPLY))
     assert context["补救措施"] == ""
     assert context["处理意见"] == "对你（单位）的投诉请求不予支持"
 
