@@ -12,4 +12,5 @@ urlpatterns = [
     path("matters/<int:pk>/note/", views.matter_note, name="note"),
     path("matters/<int:pk>/<str:action>/", views.matter_action, name="action"),
     path("documents/<int:pk>/", views.document_download, name="document"),
+    path("matters/<int:pk>/execution/<int:item_pk>/", views.execution_done, name="execution_done"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,9 +19,9 @@ from xinfang.org.models import RoleCode
 from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
-from . import clocks, events, selectors, workflow
+from . import appeal_status, clocks, events, selectors, workflow
 from .action_forms import ACTION_FORMS
-from .actions import handling, intake
+from .actions import handling, intake, opinions
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
 from .models import Document, Status
 
@@ -117,6 +119,7 @@ def matter_page(request, pk: int):
         "can_note": matter.status in workflow.OPEN_STATES
         and has_role(request.user, RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER),
         "can_issue_order": orders.can_issue(request.user, matter),
+        **appeal_status.panel(matter, today),
     })
 
 
@@ -187,3 +190,27 @@ def _form_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+@require_POST
+def execution_done(request, pk: int, item_pk: int):
+    """登记一项补救措施已落实（完成日期与证据，《信访工作条例》第三十二条）。"""
+    matter = selectors.visible_matters(request.user).filter(pk=pk).first()
+    item = matter.execution_items.filter(pk=item_pk).first() if matter is not None else None
+    if item is None:
+        raise Http404
+    if not has_role(request.user, RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER):
+        raise Http404
+    try:
+        done_on = date.fromisoformat(request.POST.get("done_on", ""))
+    except ValueError:
+        messages.error(request, "落实日期：请填写有效日期（YYYY-MM-DD）")
+        return redirect("petitions:matter", pk=pk)
+    try:
+        opinions.complete_execution_item(item, by=request.user, done_on=done_on,
+                                         evidence=request.POST.get("evidence", ""))
+    except (ValidationError, workflow.WorkflowError) as exc:
+        messages.error(request, "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, f"已登记“{item.get_remedy_display()}”落实。")
+    return redirect("petitions:matter", pk=pk)

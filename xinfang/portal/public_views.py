@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from xinfang.petitions.actions.opinions import delivered_by_download
 from xinfang.petitions.models import Matter
 from xinfang.petitions.workflow import WorkflowError
 
@@ -151,6 +152,8 @@ def document(request, pk: int):
     if matter is None:
         return redirect("portal:lookup")
     doc = selectors.petitioner_document(matter.pk, pk)
+    # 提交时同意电子送达的，下载意见书即为送达（请求复查、复核的期限自此起算）；未同意的不算。
+    delivered_by_download(doc)
     return FileResponse(doc.file.open("rb"), as_attachment=True,
                         filename=f"{doc.get_kind_display()}-{doc.number}.docx")
 

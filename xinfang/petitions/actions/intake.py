@@ -48,6 +48,7 @@ class PetitionInput:
     category: Category | None = None
     competent_authority: str = ""
     is_skip_level: bool = False
+    consents_electronic_delivery: bool = False  # 信访人提交时同意电子送达（门户下载才算送达）
     attachments: list = field(default_factory=list)
 
 
@@ -77,7 +78,7 @@ def validate(data: PetitionInput) -> None:
     representatives = sum(p.is_representative for p in data.petitioners)
     if data.head_count >= COLLECTIVE_HEAD_COUNT and representatives > MAX_REPRESENTATIVES:
         add("petitioners", f"多人走访提出共同信访事项的，应当推选代表，代表人数不超过 {MAX_REPRESENTATIVES} 人"
-                           f"（《信访工作条例》第十八条），现有 {representatives} 名代表")
+                           f"（《信访工作条例》第二十条），现有 {representatives} 名代表")
     if data.received_at > clock.now():
         add("received_at", "收到时间不能晚于现在")
     for upload in data.attachments:
@@ -130,7 +131,7 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
         requests=data.requests, involved_department=data.involved_department,
         involved_officer=data.involved_officer, case_numbers=data.case_numbers,
         head_count=data.head_count, is_collective=collective, is_skip_level=data.is_skip_level,
-        is_repeat=repeat, registered_by=by,
+        is_repeat=repeat, registered_by=by, consents_electronic_delivery=data.consents_electronic_delivery,
     )
     for person in data.petitioners:
         PetitionPetitioner.objects.create(

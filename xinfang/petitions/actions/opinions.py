@@ -161,12 +161,18 @@ def portal_download_delivers(document) -> bool:
 
 def delivered_by_download(document) -> Matter | None:
     """信访人在门户下载意见书：同意电子送达的，按电子送达登记（下载日为送达日）；否则什么也不做。"""
+    from ..workflow import WorkflowError
+
     if not portal_download_delivers(document):
         return None
     opinion = Opinion.objects.get(document=document)
-    return record_delivery(document.matter, by=None, via_portal=True, method=DeliveryMethod.ELECTRONIC,
-                           delivered_on=clock.today(), proof=f"门户下载《{document.get_kind_display()}》{document.number}",
-                           opinion=opinion)
+    try:
+        return record_delivery(document.matter, by=None, via_portal=True, method=DeliveryMethod.ELECTRONIC,
+                               delivered_on=clock.today(),
+                               proof=f"门户下载《{document.get_kind_display()}》{document.number}", opinion=opinion)
+    except WorkflowError:
+        # 下载本身不能因登记送达失败而失败（例如两次下载同时到达，另一次已登记）；送达可由工作人员补登。
+        return None
 
 
 @transaction.atomic
