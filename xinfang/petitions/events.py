@@ -99,4 +99,4 @@ def rehandled(on: date, opinion) -> dict:
 
 
 def execution_done(item) -> dict:
-    return {"item_id": item.pk, "remedy": item.remedy, "done_on": item.done_on}
+    return {"item_id": item.pk, "remedy": item.remedy, "done_on": item.done_on.isoformat()}

@@ -103,7 +103,13 @@ def _request(matter: Matter, kind: str, *, by, requested_on, reason, expected_ve
     refuse = "refuse_late_review" if kind == OpinionKind.REVIEW else "refuse_late_re_review"
     matter = transition(matter, refuse, by=by, reason=reason, apply=lambda m: events.appeal_registered(request),
                         via_portal=via_portal)
-    organ = request.deciding_organ or organs.replying_organ(matter)
+    # 告知书由决定机关发出；决定机关在系统外时，由收到请求的本系统机关发出：复查请求为原办理机关，
+    # 复核请求为复查机关（复查机关也在系统外时退回原办理机关）。
+    organ = request.deciding_organ
+    if organ is None and kind == OpinionKind.RE_REVIEW:
+        review = organs.latest_opinion(matter, OpinionKind.REVIEW)
+        organ = review.deciding_organ if review is not None else None
+    organ = organ or organs.replying_organ(matter)
     request.refusal_document = documents.issue_document(matter, DocumentKind.LATE_APPEAL, by=by, request=request,
                                                         organ=organ)
     request.save(update_fields=["refusal_document"])
