@@ -26,7 +26,7 @@ class ReviewOpinionForm(forms.VersionedForm):
                                               widget=django_forms.RadioSelect)
     decision = django_forms.ChoiceField(label="变更后的决定", required=False,
                                         choices=[("", "—"), *Outcome.choices],
-                                        help_text="结论为“变更”时填写（《信访工作条例》第三十二条）")
+                                        help_text="结论为“变更”时填写新的决定：予以支持、解释说明或不予支持（《信访工作条例》第三十二条）")
     text = django_forms.CharField(label="意见内容", widget=django_forms.Textarea(attrs={"rows": 6}))
     compensation = django_forms.BooleanField(label="赔偿", required=False)
     apology = django_forms.BooleanField(label="道歉", required=False)

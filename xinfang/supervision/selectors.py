@@ -76,7 +76,16 @@ def board(user, today: date) -> dict:
         "orders": with_clocks(open_orders, today),
         "red_by_department": red_by_department(matters, today),
         "red": matters_with_clocks(red[:LIMIT], today),
+        "open_execution": open_execution_items(user),
     }
+
+
+def open_execution_items(user) -> list:
+    """尚未落实的补救措施（支持意见的赔偿、道歉、纠正，《信访工作条例》第三十二条），最早作出的在前。"""
+    from xinfang.petitions.models import ExecutionItem
+
+    return list(ExecutionItem.objects.filter(done_on__isnull=True, matter__in=visible_matters(user))
+                .select_related("matter", "department", "opinion").order_by("opinion__decided_on", "pk")[:LIMIT])
 
 
 def unit_view(user, department: Department, today: date) -> dict:

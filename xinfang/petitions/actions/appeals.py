@@ -24,6 +24,7 @@ from ..workflow import ActionNotAllowed, transition
 from .handling import hearing_ended, hearing_started
 from .opinions import check_date, create_opinion
 
+# 复查依第三十五条，复核依第三十六条。
 _ARTICLE = {OpinionKind.REVIEW: "《信访工作条例》第三十五条", OpinionKind.RE_REVIEW: "《信访工作条例》第三十六条"}
 _WHAT = {OpinionKind.REVIEW: "复查", OpinionKind.RE_REVIEW: "复核"}
 

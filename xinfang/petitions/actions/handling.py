@@ -1,4 +1,4 @@
-"""办理：开始办理、办理记录、听证、起草与审批答复、延期、办结（《信访工作条例》第三十一条至第三十四条）。"""
+"""办理：开始办理、办理记录、听证、起草与审批答复（《信访工作条例》第三十二条）、延期与办结（第三十四条）。"""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ def start_hearing(matter: Matter, *, by, on: date | None = None, expected_versio
     """组织听证。办理期间的听证不停止60日办理期限（《信访工作条例》第三十四条），超过设定天数在事项页标出。"""
     return transition(matter, "start_hearing", by=by, expected_version=expected_version,
                       apply=hearing_started(on or clock.today(), after=lambda m: m.accepted_on,
-                                            after_label="受理日期", basis="《信访工作条例》第三十四条"))
+                                            after_label="受理日期（办理期限自此起算）",
+                                            basis="《信访工作条例》第三十四条"))
 
 
 @transaction.atomic

@@ -427,3 +427,25 @@ def test_the_documents_of_a_full_walk_name_the_right_decision_organ_number_and_a
         ("reply", "大队A", "reject"), ("review", "测试支队", "support"), ("re_review", "示范市公安局", "support")]
     # 变更为支持并纠正：复查机关的意见开出落实事项，落实前不算解决。
     assert ExecutionItem.objects.get(matter=m).opinion.kind == OpinionKind.REVIEW
+
+
+def test_open_remedies_appear_on_the_supervision_board_until_done(cast, login):
+    m = replied(cast, outcome=Outcome.SUPPORT, apology=True)
+    board = login(cast.supervisor).get("/supervision/").content.decode()
+    assert "待落实的补救措施（1）" in board and m.number in board
+    opinions.complete_execution_item(ExecutionItem.objects.get(matter=m), by=cast.handler_a, done_on=clock.today(),
+                                     evidence="道歉信已签收")
+    assert "待落实的补救措施（0）" in login(cast.supervisor).get("/supervision/").content.decode()
+
+
+def test_delivery_is_recorded_through_the_action_form(cast, login):
+    m = replied(cast, deliver=False)
+    client = login(cast.clerk)
+    assert "请求期限尚未起算" in client.get(f"/petitions/matters/{m.pk}/").content.decode()
+    response = client.post(f"/petitions/matters/{m.pk}/deliver/", {
+        "version": m.version, "method": DeliveryMethod.POST, "delivered_on": "2000-01-01", "proof": "挂号信"})
+    assert "不能早于处理意见作出日期" in response.content.decode()
+    client.post(f"/petitions/matters/{m.pk}/deliver/", {
+        "version": m.version, "method": DeliveryMethod.POST, "delivered_on": clock.today().isoformat(),
+        "proof": "挂号信"})
+    assert Matter.objects.get(pk=m.pk).reply_delivered_on == clock.today()
