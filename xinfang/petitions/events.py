@@ -23,6 +23,7 @@ OTHER_EVENTS = {
 }
 
 OPINION_ID = "opinion_id"
+ORGAN_ID = "organ_id"  # 作出该动作时负责的机关（责任追究据此归属）
 REQUEST_ID = "request_id"
 
 
@@ -45,8 +46,8 @@ def timeline(matter) -> list:
 # -- 每种事件的详情 ------------------------------------------------------------------
 
 
-def accepted(on: date) -> dict:
-    return {"accepted_on": on}
+def accepted(on: date, organ_id: int | None = None) -> dict:
+    return {"accepted_on": on, ORGAN_ID: organ_id}
 
 
 def handler_set(name: str) -> dict:

@@ -23,7 +23,7 @@ from xinfang.audit.services import record
 from xinfang.core import clock, cursors
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode, Staff
-from xinfang.petitions import events as petition_events
+from xinfang.petitions import events as petition_events, organs
 from xinfang.petitions.models import Matter, MatterEvent, Opinion, OpinionKind, ReviewOutcome
 
 from . import notifications
@@ -31,7 +31,11 @@ from .models import AccountabilityRecord, Ground, Kind, Measure, RecordStatus
 
 CURSOR = "matter-events"
 REVIEW_EVENTS = ("issue_review", "record_external_review")
-WATCHED = ("register", "repeat", *REVIEW_EVENTS)
+# 告知受理与否的动作（第二十三条的15日）与作出意见的动作（第三十四条至第三十六条的期限）：做得晚了，
+# 动作发生时即提出线索，不必等扫描。
+ACCEPTANCE_EVENTS = ("accept", "decline", "transfer", "divert")
+DECISION_EVENTS = ("approve_reply", "issue_review", "issue_re_review")
+WATCHED = ("register", "repeat", *REVIEW_EVENTS, *ACCEPTANCE_EVENTS, *DECISION_EVENTS)
 ACCOUNTABILITY_ROLES = (RoleCode.AUDITOR, RoleCode.BUREAU_LEADER)
 
 
@@ -76,8 +80,32 @@ def _overturned(event: MatterEvent, matter: Matter) -> bool:
     return opinion is not None and opinion.review_outcome in (ReviewOutcome.VARY, ReviewOutcome.QUASH)
 
 
+def _late(event: MatterEvent, matter: Matter) -> list[tuple[str, str, int | None]]:
+    """动作本身晚了：告知超期（第四十四条第三项）、办结超期（第四十五条第一项），归到当时负责的机关。"""
+    day = clock.local_date(event.at)
+    if event.action in ACCEPTANCE_EVENTS:
+        due = matter.acceptance_due
+        if due is None or day <= due:
+            return []
+        organ = (event.data or {}).get(petition_events.ORGAN_ID) or organs.organ_of(matter.department).pk
+        return [(Ground.ACCEPTANCE_LATE, f"应于 {due:%Y-%m-%d} 前书面告知信访人是否受理，"
+                                         f"{day:%Y-%m-%d} 才告知（《信访工作条例》第四十四条第三项）。", organ)]
+    if event.action in DECISION_EVENTS:
+        opinion = _opinion(event)
+        due = {"approve_reply": matter.handling_due, "issue_review": matter.review_due,
+               "issue_re_review": matter.re_review_due}[event.action]
+        if opinion is None or due is None or opinion.decided_on <= due:
+            return []
+        what = opinion.get_kind_display()
+        return [(Ground.HANDLING_LATE, f"{what}应于 {due:%Y-%m-%d} 前作出，{opinion.decided_on:%Y-%m-%d} 才作出"
+                                       f"（《信访工作条例》第四十五条第一项）。", opinion.deciding_organ_id)]
+    return []
+
+
 def _grounds(event: MatterEvent, matter: Matter) -> list[tuple[str, str]]:
     data = event.data or {}
+    if event.action in ACCEPTANCE_EVENTS or (event.action in DECISION_EVENTS and event.action not in REVIEW_EVENTS):
+        return []
     if event.action in REVIEW_EVENTS:
         if _overturned(event, matter):
             opinion = _opinion(event)
@@ -112,6 +140,8 @@ def scan_events(*, batch: int = 2000) -> int:
                 matter = Matter.objects.select_related("department").get(pk=event.matter_id)
                 for ground, detail in _grounds(event, matter):
                     proposed += _propose(matter, event, ground, detail, now)
+                for ground, detail, organ_id in _late(event, matter):
+                    proposed += _propose(matter, event, ground, detail, now, department_id=organ_id)
                 if event.action in REVIEW_EVENTS and _overturned(event, matter):
                     reopen_overturned(matter, event=event)
             cursor.position = events[-1].pk
@@ -119,10 +149,11 @@ def scan_events(*, batch: int = 2000) -> int:
             cursor.save(update_fields=["position", "ran_at"])
 
 
-def _propose(matter: Matter, event: MatterEvent, ground: str, detail: str, now) -> int:
+def _propose(matter: Matter, event: MatterEvent, ground: str, detail: str, now, *,
+             department_id: int | None = None) -> int:
     key = f"event:{event.pk}:{ground}"
     record_, created = AccountabilityRecord.objects.get_or_create(key=key, defaults=dict(
-        matter=matter, department=matter.department, ground=ground, detail=detail,
+        matter=matter, department_id=department_id or matter.department_id, ground=ground, detail=detail,
         source_event=event, proposed_at=now,
     ))
     if not created:

@@ -120,6 +120,9 @@ class Ground(models.TextChoices):
     COLLECTIVE = "collective", "办理不当引发集体访"
     SKIP_LEVEL = "skip_level", "办理不当引发越级访"
     OVERTURNED = "overturned", "原处理意见被复查推翻"
+    # 两种超期分开认定：告知受理与否超期、办结超期，各有其条款与措辞。
+    ACCEPTANCE_LATE = "notice_late", "告知超期：未在规定期限内书面告知信访人是否受理（《信访工作条例》第四十四条第三项）"
+    HANDLING_LATE = "finish_late", "办结超期：未在规定期限内办结信访事项（《信访工作条例》第四十五条第一项）"
 
 
 class RecordStatus(models.TextChoices):

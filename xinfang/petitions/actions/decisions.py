@@ -9,7 +9,7 @@ from xinfang.core import clock
 from xinfang.org import access
 from xinfang.org.models import Department
 
-from .. import documents, events
+from .. import documents, events, organs
 from ..deadlines import STATUTORY_CHANNELS
 from ..models import Assignment, AssignmentRole, DocumentKind, Matter
 from ..workflow import transition
@@ -27,7 +27,7 @@ def accept_matter(matter: Matter, *, by, expected_version: int | None = None, no
 
     def apply(m: Matter) -> dict:
         m.accepted_on = clock.today()
-        return events.accepted(m.accepted_on)
+        return events.accepted(m.accepted_on, organs.organ_of(m.department).pk)
 
     matter = transition(matter, "accept", by=by, expected_version=expected_version, reason=note, apply=apply)
     documents.issue_document(matter, DocumentKind.ACCEPTANCE, by=by)
