@@ -88,7 +88,7 @@ def _late(event: MatterEvent, matter: Matter) -> list[tuple[str, str, int | None
         if due is None or day <= due:
             return []
         organ = (event.data or {}).get(petition_events.ORGAN_ID) or organs.organ_of(matter.department).pk
-        return [(Ground.ACCEPTANCE_LATE, f"应于 {due:%Y-%m-%d} 前书面告知信访人是否受理，"
+        return [(Ground.ACCEPTANCE_LATE, f"告知超期：应于 {due:%Y-%m-%d} 前书面告知信访人是否受理，"
                                          f"{day:%Y-%m-%d} 才告知（《信访工作条例》第四十四条第三项）。", organ)]
     if event.action in DECISION_EVENTS:
         opinion = _opinion(event)
@@ -97,7 +97,7 @@ def _late(event: MatterEvent, matter: Matter) -> list[tuple[str, str, int | None
         if opinion is None or due is None or opinion.decided_on <= due:
             return []
         what = opinion.get_kind_display()
-        return [(Ground.HANDLING_LATE, f"{what}应于 {due:%Y-%m-%d} 前作出，{opinion.decided_on:%Y-%m-%d} 才作出"
+        return [(Ground.HANDLING_LATE, f"办结超期：{what}应于 {due:%Y-%m-%d} 前作出，{opinion.decided_on:%Y-%m-%d} 才作出"
                                        f"（《信访工作条例》第四十五条第一项）。", opinion.deciding_organ_id)]
     return []
 

@@ -48,7 +48,7 @@ def test_a_collective_petition_with_six_representatives_is_refused_citing_the_ar
     from xinfang.core import clock
 
     people = [PetitionerInput(name=f"代表{i}", is_representative=True) for i in range(6)]
-    with pytest.raises(ValidationError, match="第十八条"):
+    with pytest.raises(ValidationError, match="第二十条"):
         register_petition(PetitionInput(channel="visit", received_at=clock.now(), content="集体反映",
                                         petitioners=people, head_count=30), by=cast.clerk)
     assert not Matter.objects.exists()
