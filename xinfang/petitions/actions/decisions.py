@@ -13,6 +13,7 @@ from .. import documents, events, organs
 from ..deadlines import STATUTORY_CHANNELS
 from ..models import Assignment, AssignmentRole, DocumentKind, Matter
 from ..workflow import transition
+from . import intake_rules
 
 
 def _required(value: str, label: str) -> str:
@@ -91,6 +92,8 @@ def assign_matter(
         handler.department_id and any(handler.department.path.startswith(d.path) for d in (lead, *co))
     ):
         raise ValidationError({"handler": "承办人须属于牵头或协办单位（含其下级单位）"})
+    if problem := intake_rules.recusal_problem(matter.petitions.values_list("involved_officer", flat=True), handler):
+        raise ValidationError({"handler": problem})
 
     def apply(m: Matter) -> dict:
         m.department = lead

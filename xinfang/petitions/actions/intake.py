@@ -17,6 +17,7 @@ from .. import clocks, search
 from ..models import (
     Attachment, Category, Matter, MatterEvent, Petition, PetitionPetitioner, Petitioner, PetitionerKind, Status,
 )
+from . import intake_rules
 from ..validators import check_attachment, id_number_problem, phone_problem, sha256_of, uscc_problem
 
 COLLECTIVE_HEAD_COUNT = 5
@@ -75,10 +76,10 @@ def validate(data: PetitionInput) -> None:
             add("phone", f"{person.name}：{problem}")
     if data.head_count < 1:
         add("head_count", "人数至少为 1")
-    representatives = sum(p.is_representative for p in data.petitioners)
-    if data.head_count >= COLLECTIVE_HEAD_COUNT and representatives > MAX_REPRESENTATIVES:
-        add("petitioners", f"多人走访提出共同信访事项的，应当推选代表，代表人数不超过 {MAX_REPRESENTATIVES} 人"
-                           f"（《信访工作条例》第二十条），现有 {representatives} 名代表")
+    for problem in intake_rules.representative_problems(
+            channel=data.channel, head_count=data.head_count,
+            representatives=sum(p.is_representative for p in data.petitioners)):
+        add("petitioners", problem)
     if data.received_at > clock.now():
         add("received_at", "收到时间不能晚于现在")
     for upload in data.attachments:

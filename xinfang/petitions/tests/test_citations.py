@@ -75,5 +75,5 @@ def test_the_corrected_citations_stay_corrected():
     diversion = "\n".join(KINDS["diversion"][1])
     assert "第三十二条的规定，答复如下" in reply and "第三十三条" not in reply  # 决定：第三十二条
     assert "第三十一条" in diversion and "第三十二条" not in diversion  # 导入法定程序：第三十一条
-    intake = (ROOT / "petitions" / "actions" / "intake.py").read_text(encoding="utf-8")
+    intake = (ROOT / "petitions" / "actions" / "intake_rules.py").read_text(encoding="utf-8")
     assert "代表人数不超过" in intake and "第二十条" in intake and "第十八条" not in intake  # 代表：第二十条

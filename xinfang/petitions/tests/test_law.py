@@ -449,3 +449,34 @@ def test_delivery_is_recorded_through_the_action_form(cast, login):
         "version": m.version, "method": DeliveryMethod.POST, "delivered_on": clock.today().isoformat(),
         "proof": "挂号信"})
     assert Matter.objects.get(pk=m.pk).reply_delivered_on == clock.today()
+
+
+# -- 9. 登记与交办时能看出来的规则 ----------------------------------------------------------
+
+
+def test_a_visit_of_five_or_more_must_name_its_representatives(cast):
+    from xinfang.petitions.actions.intake import PetitionerInput
+
+    with pytest.raises(ValidationError, match="应当推选代表.*第二十条"):
+        register(cast.clerk, department=cast.brigade_a, head_count=8, person=PetitionerInput(name="群众甲"))
+    six = [PetitionerInput(name=f"代表{i}", is_representative=True) for i in range(6)]
+    from xinfang.petitions.actions.intake import PetitionInput, register_petition
+    with pytest.raises(ValidationError, match="不超过 5 人.*第二十条"):
+        register_petition(PetitionInput(channel="visit", received_at=clock.now(), content="集体反映",
+                                        petitioners=six, head_count=8), by=cast.clerk)
+    m = register(cast.clerk, department=cast.brigade_a, head_count=8,
+                 person=PetitionerInput(name="代表甲", is_representative=True))
+    assert m.is_collective
+    # 来信不是走访：没有推选代表的要求。
+    assert register(cast.clerk, department=cast.brigade_a, head_count=8, channel="letter",
+                    person=PetitionerInput(name="联名人")).is_collective
+
+
+def test_the_officer_complained_about_may_not_handle_the_matter(cast):
+    m = register(cast.clerk, department=cast.brigade_a, involved_officer="承办人A（警号001）")
+    m = decisions.accept_matter(m, by=cast.clerk)
+    with pytest.raises(ValidationError, match="应当回避.*第二十八条"):
+        decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    assert Matter.objects.get(pk=m.pk).status == Status.ACCEPTED
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, handler=cast.squad_handler)
+    assert m.handler == cast.squad_handler

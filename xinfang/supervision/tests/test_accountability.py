@@ -78,7 +78,8 @@ def test_the_decision_page_refuses_a_missing_reason_with_a_message(cast, login):
 def test_a_collective_visit_on_an_overdue_matter_is_proposed_for_accountability(cast):
     m, _ = overdue(cast)
     with time_machine.travel(at("2026-05-08 09:00"), tick=False):
-        register(cast.clerk, matter=m, head_count=6, person=crowd()[0])
+        register(cast.clerk, matter=m, head_count=6,
+                 person=PetitionerInput(name="群众代表", id_number=id_number("43010519800101129"), is_representative=True))
     assert accountability.scan_events() == 1
     assert AccountabilityRecord.objects.filter(matter=m, ground=Ground.COLLECTIVE).exists()
 
