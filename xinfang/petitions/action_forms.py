@@ -9,9 +9,20 @@ from django import forms as django_forms
 
 from . import forms
 from .actions import appeals, decisions, handling, opinions
-from .models import DeliveryMethod, Outcome, ReviewOutcome
+from .models import DeliveryMethod, MatterType, Outcome, ReviewOutcome
 
 _DATE = django_forms.DateInput(attrs={"type": "date"})
+
+
+class AcceptForm(forms.NoteForm):
+    matter_type = django_forms.ChoiceField(label="事项类别", choices=MatterType.choices, initial=MatterType.COMPLAINT,
+                                           required=False,
+                                           help_text="只有申诉求决类走60日办理期限并可请求复查、复核（《信访工作条例》第三十一条）")
+    discipline_body = django_forms.CharField(label="纪检监察（督察）机关", required=False, max_length=150,
+                                             help_text="检举控告类必填：交由哪个机关处理")
+
+    def clean_matter_type(self):
+        return self.cleaned_data.get("matter_type") or MatterType.COMPLAINT
 
 
 class DeliveryForm(forms.VersionedForm):
@@ -75,7 +86,7 @@ def _call(fn, *names, **renames):
 
 
 ACTION_FORMS: dict[str, ActionForm] = {
-    "accept": ActionForm(forms.NoteForm, _call(decisions.accept_matter, "note")),
+    "accept": ActionForm(AcceptForm, _call(decisions.accept_matter, "note", "matter_type", "discipline_body")),
     "decline": ActionForm(forms.DeclineForm, _call(decisions.decline_matter, "reason", "where_to_go")),
     "transfer": ActionForm(forms.TransferForm, _call(decisions.transfer_matter, "authority", "reason")),
     "divert": ActionForm(forms.DivertForm, _call(decisions.divert_matter, "channel", "note")),

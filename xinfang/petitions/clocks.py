@@ -11,7 +11,7 @@ from xinfang.core.calendar import current_calendar
 from xinfang.core.workcalendar import WorkCalendar
 
 from . import deadlines
-from .models import Matter, Status
+from .models import Matter, MatterType, Status
 
 # 办理期间的听证不停 60 日办理期限（《信访工作条例》第三十四条；只有复核的听证不计入期限，第三十六条）。
 HANDLING_STATES = frozenset({Status.ACCEPTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.HEARING,
@@ -33,7 +33,10 @@ def recompute(matter: Matter, *, calendar: WorkCalendar | None = None) -> Matter
         return result.day
 
     matter.acceptance_due = compute(matter.received_on, deadlines.acceptance_due)
-    matter.handling_due = compute(matter.accepted_on, deadlines.handling_due, extension_days=matter.extension_days)
+    # 只有申诉求决类走60日办理期限（《信访工作条例》第三十一条第六项、第三十四条）。
+    runs_handling = matter.matter_type == MatterType.COMPLAINT
+    matter.handling_due = compute(matter.accepted_on if runs_handling else None, deadlines.handling_due,
+                                  extension_days=matter.extension_days)
     matter.review_request_closes = compute(matter.reply_delivered_on, deadlines.review_request_closes)
     matter.review_due = compute(matter.review_requested_on, deadlines.review_due)
     matter.re_review_request_closes = compute(matter.review_delivered_on, deadlines.re_review_request_closes)

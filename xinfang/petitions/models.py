@@ -102,6 +102,18 @@ class DeliveryMethod(models.TextChoices):
     OTHER = "other", "其他方式"
 
 
+class MatterType(models.TextChoices):
+    """信访事项的类别（《信访工作条例》第二十九条至第三十一条），受理时选定。
+
+    只有申诉求决类按第三十一条第六项出具处理意见，走60日办理期限（第三十四条），并有复查、复核；
+    建议意见类认真研究、予以答复；检举控告类按管理权限交纪检监察（督察）机关或单位处理。
+    """
+
+    COMPLAINT = "complaint", "申诉求决类"
+    SUGGESTION = "suggestion", "建议意见类"
+    ACCUSATION = "accusation", "检举控告类"
+
+
 class Channel(models.TextChoices):
     LETTER = "letter", "来信"
     VISIT = "visit", "来访"
@@ -131,6 +143,9 @@ class Matter(models.Model):
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="承办人", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="handled_matters")
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    matter_type = models.CharField("事项类别", max_length=12, choices=MatterType.choices, default=MatterType.COMPLAINT)
+    # 检举控告类：交由哪个纪检监察（督察）机关处理，写全称。
+    discipline_body = models.CharField("纪检监察（督察）机关", max_length=150, blank=True, default="")
     # 每次状态变化加一：表单带着它提交，对不上即说明事项已被别人改过（防止静默覆盖）。
     version = models.PositiveIntegerField("版本", default=1)
     is_collective = models.BooleanField("集体访", default=False)

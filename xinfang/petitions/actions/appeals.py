@@ -19,7 +19,7 @@ from xinfang.core import clock
 from xinfang.core.calendar import current_calendar
 
 from .. import deadlines, documents, events, organs
-from ..models import AppealRequest, DocumentKind, Matter, Opinion, OpinionKind, Outcome, ReviewOutcome
+from ..models import AppealRequest, DocumentKind, Matter, MatterType, Opinion, OpinionKind, Outcome, ReviewOutcome
 from ..workflow import ActionNotAllowed, transition
 from .handling import hearing_ended, hearing_started
 from .opinions import check_date, create_opinion
@@ -53,6 +53,9 @@ def _window(m: Matter, kind: str) -> tuple[date | None, bool]:
 def _register(m: Matter, kind: str, requested_on: date, reason: str) -> AppealRequest:
     """登记请求（无论是否逾期）；返回请求行。逾期且期限不是暂定的，抛 _Late。"""
     what, basis = _WHAT[kind], _ARTICLE[kind]
+    if m.matter_type != MatterType.COMPLAINT:
+        raise ActionNotAllowed(f"{m.get_matter_type_display()}事项没有{what}：复查、复核只适用于申诉求决类事项的处理意见"
+                               f"（《信访工作条例》第三十一条第六项、{basis[len('《信访工作条例》'):]}）。")
     earlier = _earlier_opinion(m, kind)
     if earlier is None:
         raise ActionNotAllowed(f"尚无可请求{what}的意见。")

@@ -480,3 +480,27 @@ def test_the_officer_complained_about_may_not_handle_the_matter(cast):
     assert Matter.objects.get(pk=m.pk).status == Status.ACCEPTED
     m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, handler=cast.squad_handler)
     assert m.handler == cast.squad_handler
+
+
+# -- 8. 事项类别 ---------------------------------------------------------------------------
+
+
+def test_only_complaints_run_the_sixty_days_and_carry_review_rights(cast):
+    from xinfang.petitions.models import MatterType
+
+    with pytest.raises(ValidationError, match="纪检监察"):
+        decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk,
+                                matter_type=MatterType.ACCUSATION)
+    accusation = decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk,
+                                         matter_type=MatterType.ACCUSATION, discipline_body="示范市公安局督察支队")
+    assert accusation.discipline_body == "示范市公安局督察支队" and accusation.handling_due is None
+    suggestion = decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk,
+                                         matter_type=MatterType.SUGGESTION)
+    assert suggestion.handling_due is None and suggestion.current_due is None
+    suggestion = decisions.assign_matter(suggestion, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    suggestion = handling.start_handling(suggestion, by=cast.handler_a)
+    suggestion = replied(cast, suggestion, outcome=Outcome.EXPLAIN)
+    with pytest.raises(workflow.ActionNotAllowed, match="建议意见类事项没有复查"):
+        appeals.request_review(suggestion, by=cast.clerk)
+    complaint = decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk)
+    assert complaint.matter_type == MatterType.COMPLAINT and complaint.handling_due is not None
