@@ -7,14 +7,29 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.models import Group
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from . import lockout, services
 from .models import Department, LoginThrottle, Staff
+
+# 角色是本系统自己的（Staff.roles，见 org/permissions.py）；Django 的用户组与逐项权限不用，不在后台出现。
+admin.site.unregister(Group)
+
+
+class OwnPasswordForm(AdminPasswordChangeForm):
+    """后台“修改我的密码”：经 services.set_password（密码规则、审计），不直接存库。"""
+
+    def save(self, commit=True):
+        return services.set_password(self.user, by=self.user, password=self.cleaned_data["new_password1"])
+
+
+admin.site.password_change_form = OwnPasswordForm
 
 
 @admin.register(Department)

@@ -93,7 +93,8 @@ CAPABILITIES: dict[str, Capability] = {
         _c("supervision.order.issue", "签发督办单", BOARD, (Scope.VISIBLE,)),
         # 督办单的可见与反馈、办结另按督办单本身判断（被督办单位、督办人、包案领导），见 supervision.orders。
         _c("supervision.order.view", "查看督办单", SIGNED_IN),
-        _c("supervision.order.close", "办结督办单", SIGNED_IN),
+        # 角色之外：督办人本人或包案领导（orders.may_close）。
+        _c("supervision.order.close", "办结督办单", {R.SUPERVISOR, R.BUREAU_LEADER, R.LEADER}),
         _c("accountability", "查看和认定责任追究", OVERSIGHT),
         _c("return_visit.view", "查看回访", VISIT_WORK | {R.SUPERVISOR, R.BUREAU_LEADER}),
         _c("return_visit.record", "记录回访", {R.HANDLER, R.CLERK}),
@@ -157,9 +158,9 @@ ROUTES: dict[str, str] = {
     "portal:issue_code": "portal.issue_code",
 }
 
-# 配置后台自带的页面（首页、登录、退出、改密码、自动补全……）归入 admin.site。
-ADMIN_SITE_VIEWS = frozenset({"index", "login", "logout", "password_change", "password_change_done",
-                              "jsi18n", "view_on_site", "autocomplete", "app_list"})
+# 配置后台按地址的第二段归类：应用名 → admin.<应用>；后台自带的页面（首页、登录、退出、改本人密码、
+# 自动补全、应用目录与兜底地址）→ admin.site。不认识的应用（例如 Django 自带的用户组）不在表中。
+ADMIN_SITE_SEGMENTS = frozenset({"", "login", "logout", "password_change", "jsi18n", "autocomplete", "r"})
 
 
 def capability(code: str) -> Capability:
@@ -181,15 +182,16 @@ def all_capabilities() -> dict[str, Capability]:
     return {**CAPABILITIES, **{f"matter.{a}": capability(f"matter.{a}") for a in TRANSITIONS}}
 
 
-def route_capability(name: str, kwargs: dict | None = None) -> str | None:
-    """地址名（含命名空间）对应的能力代码；表中没有的返回 None。"""
-    if name.startswith("admin:"):
-        view = name.removeprefix("admin:")
-        if view in ADMIN_SITE_VIEWS:
+def route_capability(name: str | None, route: str = "", kwargs: dict | None = None) -> str | None:
+    """地址（名称含命名空间，及其路径模式）对应的能力代码；表中没有的返回 None。"""
+    if route.startswith("admin/"):
+        segment = route.split("/")[1]
+        if f"admin.{segment}" in CAPABILITIES:
+            return f"admin.{segment}"
+        if segment in ADMIN_SITE_SEGMENTS or segment.startswith(("^(?P<app_label>", "(?P<url>")):
             return "admin.site"
-        app = view.split("_", 1)[0]
-        return f"admin.{app}" if f"admin.{app}" in CAPABILITIES else None
-    code = ROUTES.get(name)
+        return None
+    code = ROUTES.get(name or "")
     if code and "{action}" in code:
         return code.format(action=(kwargs or {}).get("action", ""))
     return code

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import access, lockout, permissions
@@ -34,6 +35,9 @@ class LogoutView(auth_views.LogoutView):
 @login_not_required
 def admin_login_redirect(request):
     """配置后台的登录页。已登录却不是系统管理员的，明说不能进，而不是再送回登录页（那会来回跳转）。"""
+    if request.user.is_authenticated and permissions.allows(request.user, "admin.site"):
+        return redirect(request.GET.get("next") if url_has_allowed_host_and_scheme(
+            request.GET.get("next"), allowed_hosts={request.get_host()}) else "admin:index")
     if request.user.is_authenticated:
         raise PermissionDenied("配置后台只对系统管理员开放：您的账号没有“系统管理员”角色。"
                                "如需修改组织机构、人员或节假日，请联系系统管理员。")

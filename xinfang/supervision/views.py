@@ -89,6 +89,7 @@ def order_page(request, pk: int):
 
 @require_POST
 def order_close(request, pk: int):
+    permissions.require(request.user, "supervision.order.close")
     order = selectors.access_order(request.user, pk)
     if not orders.may_close(request.user, order):
         raise PermissionDenied("只有督办人、包案领导、督办员或局领导可以办结督办单。")
