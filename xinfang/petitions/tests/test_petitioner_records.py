@@ -1,0 +1,60 @@
+"""信访人的记录不是公共可改的数据：范围外不改，范围内确认后改并留痕；登记后可经留痕的更正修改事项与信访件。"""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from xinfang.audit.models import AuditEvent
+from xinfang.petitions.actions.intake import PetitionerInput
+from xinfang.petitions.models import Petition, Petitioner
+from xinfang.petitions.testing import id_number, register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def person(**kwargs):
+    return PetitionerInput(**{"name": "张三", "id_number": id_number(), "phone": "13800138000", "address": "示范市",
+                              **kwargs})
+
+
+def test_a_clerk_cannot_change_the_contact_of_a_petitioner_from_another_department(cast):
+    register(cast.handler_b, department=cast.brigade_b, person=person())  # 大队B的信访人
+    counts = (Petition.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ValidationError, match="不在您可见范围内.*不能修改其已登记的联系方式"):
+        register(cast.head_a, department=cast.brigade_a, person=person(phone="13911112222", update_contact=True))
+    assert (Petition.objects.count(), AuditEvent.objects.count()) == counts  # 什么也没写
+    assert Petitioner.objects.get().phone == "13800138000"
+
+
+def test_without_asking_the_other_departments_record_stays_and_this_petition_keeps_its_own_contact(cast):
+    register(cast.handler_b, department=cast.brigade_b, person=person())
+    m = register(cast.head_a, department=cast.brigade_a, person=person(phone="13911112222", address="新地址"))
+    original = Petitioner.objects.order_by("pk").first()
+    assert (original.phone, original.address) == ("13800138000", "示范市")
+    assert m.petitions.get().petitioners.get().phone == "13911112222"
+
+
+def test_inside_the_clerks_scope_a_change_must_be_confirmed(cast):
+    register(cast.clerk, department=cast.brigade_a, person=person())
+    with pytest.raises(ValidationError, match="联系电话与已登记的不同。请勾选"):
+        register(cast.clerk, department=cast.brigade_a, person=person(phone="13911112222"))
+    assert Petitioner.objects.get().phone == "13800138000"
+
+
+def test_a_confirmed_change_is_recorded_before_and_after(cast):
+    register(cast.clerk, department=cast.brigade_a, person=person())
+    register(cast.clerk, department=cast.brigade_a, person=person(phone="13911112222", update_contact=True))
+    petitioner = Petitioner.objects.get()
+    assert petitioner.phone == "13911112222"
+    event = AuditEvent.objects.get(action="petitioner.update_contact")
+    assert event.actor == cast.clerk and event.changes == {"phone": ["13800138000", "13911112222"]}
+
+
+def test_the_same_contact_again_needs_no_confirmation(cast):
+    register(cast.clerk, department=cast.brigade_a, person=person())
+    register(cast.clerk, department=cast.brigade_a, person=person(phone=""))
+    assert Petitioner.objects.count() == 1 and not AuditEvent.objects.filter(action="petitioner.update_contact").exists()
