@@ -9,6 +9,8 @@ OTHER_EVENTS = {
     "repeat_after_termination": "终结后又来信访（不再受理）",
     "note": "办理情况",
     "document": "生成文书",
+    "correct": "更正登记内容",
+    "correct_petition": "更正信访件",
 }
 
 

@@ -58,3 +58,51 @@ def test_the_same_contact_again_needs_no_confirmation(cast):
     register(cast.clerk, department=cast.brigade_a, person=person())
     register(cast.clerk, department=cast.brigade_a, person=person(phone=""))
     assert Petitioner.objects.count() == 1 and not AuditEvent.objects.filter(action="petitioner.update_contact").exists()
+
+
+# -- 登记后的更正 ------------------------------------------------------------------------------
+
+
+def test_a_matter_is_corrected_through_an_audited_edit_with_a_reason(cast):
+    from xinfang.petitions.actions import corrections
+    from xinfang.petitions.models import Matter, MatterEvent
+
+    m = register(cast.clerk, department=cast.brigade_a, title="闯红灯异议")
+    corrected = corrections.correct_matter(m, by=cast.clerk, reason="登记时事由写错", expected_version=m.version,
+                                           title="超速处罚异议")
+    assert Matter.objects.get(pk=m.pk).title == "超速处罚异议" and corrected.version == m.version + 1
+    event = MatterEvent.objects.get(matter=m, action="correct")
+    assert event.reason == "登记时事由写错" and event.data == {"fields": ["title"]}
+    audit = AuditEvent.objects.get(action="matter.correct")
+    assert audit.changes["title"] == ["闯红灯异议", "超速处罚异议"] and audit.actor == cast.clerk
+
+
+def test_a_correction_without_a_reason_or_from_a_co_unit_writes_nothing(cast, login):
+    from xinfang.petitions.actions import corrections, decisions
+    from xinfang.petitions.models import Matter
+
+    m = register(cast.clerk, department=cast.brigade_a, title="闯红灯异议")
+    with pytest.raises(ValidationError, match="请写明更正理由"):
+        corrections.correct_matter(m, by=cast.clerk, reason=" ", title="改")
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b])
+    response = login(cast.head_b).post(f"/petitions/matters/{m.pk}/correct/", {
+        "version": m.version, "title": "改", "summary": "改", "reason": "协办单位想改"})
+    assert response.status_code == 403
+    assert Matter.objects.get(pk=m.pk).title == "闯红灯异议"
+    assert not AuditEvent.objects.filter(action="matter.correct").exists()
+
+
+def test_a_petition_is_corrected_over_the_page_and_the_timeline_shows_it(cast, login):
+    m = register(cast.clerk, department=cast.brigade_a)
+    petition = m.petitions.get()
+    client = login(cast.clerk)
+    assert "更正此件" in client.get(f"/petitions/matters/{m.pk}/").content.decode()
+    response = client.post(f"/petitions/petitions/{petition.pk}/correct/", {
+        "channel": "letter", "content": petition.content, "requests": "", "involved_officer": "李四",
+        "case_numbers": "", "reason": "涉及民警漏登"})
+    assert response.status_code == 302
+    petition.refresh_from_db()
+    assert (petition.channel, petition.involved_officer) == ("letter", "李四")
+    assert AuditEvent.objects.get(action="petition.correct").changes["involved_officer"] == ["", "李四"]
+    assert "更正信访件" in client.get(f"/petitions/matters/{m.pk}/").content.decode()
