@@ -228,7 +228,9 @@ def _organ_of(department: Department | None) -> Department | None:
 def in_deciding_organ(user, matter) -> bool:
     """复查、复核的决定机关：作出原处理意见机关的上级机关（其子树），但不含原机关本身（第三十五条）。
 
-    暂行的解析：“law”一方的 ``petitions/organs.py: may_decide(user, matter)`` 合入后，整合时只换这一个函数。
+    暂行的解析：“law”一方的 ``petitions/organs.py: may_decide(user, matter)`` 合入后，整合时只换这一个函数，
+    并把转换表中 issue_review、start/end_re_review_hearing、issue_re_review 几行的范围由默认的 LEAD
+    改为 (Scope.DECIDING_ORGAN,)。现在还不改：这几行的现有测试由原机关负责人出具复查意见。
     """
     organ = _organ_of(matter.department)
     superior = _organ_of(organ.parent) if organ is not None and organ.parent_id else None
