@@ -2,7 +2,7 @@
 
     支队 ─┬─ 信访科        clerk（分管支队）、admin
           ├─ 支队领导      leader（分管大队A）
-          ├─ 大队A ── 中队A1   head_a（大队A一把手）、handler_a；squad_handler 在中队A1
+          ├─ 大队A ── 中队A1   head_a（大队A一把手）、handler_a、clerk_a（大队A自己的登记员）；squad_handler 在中队A1
           └─ 大队B        handler_b、head_b（大队B一把手；事项协办给大队B时即“协办单位负责人”）、
                           auditor（审计员看全部，与所在部门无关）
     bureau（局领导）在支队。
@@ -27,6 +27,7 @@ class Cast:
     squadron_a1: Department
     brigade_b: Department
     clerk: Staff
+    clerk_a: Staff
     handler_a: Staff
     head_a: Staff
     squad_handler: Staff
@@ -58,6 +59,7 @@ def build_cast() -> Cast:
         detachment=detachment, office=office, leadership=leadership,
         brigade_a=brigade_a, squadron_a1=squadron_a1, brigade_b=brigade_b,
         clerk=staff("clerk", "登记员甲", RoleCode.CLERK, office, oversees=[detachment]),
+        clerk_a=staff("clerk_a", "大队A登记员", RoleCode.CLERK, brigade_a),
         handler_a=staff("handler_a", "承办人A", RoleCode.HANDLER, brigade_a),
         head_a=staff("head_a", "大队长A", RoleCode.UNIT_HEAD, brigade_a),
         squad_handler=staff("squad_handler", "中队承办人", RoleCode.HANDLER, squadron_a1),

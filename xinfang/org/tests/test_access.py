@@ -37,7 +37,7 @@ def test_each_role_sees_its_subtree_plus_what_it_oversees(cast, who, expected):
 
 def test_scope_filters_records_by_their_department(cast):
     names = set(access.scope(Staff.objects.all(), cast.head_a).values_list("username", flat=True))
-    assert names == {"handler_a", "head_a", "squad_handler"}
+    assert names == {"handler_a", "head_a", "clerk_a", "squad_handler"}
 
 
 def test_scope_with_several_fields_matches_any_of_them(cast):

@@ -25,14 +25,14 @@ def test_a_clerk_cannot_change_the_contact_of_a_petitioner_from_another_departme
     register(cast.handler_b, department=cast.brigade_b, person=person())  # 大队B的信访人
     counts = (Petition.objects.count(), AuditEvent.objects.count())
     with pytest.raises(ValidationError, match="不在您可见范围内.*不能修改其已登记的联系方式"):
-        register(cast.head_a, department=cast.brigade_a, person=person(phone="13911112222", update_contact=True))
+        register(cast.clerk_a, department=cast.brigade_a, person=person(phone="13911112222", update_contact=True))
     assert (Petition.objects.count(), AuditEvent.objects.count()) == counts  # 什么也没写
     assert Petitioner.objects.get().phone == "13800138000"
 
 
 def test_without_asking_the_other_departments_record_stays_and_this_petition_keeps_its_own_contact(cast):
     register(cast.handler_b, department=cast.brigade_b, person=person())
-    m = register(cast.head_a, department=cast.brigade_a, person=person(phone="13911112222", address="新地址"))
+    m = register(cast.clerk_a, department=cast.brigade_a, person=person(phone="13911112222", address="新地址"))
     original = Petitioner.objects.order_by("pk").first()
     assert (original.phone, original.address) == ("13800138000", "示范市")
     assert m.petitions.get().petitioners.get().phone == "13911112222"
