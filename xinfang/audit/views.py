@@ -2,12 +2,10 @@ from datetime import datetime, time
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from xinfang.org.access import has_role
-from xinfang.org.models import RoleCode
+from xinfang.org import permissions
 
 from .models import AuditEvent
 
@@ -45,8 +43,7 @@ class AuditFilterForm(forms.Form):
 
 def event_list(request):
     """审计日志：审计员与局领导按人、动作、对象、日期筛选浏览。"""
-    if not has_role(request.user, RoleCode.AUDITOR, RoleCode.BUREAU_LEADER):
-        raise Http404
+    permissions.require(request.user, "audit.log")
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.all()
     if form.is_valid():

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from . import services
-from .models import CalendarYear, Holiday, JobCursor
+from .models import CalendarYear, Holiday
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,8 +47,3 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             services.delete_calendar_year(obj, by=request.user)
-
-
-@admin.register(JobCursor)
-class JobCursorAdmin(ReadOnlyAdmin):
-    list_display = ("name", "position", "ran_at")

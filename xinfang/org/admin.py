@@ -1,11 +1,35 @@
-"""配置后台（中文）：部门、人员、角色、登录锁定。保存一律经 services，留审计记录。"""
+"""配置后台（中文）：部门、人员、角色、登录锁定。保存、改密码、解锁一律经 services，留审计记录。
+
+配置后台只做配置（组织、人员、角色、类别、节假日、文书模板）；审计、责任追究、回访与通知不在这里。
+"""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.models import Group
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 
 from . import lockout, services
 from .models import Department, LoginThrottle, Staff
+
+# 角色是本系统自己的（Staff.roles，见 org/permissions.py）；Django 的用户组与逐项权限不用，不在后台出现。
+admin.site.unregister(Group)
+
+
+class OwnPasswordForm(AdminPasswordChangeForm):
+    """后台“修改我的密码”：经 services.set_password（密码规则、审计），不直接存库。"""
+
+    def save(self, commit=True):
+        return services.set_password(self.user, by=self.user, password=self.cleaned_data["new_password1"])
+
+
+admin.site.password_change_form = OwnPasswordForm
 
 
 @admin.register(Department)
@@ -70,6 +94,28 @@ class StaffAdmin(UserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # 人员只停用、不删除：审计与办理记录要能追溯到人。
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # 人员页显示警号与联系电话：每次打开记一次个人资料查看。
+        if request.method == "GET" and (staff := self.get_object(request, unquote(object_id))) is not None:
+            services.record_staff_read(staff, by=request.user, purpose="配置后台查看人员资料")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def user_change_password(self, request, id, form_url=""):
+        """重设密码经 services.set_password：同样的密码规则，并留审计（Django 自带的页面直接存库，不留痕）。"""
+        staff = self.get_object(request, unquote(id))
+        if staff is None:
+            raise Http404("人员不存在")
+        form = SetPasswordForm(staff, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            services.set_password(staff, by=request.user, password=form.cleaned_data["new_password1"])
+            if staff.pk == request.user.pk:
+                update_session_auth_hash(request, staff)
+            messages.success(request, f"已为 {staff} 重设密码（已记入审计）。")
+            return redirect("admin:org_staff_change", staff.pk)
+        context = {**self.admin_site.each_context(request), "title": f"重设密码：{staff.username}",
+                   "form": form, "staff": staff, "opts": self.opts}
+        return TemplateResponse(request, "admin/org/staff/set_password.html", context)
 
 
 @admin.register(LoginThrottle)

@@ -70,6 +70,12 @@ def register_success(user, ip: str) -> None:
 
 
 @transaction.atomic
+def register_logout(user, ip: str) -> None:
+    """退出登录：记审计。"""
+    record(actor=user, action="logout", obj=user, ip=ip)
+
+
+@transaction.atomic
 def unlock(throttle: LoginThrottle, *, by) -> None:
     """管理员解锁一个账号或 IP。"""
     throttle = LoginThrottle.objects.select_for_update().get(pk=throttle.pk)

@@ -141,6 +141,12 @@ def set_oversight(staff: Staff, *, by: Staff | None, departments: Iterable[Depar
 
 
 @transaction.atomic
+def record_staff_read(staff: Staff, *, by: Staff | None, purpose: str) -> None:
+    """查看了人员的个人资料（警号、联系电话）：记审计。"""
+    record(actor=by, action="personal_data.read", obj=staff, changes={"purpose": [None, purpose]})
+
+
+@transaction.atomic
 def set_password(staff: Staff, *, by: Staff | None, password: str) -> Staff:
     """按密码规则设置新密码；审计只记"改过"，不记密码本身。"""
     validate_password(password, user=staff)

@@ -2,8 +2,9 @@
 
     支队 ─┬─ 信访科        clerk（分管支队）、admin
           ├─ 支队领导      leader（分管大队A）
-          ├─ 大队A ── 中队A1   head_a（大队A一把手）、handler_a；squad_handler 在中队A1
-          └─ 大队B        handler_b、auditor（审计员看全部，与所在部门无关）
+          ├─ 大队A ── 中队A1   head_a（大队A一把手）、handler_a、clerk_a（大队A自己的登记员）；squad_handler 在中队A1
+          └─ 大队B        handler_b、head_b（大队B一把手；事项协办给大队B时即“协办单位负责人”）、
+                          auditor（审计员看全部，与所在部门无关）
     bureau（局领导）在支队。
 """
 
@@ -26,10 +27,12 @@ class Cast:
     squadron_a1: Department
     brigade_b: Department
     clerk: Staff
+    clerk_a: Staff
     handler_a: Staff
     head_a: Staff
     squad_handler: Staff
     handler_b: Staff
+    head_b: Staff
     leader: Staff
     supervisor: Staff
     bureau: Staff
@@ -56,10 +59,12 @@ def build_cast() -> Cast:
         detachment=detachment, office=office, leadership=leadership,
         brigade_a=brigade_a, squadron_a1=squadron_a1, brigade_b=brigade_b,
         clerk=staff("clerk", "登记员甲", RoleCode.CLERK, office, oversees=[detachment]),
+        clerk_a=staff("clerk_a", "大队A登记员", RoleCode.CLERK, brigade_a),
         handler_a=staff("handler_a", "承办人A", RoleCode.HANDLER, brigade_a),
         head_a=staff("head_a", "大队长A", RoleCode.UNIT_HEAD, brigade_a),
         squad_handler=staff("squad_handler", "中队承办人", RoleCode.HANDLER, squadron_a1),
         handler_b=staff("handler_b", "承办人B", RoleCode.HANDLER, brigade_b),
+        head_b=staff("head_b", "大队长B", RoleCode.UNIT_HEAD, brigade_b),
         leader=staff("leader", "分管领导", RoleCode.LEADER, leadership, oversees=[brigade_a]),
         supervisor=staff("supervisor", "督办员", RoleCode.SUPERVISOR, office, oversees=[detachment]),
         bureau=staff("bureau", "局领导", RoleCode.BUREAU_LEADER, detachment),
@@ -67,5 +72,7 @@ def build_cast() -> Cast:
         admin=staff("admin", "管理员", RoleCode.ADMIN, office),
     )
     update_department(brigade_a, by=None, head=cast.head_a, petition_leader=cast.leader)
+    update_department(brigade_b, by=None, head=cast.head_b)
     cast.brigade_a.refresh_from_db()
+    cast.brigade_b.refresh_from_db()
     return cast

@@ -2,18 +2,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from xinfang.audit.services import record
-
-from . import access, lockout
+from . import access, lockout, permissions
 from .forms import LoginForm
-from .models import LoginThrottle, RoleCode
+from .models import LoginThrottle
 
 
 class LoginView(auth_views.LoginView):
@@ -30,13 +28,19 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            with transaction.atomic():
-                record(actor=request.user, action="logout", obj=request.user, ip=lockout.client_ip(request))
+            lockout.register_logout(request.user, lockout.client_ip(request))
         return super().post(request, *args, **kwargs)
 
 
 @login_not_required
 def admin_login_redirect(request):
+    """配置后台的登录页。已登录却不是系统管理员的，明说不能进，而不是再送回登录页（那会来回跳转）。"""
+    if request.user.is_authenticated and permissions.allows(request.user, "admin.site"):
+        return redirect(request.GET.get("next") if url_has_allowed_host_and_scheme(
+            request.GET.get("next"), allowed_hosts={request.get_host()}) else "admin:index")
+    if request.user.is_authenticated:
+        raise PermissionDenied("配置后台只对系统管理员开放：您的账号没有“系统管理员”角色。"
+                               "如需修改组织机构、人员或节假日，请联系系统管理员。")
     return redirect_to_login(request.GET.get("next") or "/admin/")
 
 
@@ -58,8 +62,7 @@ def department_detail(request, pk: int):
 
 
 def _require_admin(request) -> None:
-    if not access.has_role(request.user, RoleCode.ADMIN):
-        raise Http404
+    permissions.require(request.user, "org.lockouts")
 
 
 def lockout_list(request):

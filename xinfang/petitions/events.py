@@ -20,6 +20,8 @@ OTHER_EVENTS = {
     "note": "办理情况",
     "document": "生成文书",
     "execution_done": "补救措施落实",
+    "correct": "更正登记内容",
+    "correct_petition": "更正信访件",
 }
 
 OPINION_ID = "opinion_id"

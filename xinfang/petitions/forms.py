@@ -64,6 +64,7 @@ class PetitionerForm(forms.Form):
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     address = forms.CharField(label="地址", max_length=200, required=False)
     is_representative = forms.BooleanField(label="代表", required=False)
+    update_contact = forms.BooleanField(label="更新已登记的联系方式", required=False)
 
 
 PetitionerFormSet = forms.formset_factory(PetitionerForm, extra=0, max_num=50, min_num=1, validate_min=True)

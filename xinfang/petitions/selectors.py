@@ -5,16 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from xinfang.audit.services import record
 from xinfang.org.access import visible_department_ids
 
 from xinfang.core import clock
 
 from . import listing
+from .actions import reads
 from .models import Assignment, AssignmentRole, Matter, Petitioner, Status
 
 
@@ -48,8 +47,7 @@ def matter_for_page(user, pk: int) -> Matter:
 
 
 def audit_personal_data_read(user, matter: Matter, *, purpose: str) -> None:
-    with transaction.atomic():
-        record(actor=user, action="personal_data.read", obj=matter, changes={"purpose": [None, purpose]})
+    reads.personal_data_read(user, matter, purpose=purpose)
 
 
 def workbench(user, *, limit: int = 50) -> list[Matter]:
@@ -116,10 +114,7 @@ def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int
     )
     found = list(matters)
     if found:
-        with transaction.atomic():
-            record(actor=user, action="personal_data.read", object_type="petitions.petitioner",
-                   object_repr=(id_number or phone)[-4:].rjust(len(id_number or phone), "*"),
-                   changes={"purpose": [None, "登记时查询同一信访人的历史"], "matters": [None, [m.pk for m in found]]})
+        reads.petitioner_lookup(user, key=id_number or phone, matter_ids=[m.pk for m in found])
     return [
         {"matter": m, "terminated": m.status == Status.TERMINATED}
         for m in found

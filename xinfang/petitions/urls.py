@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import edit_views, views
 
 app_name = "petitions"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("intake/history/", views.intake_history, name="intake_history"),
     path("matters/<int:pk>/", views.matter_page, name="matter"),
     path("matters/<int:pk>/note/", views.matter_note, name="note"),
+    path("matters/<int:pk>/correct/", edit_views.correct_matter, name="correct_matter"),
+    path("petitions/<int:pk>/correct/", edit_views.correct_petition, name="correct_petition"),
     path("matters/<int:pk>/<str:action>/", views.matter_action, name="action"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("matters/<int:pk>/execution/<int:item_pk>/", views.execution_done, name="execution_done"),

@@ -6,22 +6,20 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xinfang.audit.services import record
 from xinfang.core import clock
 from xinfang.core.calendar import current_calendar
-from xinfang.org.access import has_role
-from xinfang.org.models import RoleCode
+from xinfang.org import permissions
+from xinfang.org.permissions import access_matter
 from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
 from . import appeal_status, clocks, events, selectors, workflow
 from .action_forms import ACTION_FORMS
-from .actions import handling, intake, opinions
+from .actions import handling, intake, opinions, reads
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
 from .models import Document, Status
 
@@ -54,8 +52,7 @@ def matter_list(request):
 
 def intake_page(request):
     """登记页：一屏完成；输入身份证号或电话时，右侧显示此人以前的信访。"""
-    if not has_role(request.user, RoleCode.CLERK, RoleCode.UNIT_HEAD, RoleCode.LEADER):
-        raise Http404
+    permissions.require(request.user, "petition.intake")
     form = IntakeForm(request.POST or None, request.FILES or None, user=request.user)
     people = PetitionerFormSet(request.POST or None, prefix="p")
     if request.method == "POST" and form.is_valid() and people.is_valid():
@@ -90,6 +87,7 @@ def intake_page(request):
 
 def intake_history(request):
     """htmx：按身份证号或电话查此人以前的信访（只在可见范围内，记审计）。"""
+    permissions.require(request.user, "petition.intake")
     id_number = request.GET.get("id_number", "").strip().upper()
     phone = request.GET.get("phone", "").strip()
     if len(id_number) < 18:
@@ -116,8 +114,8 @@ def matter_page(request, pk: int):
         "assignments": matter.assignments.select_related("department"),
         "actions": workflow.available_actions(request.user, matter),
         "clocks": _clock_rows(matter, today),
-        "can_note": matter.status in workflow.OPEN_STATES
-        and has_role(request.user, RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER),
+        "can_note": matter.status in workflow.OPEN_STATES and permissions.allows(request.user, "matter.note", matter),
+        "can_correct": permissions.allows(request.user, "matter.correct", matter),
         "can_issue_order": orders.can_issue(request.user, matter),
         **appeal_status.panel(matter, today),
     })
@@ -137,9 +135,7 @@ def matter_action(request, pk: int, action: str):
     spec = ACTION_FORMS.get(action)
     if spec is None:
         raise Http404
-    matter = selectors.visible_matters(request.user).filter(pk=pk).select_related("department").first()
-    if matter is None:
-        raise Http404
+    matter = access_matter(request.user, pk, capability=f"matter.{action}")
     transition = workflow.TRANSITIONS[action]
     kwargs = {"user": request.user} if spec.needs_user else {}
     form = spec.form(request.POST or None, initial={"version": matter.version}, **kwargs)
@@ -160,9 +156,7 @@ def matter_action(request, pk: int, action: str):
 
 @require_POST
 def matter_note(request, pk: int):
-    matter = selectors.visible_matters(request.user).filter(pk=pk).first()
-    if matter is None:
-        raise Http404
+    matter = access_matter(request.user, pk, capability="matter.note")
     try:
         handling.add_note(matter, by=request.user, text=request.POST.get("text", ""))
     except (ValidationError, workflow.WorkflowError) as exc:
@@ -177,9 +171,7 @@ def document_download(request, pk: int):
     ).select_related("matter").first()
     if document is None:
         raise Http404
-    with transaction.atomic():
-        record(actor=request.user, action="personal_data.read", obj=document,
-               changes={"purpose": [None, "下载文书"]})
+    reads.personal_data_read(request.user, document, purpose="下载文书")
     filename = f"{document.get_kind_display()}-{document.number}.docx"
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
 

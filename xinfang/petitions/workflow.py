@@ -15,8 +15,9 @@ from django.http import Http404
 
 from xinfang.audit.services import diff, plain, record
 from xinfang.core import clock
-from xinfang.org.access import role_codes
+from xinfang.org import permissions
 from xinfang.org.models import RoleCode as R
+from xinfang.org.permissions import Scope
 
 from . import clocks
 from .models import Matter, MatterEvent, Status as S
@@ -41,10 +42,18 @@ class Transition:
     sources: frozenset[str]
     target: str | None
     roles: frozenset[str]
+    # 对哪件事项：角色之外还须在其一范围内（见 org/permissions.py）。默认只限牵头单位：协办单位不能替它决定。
+    scope: frozenset[str] = frozenset({Scope.LEAD})
 
 
-def _t(action: str, label: str, sources, target, roles) -> Transition:
-    return Transition(action, label, frozenset(sources), target, frozenset(roles))
+def _t(action: str, label: str, sources, target, roles, scope=(Scope.LEAD,)) -> Transition:
+    return Transition(action, label, frozenset(sources), target, frozenset(roles), frozenset(scope))
+
+
+LEAD_OR_HANDLER = (Scope.LEAD, Scope.HANDLER)
+LEAD_OR_PETITIONER = (Scope.LEAD, Scope.PETITIONER)
+# 复查、复核的决定：只有决定机关（原办理机关的上一级机关）的负责人（第三十五条、第三十六条）。
+DECIDER = (Scope.DECIDING_ORGAN,)
 
 
 # 信访人本人经门户（凭查询码）发起的动作用这个伪角色；它不是工作人员的角色。
@@ -68,36 +77,41 @@ TRANSITIONS: dict[str, Transition] = {
         _t("divert", "依法分类处理", {S.REGISTERED}, S.DIVERTED, INTAKE),
         # 交办（第二十二条）与办理（第三十一条至第三十四条）
         _t("assign", "交办", {S.ACCEPTED}, S.ASSIGNED, INTAKE | {R.SUPERVISOR}),
-        _t("start", "开始办理", {S.ASSIGNED}, S.IN_PROGRESS, HANDLERS),
+        _t("start", "开始办理", {S.ASSIGNED}, S.IN_PROGRESS, HANDLERS, LEAD_OR_HANDLER),
         # 办理中的听证不停止60日办理期限（第三十四条）；只有复核的听证时间不计入期限（第三十六条）。
         _t("start_hearing", "组织听证", {S.IN_PROGRESS}, S.HEARING, HEADS),
         _t("end_hearing", "结束听证", {S.HEARING}, S.IN_PROGRESS, HEADS),
-        _t("draft_reply", "起草答复", {S.IN_PROGRESS}, S.REPLY_DRAFTED, HANDLERS),
+        _t("draft_reply", "起草答复", {S.IN_PROGRESS}, S.REPLY_DRAFTED, HANDLERS, LEAD_OR_HANDLER),
         _t("return_draft", "退回修改", {S.REPLY_DRAFTED}, S.IN_PROGRESS, HEADS),
         # 处理意见以承办单位所属机关的名义作出（第三十二条）
         _t("approve_reply", "审批并答复", {S.REPLY_DRAFTED}, S.REPLIED, HEADS),
         _t("extend", "延期", OPEN_HANDLING, None, {R.UNIT_HEAD}),
         _t("close", "办结", {S.REPLIED}, S.CLOSED, INTAKE),
         # 送达：请求复查、复核的期限自信访人收到之日起算（第三十五条、第三十六条）。状态不变。
-        _t("deliver", "登记送达", DELIVERABLE, None, INTAKE | HANDLERS | {PETITIONER}),
+        _t("deliver", "登记送达", DELIVERABLE, None, INTAKE | HANDLERS | {PETITIONER},
+           (Scope.LEAD, Scope.HANDLER, Scope.PETITIONER)),
         # 复查（第三十五条）：由原办理机关的上一级机关作出；办结不截断仍在期内的请求权。
-        _t("request_review", "登记复查请求", {S.REPLIED, S.CLOSED}, S.REVIEWING, INTAKE | {PETITIONER}),
-        _t("refuse_late_review", "逾期复查请求不予受理", {S.REPLIED, S.CLOSED}, None, INTAKE | {PETITIONER}),
+        _t("request_review", "登记复查请求", {S.REPLIED, S.CLOSED}, S.REVIEWING, INTAKE | {PETITIONER},
+           LEAD_OR_PETITIONER),
+        _t("refuse_late_review", "逾期复查请求不予受理", {S.REPLIED, S.CLOSED}, None, INTAKE | {PETITIONER},
+           LEAD_OR_PETITIONER),
         _t("forward_review", "复查请求转送上级机关", {S.REVIEWING}, S.REVIEW_FORWARDED, INTAKE),
         _t("record_external_review", "登记上级机关复查意见", {S.REVIEW_FORWARDED}, S.REVIEWED, INTAKE),
-        _t("issue_review", "出具复查意见", {S.REVIEWING}, S.REVIEWED, HEADS),
+        _t("issue_review", "出具复查意见", {S.REVIEWING}, S.REVIEWED, HEADS, DECIDER),
         _t("close_review", "复查办结", {S.REVIEWED}, S.CLOSED, INTAKE),
         # 复查撤销原意见、责令重新办理：原办理机关重新办理，重新起算办理期限。
-        _t("rehandle", "重新办理", {S.REVIEWED}, S.IN_PROGRESS, HANDLERS | HEADS),
+        _t("rehandle", "重新办理", {S.REVIEWED}, S.IN_PROGRESS, HANDLERS | HEADS, LEAD_OR_HANDLER),
         # 复核（第三十六条）：由复查机关的上一级机关作出。
-        _t("request_re_review", "登记复核请求", {S.REVIEWED, S.CLOSED}, S.RE_REVIEWING, INTAKE | {PETITIONER}),
-        _t("refuse_late_re_review", "逾期复核请求不予受理", {S.REVIEWED, S.CLOSED}, None, INTAKE | {PETITIONER}),
+        _t("request_re_review", "登记复核请求", {S.REVIEWED, S.CLOSED}, S.RE_REVIEWING, INTAKE | {PETITIONER},
+           LEAD_OR_PETITIONER),
+        _t("refuse_late_re_review", "逾期复核请求不予受理", {S.REVIEWED, S.CLOSED}, None, INTAKE | {PETITIONER},
+           LEAD_OR_PETITIONER),
         _t("forward_re_review", "复核请求转送上级机关", {S.RE_REVIEWING}, S.RE_REVIEW_FORWARDED, INTAKE),
         _t("record_external_re_review", "登记上级机关复核意见（终结）", {S.RE_REVIEW_FORWARDED}, S.TERMINATED,
            INTAKE),
-        _t("start_re_review_hearing", "组织复核听证", {S.RE_REVIEWING}, S.RE_REVIEW_HEARING, HEADS),
-        _t("end_re_review_hearing", "结束复核听证", {S.RE_REVIEW_HEARING}, S.RE_REVIEWING, HEADS),
-        _t("issue_re_review", "出具复核意见（终结）", {S.RE_REVIEWING}, S.TERMINATED, HEADS),
+        _t("start_re_review_hearing", "组织复核听证", {S.RE_REVIEWING}, S.RE_REVIEW_HEARING, HEADS, DECIDER),
+        _t("end_re_review_hearing", "结束复核听证", {S.RE_REVIEW_HEARING}, S.RE_REVIEWING, HEADS, DECIDER),
+        _t("issue_re_review", "出具复核意见（终结）", {S.RE_REVIEWING}, S.TERMINATED, HEADS, DECIDER),
         # 复核后同一事实和理由再来：不再受理（第三十六条），状态不变，只出具告知书。
         _t("not_accepted_again", "出具不再受理告知书", {S.TERMINATED}, None, INTAKE),
     )
@@ -113,9 +127,9 @@ FINISHED_STATES = frozenset({S.CLOSED, S.TERMINATED, S.DECLINED, S.TRANSFERRED, 
 
 
 def may(user, matter: Matter, action: str) -> bool:
-    """该用户此刻能否对该事项做该动作（只看状态与角色；可见性由取数时的 access 保证）。"""
+    """该用户此刻能否对该事项做该动作：状态，加上权限表的角色与范围（可见性由取数时的 access 保证）。"""
     t = TRANSITIONS[action]
-    return matter.status in t.sources and bool(role_codes(user) & t.roles)
+    return matter.status in t.sources and permissions.allows(user, f"matter.{action}", matter)
 
 
 def available_actions(user, matter: Matter) -> list[Transition]:
@@ -160,9 +174,9 @@ def transition(
                           "您的提交未保存。请刷新页面查看最新情况后再操作。")
     if locked.status not in t.sources:
         raise ActionNotAllowed(f"事项当前为“{locked.get_status_display()}”，不能{t.label}。")
-    actor_roles = {PETITIONER} if via_portal else role_codes(by)
-    if not actor_roles & t.roles:
-        raise ActionNotAllowed(f"您的角色不能对事项执行“{t.label}”。")
+    refused = permissions.refusal(by, f"matter.{action}", locked, via_portal=via_portal)
+    if refused:
+        raise ActionNotAllowed(refused)
     before = {"status": locked.status, "current_due": locked.current_due}
     data = {k: plain(v) for k, v in ((apply(locked) if apply else None) or {}).items()}
     if via_portal:

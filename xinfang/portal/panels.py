@@ -7,7 +7,6 @@ from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode
 
 from . import selectors
-from .actions import visits
 
 VISIT_ROLES = (RoleCode.HANDLER, RoleCode.CLERK, RoleCode.UNIT_HEAD, RoleCode.LEADER)
 RATE_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER)
@@ -18,7 +17,7 @@ def home_panels(request, page) -> list[tuple[str, dict]]:
     role, user, today = page.role, request.user, clock.today()
     panels: list[tuple[str, dict]] = []
     if role in (RoleCode.HANDLER, RoleCode.CLERK):
-        visits.sync_return_visits()
+        # 回访任务由后台任务生成，首页只读。
         rows = list(selectors.pending_return_visits(user)[:10])
         panels.append(("portal/_panel_visits.html", {"rows": rows, "today": today}))
     if role in (RoleCode.UNIT_HEAD, RoleCode.LEADER):

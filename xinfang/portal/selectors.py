@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
-from xinfang.audit.services import record
 from xinfang.core import clock
 from xinfang.org import access
 from xinfang.org.models import Department
 from xinfang.petitions.models import Document, Matter, Status as S
 
 from . import security
-from .actions.visits import visible_visits
+from .actions.visits import record_visit_read, visible_visits
 from .models import SATISFIED_VALUES, ContactMethod, PortalAccess, ReturnVisit, Solved
 
 # -- 门户：信访人看到的进度 ---------------------------------------------------------
@@ -122,9 +120,7 @@ def visit_for_page(user, pk: int) -> ReturnVisit:
     visit = visible_visits(user).select_related("matter", "department", "handler", "recorded_by").filter(pk=pk).first()
     if visit is None:
         raise Http404("回访不存在")
-    with transaction.atomic():
-        record(actor=user, action="personal_data.read", obj=visit.matter,
-               changes={"purpose": [None, "回访时查看信访人联系方式"]})
+    record_visit_read(user, visit)
     return visit
 
 

@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xinfang.core import clock
-from xinfang.org.access import has_role
-from xinfang.org.models import RoleCode
+from xinfang.org import permissions
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import visible_matters
 
@@ -19,7 +18,6 @@ from . import security, selectors
 from .actions import submission, visits
 from .forms import AttentionForm, PeriodForm, VisitForm, apply_errors
 
-RATE_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER, RoleCode.SUPERVISOR)
 LIST_LIMIT = 200
 TABS = {
     "pending": ("待回访", selectors.pending_return_visits),
@@ -29,7 +27,8 @@ TABS = {
 
 
 def visit_list(request):
-    visits.sync_return_visits()
+    # 回访任务由后台任务生成（core/jobs.py 的 SCHEDULE）：打开页面不写任何东西。
+    permissions.require(request.user, "return_visit.view")
     tab = request.GET.get("show", "pending")
     if tab not in TABS:
         tab = "pending"
@@ -41,8 +40,9 @@ def visit_list(request):
 
 
 def visit_page(request, pk: int):
+    permissions.require(request.user, "return_visit.view")
     visit = selectors.visit_for_page(request.user, pk)
-    can_record = not visit.is_done and has_role(request.user, *visits.RECORDERS)
+    can_record = not visit.is_done and permissions.allows(request.user, "return_visit.record")
     form = VisitForm(request.POST or None) if can_record else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
@@ -57,7 +57,7 @@ def visit_page(request, pk: int):
 
 def _render_visit(request, visit, *, form=None, attention_form=None, status=200):
     can_close = (visit.needs_attention and not visit.attention_closed_at
-                 and has_role(request.user, *visits.ATTENTION_ROLES))
+                 and permissions.allows(request.user, "return_visit.attention"))
     return render(request, "portal/visit.html", {
         "visit": visit, "matter": visit.matter, "petitioners": selectors.petitioners_of(visit.matter),
         "form": form, "attention_form": (attention_form or AttentionForm()) if can_close else None,
@@ -67,6 +67,7 @@ def _render_visit(request, visit, *, form=None, attention_form=None, status=200)
 
 @require_POST
 def attention(request, pk: int):
+    permissions.require(request.user, "return_visit.attention")
     visit = selectors.visit_for_page(request.user, pk)
     form = AttentionForm(request.POST)
     if form.is_valid():
@@ -83,8 +84,7 @@ def attention(request, pk: int):
 
 
 def rates_page(request):
-    if not has_role(request.user, *RATE_ROLES):
-        raise Http404
+    permissions.require(request.user, "return_visit.rates")
     today = clock.today()
     form = PeriodForm(request.GET or None, initial={"since": today.replace(day=1), "until": today})
     since, until = today.replace(day=1), today
@@ -100,7 +100,7 @@ def issue_code(request, petition_pk: int):
     """发（或重发）查询码：原码只在这一页显示一次，可打印交给信访人。"""
     petition = Petition.objects.select_related("matter").filter(
         pk=petition_pk, matter__in=visible_matters(request.user)).first()
-    if petition is None or not submission.can_issue_code(request.user):
+    if petition is None or not permissions.allows(request.user, "portal.issue_code", petition.matter):
         raise Http404
     try:
         code = submission.issue_code(petition, by=request.user)

@@ -1,25 +1,5 @@
-"""配置后台：只读查看督办数据（写入一律经 actions，以便记审计）。"""
+"""配置后台不收督办数据：督办单、责任追究与通知是办理记录，不是配置。
 
-from django.contrib import admin
-
-from xinfang.core.admin import ReadOnlyAdmin
-
-from .models import AccountabilityRecord, Notification, SupervisionOrder
-
-
-@admin.register(SupervisionOrder)
-class OrderAdmin(ReadOnlyAdmin):
-    list_display = ("number", "level", "matter", "status", "due_on", "issuer")
-    list_filter = ("level", "status")
-
-
-@admin.register(AccountabilityRecord)
-class RecordAdmin(ReadOnlyAdmin):
-    list_display = ("matter", "ground", "status", "proposed_at")
-    list_filter = ("ground", "status")
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("recipient", "kind", "title", "created_at", "sent_at", "failed_at", "attempts")
-    list_filter = ("kind",)
+它们在督办台、责任追究登记簿与信箱里按权限查看（见 org/permissions.py），每次查看与写入都经本应用的
+写操作记审计；后台若再列出它们，系统管理员就能绕过这些范围与记录。
+"""

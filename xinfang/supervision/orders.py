@@ -162,6 +162,12 @@ def add_feedback(order: SupervisionOrder, *, by: Staff, department: Department, 
     return feedback
 
 
+@transaction.atomic
+def record_download(order: SupervisionOrder, *, by: Staff) -> None:
+    """下载督办单（载有事项与信访人信息）：记审计。"""
+    record(actor=by, action="supervision.order.download", obj=order)
+
+
 def may_close(user, order: SupervisionOrder) -> bool:
     return user.pk in (order.issuer_id, order.owner_leader_id) or has_role(
         user, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER)

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xinfang.audit.services import record
 from xinfang.core import clock
-from xinfang.org import access
-from xinfang.org.access import has_role
-from xinfang.org.models import RoleCode
-from xinfang.petitions.selectors import visible_matters
+from xinfang.org import access, permissions
+from xinfang.org.permissions import access_matter
 
 from . import accountability, notifications, orders, selectors
 from .forms import CloseForm, CompleteForm, DecisionForm, FeedbackForm, OrderForm, PreferenceForm
 from .models import AccountabilityRecord, Ground, NotificationPreference, OrderStatus, RecordStatus
-
-BOARD_ROLES = (RoleCode.SUPERVISOR, RoleCode.LEADER, RoleCode.BUREAU_LEADER)
-UNIT_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER)
-
-
-def _require(user, *roles) -> None:
-    if not has_role(user, *roles):
-        raise Http404
 
 
 def _errors(form, exc: ValidationError) -> None:
@@ -35,12 +24,12 @@ def _errors(form, exc: ValidationError) -> None:
 
 
 def board(request):
-    _require(request.user, *BOARD_ROLES)
+    permissions.require(request.user, "supervision.board")
     return render(request, "supervision/board.html", selectors.board(request.user, clock.today()))
 
 
 def unit(request):
-    _require(request.user, *UNIT_ROLES)
+    permissions.require(request.user, "supervision.unit")
     pk = request.GET.get("department") or request.user.department_id
     if not pk:
         raise Http404
@@ -51,16 +40,14 @@ def unit(request):
 
 
 def cases(request):
-    _require(request.user, RoleCode.LEADER, RoleCode.BUREAU_LEADER)
+    permissions.require(request.user, "supervision.cases")
     return render(request, "supervision/cases.html",
                   {"orders": selectors.leader_cases(request.user, clock.today(), include_closed=True)})
 
 
 def order_new(request, matter_pk: int):
-    _require(request.user, *orders.ISSUERS)
-    matter = visible_matters(request.user).filter(pk=matter_pk).first()
-    if matter is None:
-        raise Http404
+    permissions.require(request.user, "supervision.order.issue")
+    matter = access_matter(request.user, matter_pk, capability="supervision.order.issue")
     form = OrderForm(request.POST or None, user=request.user, initial={"lead": matter.department_id})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -102,7 +89,10 @@ def order_page(request, pk: int):
 
 @require_POST
 def order_close(request, pk: int):
+    permissions.require(request.user, "supervision.order.close")
     order = selectors.access_order(request.user, pk)
+    if not orders.may_close(request.user, order):
+        raise PermissionDenied("只有督办人、包案领导、督办员或局领导可以办结督办单。")
     form = CloseForm(request.POST)
     form.is_valid()
     try:
@@ -118,12 +108,12 @@ def order_document(request, pk: int):
     order = selectors.access_order(request.user, pk)
     if not order.file:
         raise Http404("督办单文件尚未生成")
-    with transaction.atomic():
-        record(actor=request.user, action="supervision.order.download", obj=order)
+    orders.record_download(order, by=request.user)
     return FileResponse(order.file.open("rb"), as_attachment=True, filename=f"督办单-{order.number}.docx")
 
 
 def register(request):
+    permissions.require(request.user, "accountability")
     records = accountability.records_for(request.user)
     status = request.GET.get("status", "")
     if status in RecordStatus.values:
@@ -134,6 +124,7 @@ def register(request):
 
 
 def record_page(request, pk: int):
+    permissions.require(request.user, "accountability")
     item = accountability.access_record(request.user, pk)
     decision = DecisionForm(request.POST if "decide" in request.POST else None, prefix="d")
     complete = CompleteForm(request.POST if "complete" in request.POST else None, prefix="c")

@@ -4,7 +4,7 @@ from django.utils.html import format_html_join
 from xinfang.core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import AuthorityLabel, Feedback, ModelVersion
+from .models import AuthorityLabel, ModelVersion
 
 
 @admin.register(AuthorityLabel)
@@ -32,9 +32,3 @@ class ModelVersionAdmin(ReadOnlyAdmin):
         rows = [(label, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1-score']:.3f}", int(v["support"]))
                 for label, v in obj.report.items() if isinstance(v, dict) and "support" in v]
         return format_html_join("", "<div>{}：精确率 {} · 召回率 {} · F1 {} · 条数 {}</div>", rows)
-
-
-@admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyAdmin):
-    list_display = ("matter", "task", "model_version", "chosen", "agreed", "created_at")
-    list_filter = ("task", "agreed")

@@ -1,8 +1,9 @@
 """登记页的分诊建议与相似信访、答复页的先例（htmx 片段）。只显示用户可见范围内的事项。"""
 
-from django.http import Http404
 from django.shortcuts import render
 
+from xinfang.org import permissions
+from xinfang.org.permissions import access_matter
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import visible_matters
 
@@ -12,6 +13,7 @@ from .similar import precedents, similar_petitions
 
 
 def intake_suggestions(request):
+    permissions.require(request.user, "petition.intake")
     text = services.matter_text(request.GET.get("title", "").strip(), request.GET.get("content", "").strip())
     if len(text) < 8:
         return render(request, "triage/_suggestions.html", {"too_short": True})
@@ -36,9 +38,7 @@ def intake_suggestions(request):
 
 
 def reply_precedents(request, pk: int):
-    matter = visible_matters(request.user).filter(pk=pk).first()
-    if matter is None:
-        raise Http404
+    matter = access_matter(request.user, pk, capability="matter.precedents")
     hits = dict(precedents.query(services.matter_text(matter.title, matter.summary), k=10, exclude=matter.pk))
     found = visible_matters(request.user).filter(pk__in=hits).select_related("department")
     rows = sorted(({"matter": m, "similarity": hits[m.pk]} for m in found), key=lambda r: -r["similarity"])[:5]

@@ -83,4 +83,4 @@ def test_a_forged_post_without_csrf_token_changes_nothing(cast):
 
 def test_django_admin_is_in_chinese_for_admins_only(cast, login):
     assert "系统配置" in login(cast.admin).get("/admin/").content.decode()
-    assert login(cast.handler_a).get("/admin/").status_code == 302
+    assert login(cast.handler_a).get("/admin/", follow=True).status_code == 403

@@ -37,13 +37,13 @@ def test_each_role_sees_its_subtree_plus_what_it_oversees(cast, who, expected):
 
 def test_scope_filters_records_by_their_department(cast):
     names = set(access.scope(Staff.objects.all(), cast.head_a).values_list("username", flat=True))
-    assert names == {"handler_a", "head_a", "squad_handler"}
+    assert names == {"handler_a", "head_a", "clerk_a", "squad_handler"}
 
 
 def test_scope_with_several_fields_matches_any_of_them(cast):
     # 以人员为例：所属部门或分管部门任一可见，即可见（联合办理的信访件正是这样）。
     names = set(access.scope(Staff.objects.all(), cast.handler_b, "department", "oversees").values_list("username", flat=True))
-    assert names == {"handler_b", "auditor"}
+    assert names == {"handler_b", "head_b", "auditor"}
 
 
 def test_another_departments_record_is_not_found_rather_than_forbidden(cast):

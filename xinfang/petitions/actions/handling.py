@@ -9,6 +9,7 @@ from django.db import transaction
 
 from xinfang.audit.services import record
 from xinfang.core import clock
+from xinfang.org import permissions
 
 from .. import documents, events, organs
 from ..models import DeliveryMethod, DocumentKind, Matter, MatterEvent, OpinionKind, Outcome
@@ -37,6 +38,10 @@ def add_note(matter: Matter, *, by, text: str) -> MatterEvent:
     if not text.strip():
         raise ValidationError({"text": "请填写办理情况"})
     matter = visible_matters(by).select_for_update(of=("self",)).get(pk=matter.pk)
+    # 审计员看得到却不能写；协办单位可以反馈（见 org/permissions.py 的 matter.note）。
+    refused = permissions.refusal(by, "matter.note", matter)
+    if refused:
+        raise ActionNotAllowed(refused)
     if matter.status not in OPEN_STATES:
         raise ActionNotAllowed(f"事项当前为“{matter.get_status_display()}”，不能再记办理情况。")
     event = MatterEvent.objects.create(matter=matter, at=clock.now(), actor=by, action="note",

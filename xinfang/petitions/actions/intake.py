@@ -32,6 +32,8 @@ class PetitionerInput:
     phone: str = ""
     address: str = ""
     is_representative: bool = False
+    # 已登记过的信访人，本次留的联系方式不同：登记员确认后才改原记录（见 _petitioner）。
+    update_contact: bool = False
 
 
 @dataclass
@@ -136,7 +138,7 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
     )
     for person in data.petitioners:
         PetitionPetitioner.objects.create(
-            petition=petition, petitioner=_petitioner(person, verified=by is not None),
+            petition=petition, petitioner=_petitioner(person, by=by),
             is_representative=person.is_representative,
         )
     for upload in data.attachments:
@@ -157,25 +159,48 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
     return petition
 
 
-def _petitioner(person: PetitionerInput, *, verified: bool) -> Petitioner:
-    """同一身份证号（或统一社会信用代码）的信访人只建一次；补上新留的电话与地址。
+CONTACT_FIELDS = ("phone", "address")
+CONTACT_LABELS = {"phone": "联系电话", "address": "通讯地址"}
 
-    `verified=False`（网上提交，无人核实身份）时总是新建一条：否则知道别人身份证号的人
-    就能改掉别人的联系方式。按身份证号查历史时两条都会查到。
+
+def _in_scope(by, petitioner: Petitioner) -> bool:
+    """信访人的每件事项都在登记员的可见范围内：改他的联系方式只影响登记员自己管得着的记录。"""
+    from ..selectors import visible_matters
+
+    theirs = Matter.objects.filter(petitions__petitioners=petitioner)
+    return not theirs.exclude(pk__in=visible_matters(by).filter(petitions__petitioners=petitioner)).exists()
+
+
+def _petitioner(person: PetitionerInput, *, by) -> Petitioner:
+    """同一身份证号（或统一社会信用代码）的信访人只建一次；信访人的记录不是谁都能改的公共数据。
+
+    - 网上提交（by 为 None，无人核实身份）总是新建一条：否则知道别人身份证号的人就能改掉别人的联系方式。
+    - 已登记过、本次留的联系方式不同：
+      在登记员范围内（此人每件事项都看得到）——须勾选“更新”确认，改动前 → 后记入审计；未确认即报错，不写；
+      不在范围内——原记录一字不改；要求更新的报错、不写；没要求的，本次的联系方式另建一条
+      （按身份证号查历史时两条都会查到）。
     """
     id_number = person.id_number.strip().upper()
-    existing = Petitioner.objects.filter(id_number=id_number).first() if id_number and verified else None
+    existing = Petitioner.objects.filter(id_number=id_number).first() if id_number and by is not None else None
+    given = {name: getattr(person, name).strip() for name in CONTACT_FIELDS}
     if existing is None:
-        return Petitioner.objects.create(
-            kind=person.kind, name=person.name.strip(), id_number=id_number,
-            phone=person.phone.strip(), address=person.address.strip(),
-        )
-    changed = []
-    for name in ("phone", "address"):
-        value = getattr(person, name).strip()
-        if value and value != getattr(existing, name):
-            setattr(existing, name, value)
-            changed.append(name)
-    if changed:
-        existing.save(update_fields=changed)
+        return Petitioner.objects.create(kind=person.kind, name=person.name.strip(), id_number=id_number, **given)
+    changes = {name: [getattr(existing, name), value] for name, value in given.items()
+               if value and value != getattr(existing, name)}
+    if not changes:
+        return existing
+    field = next(iter(changes))
+    if not _in_scope(by, existing):
+        if person.update_contact:
+            raise ValidationError({field: f"{person.name}：此信访人另有不在您可见范围内的信访事项，您不能修改其已登记的"
+                                          "联系方式；请取消“更新已登记的联系方式”，本次的联系方式将随本件另行记录。"})
+        return Petitioner.objects.create(kind=person.kind, name=person.name.strip(), id_number=id_number, **given)
+    if not person.update_contact:
+        changed = "、".join(CONTACT_LABELS[name] for name in changes)
+        raise ValidationError({field: f"{person.name}：此人已登记过，本次填写的{changed}与已登记的不同。"
+                                      "请勾选“更新已登记的联系方式”确认修改，或清空该项沿用已登记的。"})
+    for name, (_, value) in changes.items():
+        setattr(existing, name, value)
+    existing.save(update_fields=list(changes))
+    record(actor=by, action="petitioner.update_contact", obj=existing, changes=changes)
     return existing

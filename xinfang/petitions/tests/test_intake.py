@@ -88,7 +88,8 @@ def test_an_attachment_is_kept_with_its_size_and_checksum(cast):
 
 def test_the_same_person_is_one_petitioner_and_a_second_petition_on_a_matter_is_a_repeat(cast):
     first = register(cast.clerk, department=cast.brigade_a)
-    again = register(cast.clerk, matter=first, person=PetitionerInput(name="张三", id_number=id_number(), phone="13900139000"))
+    again = register(cast.clerk, matter=first, person=PetitionerInput(name="张三", id_number=id_number(), phone="13900139000",
+                                                                      update_contact=True))
     assert Petitioner.objects.count() == 1 and Petitioner.objects.get().phone == "13900139000"
     assert again.petition_count == 2 and again.petitions.last().is_repeat
 

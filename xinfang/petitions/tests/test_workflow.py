@@ -191,11 +191,14 @@ def test_another_departments_matter_answers_not_found(cast):
         handling.start_handling(m, by=cast.handler_b)
 
 
-def test_a_co_department_sees_and_may_handle_the_matter(cast):
+def test_a_co_department_sees_the_matter_and_gives_feedback_but_does_not_handle_it(cast):
     m = register(cast.clerk, department=cast.brigade_a)
     m = decisions.accept_matter(m, by=cast.clerk)
     m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b])
-    assert handling.start_handling(m, by=cast.handler_b).status == Status.IN_PROGRESS
+    with transaction.atomic(), pytest.raises(workflow.ActionNotAllowed, match="协办单位只能反馈"):
+        handling.start_handling(m, by=cast.handler_b)
+    m = handling.start_handling(m, by=cast.handler_a)
+    assert handling.add_note(m, by=cast.handler_b, text="协办情况：已调取大队B的记录。").actor == cast.handler_b
 
 
 def test_a_stale_form_gets_a_conflict_message_not_a_silent_overwrite(cast):

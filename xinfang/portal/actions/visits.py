@@ -1,7 +1,7 @@
 """回访：每次答复后生成一项回访任务（读事项事件，可重复执行），回访人记录结果，负责人处理需关注的回访。
 
 回访任务从事项事件生成，而不是由 petitions 在答复时调用本应用（依赖只从 portal 指向 petitions）：
-`sync_return_visits` 作为周期任务运行，回访页面与首页区块打开前也先运行一次，信访人在门户评价前
+`sync_return_visits` 只作为周期任务运行（GET 请求不写任何东西），信访人在门户评价前
 对其事项运行 `sync_for_matter`。每个来源事件唯一对应一项回访，重复运行不会多建。
 """
 
@@ -149,6 +149,13 @@ def record_return_visit(visit: ReturnVisit, *, by, contacted_on: date, method: s
     visit.save()
     record(actor=by, action="return_visit.record", obj=visit, changes=diff(before, snapshot(visit, FIELDS)))
     return visit
+
+
+@transaction.atomic
+def record_visit_read(user, visit: ReturnVisit) -> None:
+    """回访页上查看了信访人的联系方式：记审计。"""
+    record(actor=user, action="personal_data.read", obj=visit.matter,
+           changes={"purpose": [None, "回访时查看信访人联系方式"]})
 
 
 @transaction.atomic

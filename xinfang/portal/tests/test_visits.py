@@ -110,6 +110,10 @@ def test_an_unsatisfied_online_rating_also_needs_attention(cast, replied):
 
 
 def test_handlers_see_due_return_visits_on_their_start_page(cast, replied, login):
+    # 回访任务只由后台任务生成：打开首页不写任何东西。
+    assert "待回访" in login(cast.handler_a).get("/").content.decode()
+    assert not ReturnVisit.objects.exists()
+    visits.sync_return_visits()
     html = login(cast.handler_a).get("/").content.decode()
     assert "待回访" in html and replied.number in html
     assert replied.number not in login(cast.handler_b).get("/?as=handler").content.decode()

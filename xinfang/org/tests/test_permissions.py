@@ -1,0 +1,367 @@
+"""权限表：每个地址都在表中；每项能力有角色和没有角色各走一次（Kiwi TCMS 的习惯）；看得到不等于做得了。"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from xinfang.audit.models import AuditEvent
+from xinfang.core import clock
+from xinfang.org import permissions
+from xinfang.org.models import LoginThrottle, ThrottleKind
+from xinfang.org.permissions import Scope
+from xinfang.petitions import workflow
+from xinfang.petitions.action_forms import ACTION_FORMS
+from xinfang.petitions.actions import decisions, handling
+from xinfang.petitions.models import Document, Matter, MatterEvent, Outcome, Status
+from xinfang.petitions.selectors import visible_matters
+from xinfang.petitions.testing import register
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.SMS_LOG_FILE = tmp_path / "sms.log"
+    settings.REDIS_URL = ""
+
+
+def walk(patterns=None, prefix="", namespace=None):
+    """(路径模式, 名称) —— 走遍 URL 解析器，含配置后台。"""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(x for x in (namespace, p.namespace) if x) or None
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), (f"{namespace}:{p.name}" if namespace and p.name else p.name)
+
+
+def test_every_route_has_an_entry_in_the_permission_table():
+    missing = [(route, name) for route, name in walk()
+               if permissions.route_capability(name, route, {"action": "accept"}) is None]
+    assert not missing, f"这些地址不在权限表（org/permissions.py 的 ROUTES）中：{missing}"
+
+
+def test_every_entry_names_a_capability_and_every_action_form_has_a_transition_row():
+    for route, name in walk():
+        code = permissions.route_capability(name, route, {"action": "accept"})
+        permissions.capability(code)  # 不存在即 KeyError
+    for action in ACTION_FORMS:
+        assert permissions.capability(f"matter.{action}").roles == workflow.TRANSITIONS[action].roles
+
+
+def test_every_transition_row_carries_a_scope_from_the_table():
+    for t in workflow.TRANSITIONS.values():
+        assert t.scope and set(t.scope) <= set(Scope), t.action
+
+
+# -- 一件事项，一群人 --------------------------------------------------------------------------
+
+
+def drafted(cast) -> Matter:
+    """大队A牵头、大队B与中队A1协办、承办人A办理、答复待审批的事项。"""
+    m = register(cast.clerk, department=cast.brigade_a)
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b, cast.squadron_a1],
+                                handler=cast.handler_a)
+    m = handling.start_handling(m, by=cast.handler_a)
+    return handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.PARTIAL, text="经核查，部分支持。")
+
+
+def test_the_co_units_head_cannot_approve_the_lead_units_reply_and_nothing_is_written(cast):
+    m = drafted(cast)
+    before = (MatterEvent.objects.count(), AuditEvent.objects.count(), Document.objects.count())
+    assert m in visible_matters(cast.head_b)  # 看得到……
+    with transaction.atomic(), pytest.raises(workflow.ActionNotAllowed, match="协办单位只能反馈办理情况，不能审批并答复"):
+        handling.approve_reply(m, by=cast.head_b)  # ……却不能替牵头单位审批
+    assert Matter.objects.get(pk=m.pk).status == Status.REPLY_DRAFTED
+    assert (MatterEvent.objects.count(), AuditEvent.objects.count(), Document.objects.count()) == before
+    assert handling.approve_reply(m, by=cast.head_a).status == Status.REPLIED
+
+
+def test_the_co_units_head_cannot_extend_or_return_the_lead_units_matter(cast):
+    m = drafted(cast)
+    with transaction.atomic(), pytest.raises(workflow.ActionNotAllowed, match="协办单位"):
+        handling.extend_matter(m, by=cast.head_b, days=10, reason="需调取外省记录。")
+    with transaction.atomic(), pytest.raises(workflow.ActionNotAllowed, match="协办单位"):
+        handling.return_draft(m, by=cast.head_b, reason="请补充依据。")
+    assert Matter.objects.get(pk=m.pk).extension_days == 0
+    assert [t.action for t in workflow.available_actions(cast.head_b, m)] == []
+    assert {"approve_reply", "return_draft", "extend"} <= {t.action for t in workflow.available_actions(cast.head_a, m)}
+
+
+def test_over_http_the_co_units_head_gets_a_chinese_403_and_no_write(cast, login):
+    m = drafted(cast)
+    client = login(cast.head_b)
+    assert client.get(f"/petitions/matters/{m.pk}/").status_code == 200
+    before = MatterEvent.objects.count()
+    response = client.post(f"/petitions/matters/{m.pk}/approve_reply/", {"version": m.version})
+    assert response.status_code == 403 and "协办单位只能反馈办理情况" in response.content.decode()
+    response = client.post(f"/petitions/matters/{m.pk}/extend/", {"version": m.version, "days": 5, "reason": "x"})
+    assert response.status_code == 403
+    assert MatterEvent.objects.count() == before and Matter.objects.get(pk=m.pk).status == Status.REPLY_DRAFTED
+    page = client.get(f"/petitions/matters/{m.pk}/").content.decode()
+    assert f"/petitions/matters/{m.pk}/approve_reply/" not in page and f"/petitions/matters/{m.pk}/extend/" not in page
+    assert f"/petitions/matters/{m.pk}/approve_reply/" in login(cast.head_a).get(f"/petitions/matters/{m.pk}/").content.decode()
+
+
+def test_an_auditor_sees_the_matter_but_cannot_post_a_handling_note(cast, login):
+    m = drafted(cast)
+    with transaction.atomic(), pytest.raises(workflow.ActionNotAllowed, match="您的角色不能记录办理情况"):
+        handling.add_note(m, by=cast.auditor, text="审计员不该写这里。")
+    client = login(cast.auditor)
+    page = client.get(f"/petitions/matters/{m.pk}/").content.decode()
+    assert 'name="text"' not in page  # 没有记录办理情况的表单
+    response = client.post(f"/petitions/matters/{m.pk}/note/", {"text": "审计员不该写这里。"})
+    assert response.status_code == 403 and "您的角色不能记录办理情况" in response.content.decode()
+    assert not MatterEvent.objects.filter(matter=m, action="note").exists()
+
+
+def test_the_co_unit_gives_feedback_through_a_note(cast, login):
+    m = drafted(cast)
+    response = login(cast.head_b).post(f"/petitions/matters/{m.pk}/note/", {"text": "大队B：协查结果已送牵头单位。"})
+    assert response.status_code == 302
+    assert MatterEvent.objects.filter(matter=m, action="note", actor=cast.head_b).exists()
+
+
+def test_an_assigned_handler_in_a_co_unit_may_handle_as_the_handler(cast):
+    m = register(cast.clerk, department=cast.brigade_a)
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b], handler=cast.handler_b)
+    assert permissions.matter_scopes(cast.handler_b, m) >= {Scope.HANDLER, Scope.CO_UNIT}
+    assert handling.start_handling(m, by=cast.handler_b).status == Status.IN_PROGRESS
+
+
+def test_the_leader_overseeing_the_lead_unit_is_in_its_scope(cast):
+    m = drafted(cast)
+    assert Scope.LEAD in permissions.matter_scopes(cast.leader, m)
+    assert Scope.LEAD not in permissions.matter_scopes(cast.head_b, m)
+    assert Scope.CO_UNIT in permissions.matter_scopes(cast.head_b, m)
+
+
+def test_the_deciding_organ_is_the_superior_organ_without_the_one_that_replied(cast):
+    m = drafted(cast)  # 大队A（机关）答复，上级机关为支队
+    assert permissions.in_deciding_organ(cast.leader, m)  # 支队领导
+    assert permissions.in_deciding_organ(cast.clerk, m)  # 支队信访科
+    assert not permissions.in_deciding_organ(cast.head_a, m)  # 原机关本身
+    assert not permissions.in_deciding_organ(cast.squad_handler, m)  # 以原机关名义办理的中队
+    assert permissions.in_deciding_organ(cast.head_b, m)  # 同属支队的大队B（是否可决定另由角色与业务规则限定）
+
+
+def replied(cast) -> Matter:
+    m = register(cast.clerk, department=cast.brigade_a, content="对扣车决定不服，请求返还车辆。")
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    m = handling.start_handling(m, by=cast.handler_a)
+    m = handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.SUPPORT, text="返还车辆。")
+    return handling.approve_reply(m, by=cast.head_a)
+
+
+# -- 走遍每个地址：表中允许的才进得去 ---------------------------------------------------------
+
+POST_ONLY = {"petitions:note", "supervision:order_close", "supervision:mark_read", "portal:attention",
+             "portal:issue_code", "org:unlock"}
+SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
+
+
+@pytest.fixture
+def world(cast):
+    from xinfang.portal.actions import visits
+    from xinfang.portal.models import ReturnVisit
+    from xinfang.supervision import orders, tasks
+    from xinfang.supervision.models import AccountabilityRecord, Ground, OrderLevel
+
+    m = drafted(cast)
+    replied(cast)
+    visits.sync_return_visits()
+    order = orders.issue_order(by=cast.supervisor, matter=m, level=OrderLevel.GENERAL, lead=cast.brigade_a,
+                               requirement="限期答复。", due_on=clock.today())
+    tasks.render_order_document(order.pk)  # 测试事务不提交，提交后的任务在这里就地运行
+    order.refresh_from_db()
+    item = AccountabilityRecord.objects.create(matter=m, department=cast.brigade_a, ground=Ground.DEADLINE,
+                                               key="test-1", proposed_at=clock.now())
+    lock = LoginThrottle.objects.create(kind=ThrottleKind.ACCOUNT, key="nobody", failures=9,
+                                        locked_until=clock.now())
+    return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
+            "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
+            "department": cast.brigade_a}
+
+
+def _args(name: str, world) -> dict:
+    by_name = {
+        "org:department": {"pk": world["department"].pk}, "org:unlock": {"pk": world["lock"].pk},
+        "petitions:document": {"pk": world["document"].pk},
+        "petitions:correct_petition": {"pk": world["petition"].pk},
+        "supervision:order_new": {"matter_pk": world["matter"].pk},
+        "supervision:order": {"pk": world["order"].pk}, "supervision:order_close": {"pk": world["order"].pk},
+        "supervision:order_document": {"pk": world["order"].pk}, "supervision:record": {"pk": world["record"].pk},
+        "portal:visit": {"pk": world["visit"].pk}, "portal:attention": {"pk": world["visit"].pk},
+        "portal:issue_code": {"petition_pk": world["petition"].pk},
+    }
+    return by_name.get(name, {"pk": world["matter"].pk})
+
+
+def _visible(user, name: str, world) -> bool:
+    """对象本身看得到吗（由各应用的可见范围决定；这里只问权限表之外的这一半）。"""
+    from xinfang.portal.actions.visits import visible_visits
+    from xinfang.supervision.selectors import visible_orders
+
+    if name.startswith("supervision:order") and name != "supervision:order_new":
+        from xinfang.supervision.orders import may_close
+
+        seen = visible_orders(user).filter(pk=world["order"].pk).exists()
+        return seen and (name != "supervision:order_close" or may_close(user, world["order"]))
+    if name in ("portal:visit", "portal:attention"):
+        return visible_visits(user).filter(pk=world["visit"].pk).exists()
+    if name == "org:department":
+        from xinfang.org.access import departments
+
+        return departments(user).filter(pk=world["department"].pk).exists()
+    return True
+
+
+MATTER_ROUTES = {"petitions:matter", "petitions:note", "petitions:action", "petitions:correct_matter",
+                 "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
+                 "portal:issue_code"}
+
+
+def _requests(world):
+    """(名称, 能力, 地址, 方法)：每个地址一次，事项动作每个动作一次；配置后台只取不带对象编号的页面。"""
+    from django.urls import reverse
+
+    for route, name in walk():
+        if name in SKIPPED or not name or name.startswith("portal:") and "visit" not in name \
+                and name not in ("portal:rates", "portal:issue_code"):
+            continue  # 公开页面与门户页面另有测试
+        if route.startswith("admin/"):
+            if "<" in route or "(?P" in route or name == "admin:autocomplete" or _admin_cannot_add(route):
+                continue
+            yield name, permissions.route_capability(name, route), "/" + route, "GET"
+            continue
+        if name == "petitions:action":
+            for action in ACTION_FORMS:
+                url = reverse(name, kwargs={"pk": world["matter"].pk, "action": action})
+                yield name, f"matter.{action}", url, "GET"
+            continue
+        kwargs = _args(name, world) if "<" in route else {}
+        method = "POST" if name in POST_ONLY else "GET"
+        yield name, permissions.route_capability(name, route), reverse(name, kwargs=kwargs), method
+
+
+def _admin_cannot_add(route: str) -> bool:
+    """只读的后台页面（登录锁定、模型版本）没有“新增”：那是后台自身的规则，不是权限表的。"""
+    from django.contrib import admin
+
+    parts = route.split("/")
+    if len(parts) < 4 or parts[3] != "add":
+        return False
+    for model, model_admin in admin.site._registry.items():
+        if (model._meta.app_label, model._meta.model_name) == (parts[1], parts[2]):
+            return type(model_admin).has_add_permission is not admin.ModelAdmin.has_add_permission
+    return False
+
+
+def _refused(response) -> bool:
+    location = response.get("Location", "")
+    return response.status_code in (403, 404) or (
+        response.status_code == 302 and location.startswith(("/accounts/login/", "/admin/login/")))
+
+
+def test_each_route_admits_exactly_whom_the_table_admits_with_and_without_the_role(cast, world, client):
+    from django.contrib.auth.models import AnonymousUser
+
+    people = {**cast.everyone(), "anonymous": AnonymousUser()}
+    wrong, coverage = [], {}
+    for name, code, url, method in _requests(world):
+        for who, person in people.items():
+            client.logout()
+            if who != "anonymous":
+                client.force_login(person)
+            matter = world["matter"] if name in MATTER_ROUTES else None
+            expected = permissions.allows(person, code, matter) and _visible(person, name, world)
+            if matter is not None and who != "anonymous":
+                expected = expected and visible_matters(person).filter(pk=matter.pk).exists()
+            response = client.post(url) if method == "POST" else client.get(url)
+            coverage.setdefault(code, set()).add(expected)
+            if _refused(response) == expected:
+                wrong.append((url, who, response.status_code, "应允许" if expected else "应拒绝"))
+    assert not wrong, wrong
+    # 每项能力都至少有一人进得去、一人进不去。
+    assert {code for code, seen in coverage.items()
+            if seen != {True, False} and not permissions.capability(code).public} == set()
+    assert len(coverage) > 40
+
+
+def test_no_get_request_writes_anything_except_the_record_of_a_personal_data_read(cast, world, client):
+    writes = []
+
+    def spy(execute, sql, params, many, context):
+        head = sql.lstrip().split(None, 1)[0].upper()
+        if head in ("INSERT", "UPDATE", "DELETE") and "django_session" not in sql \
+                and not ('"audit_auditevent"' in sql and head == "INSERT"):
+            writes.append(sql[:120])
+        return execute(sql, params, many, context)
+
+    gets = [(name, url) for name, _, url, method in _requests(world) if method == "GET"]
+    replied(cast)  # 一份新答复：回访任务要等后台任务来生成，打开回访页、首页都不该替它生成
+    reads = ("personal_data.read", "supervision.order.download")  # 记下一次查看，这是读留痕，不是改数据
+    before = AuditEvent.objects.exclude(action__in=reads).count()
+    for who in ("clerk", "handler_a", "head_a", "head_b", "leader", "supervisor", "bureau", "auditor", "admin"):
+        client.force_login(getattr(cast, who))
+        with connection.execute_wrapper(spy):
+            for name, url in gets:
+                client.get(url)
+    assert writes == []
+    assert list(AuditEvent.objects.exclude(action__in=reads).order_by("pk").values_list("action", flat=True)[before:]) == []
+
+
+# -- 配置后台 -----------------------------------------------------------------------------------
+
+
+def test_a_non_admin_opening_admin_gets_a_chinese_refusal_not_a_redirect_loop(cast, login):
+    response = login(cast.handler_a).get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert "配置后台只对系统管理员开放" in response.content.decode()
+    assert len(response.redirect_chain) == 1
+
+
+def test_the_admin_site_holds_configuration_only():
+    from django.contrib import admin
+
+    registered = {f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry}
+    for gone in ("audit.auditevent", "supervision.accountabilityrecord", "supervision.notification",
+                 "supervision.supervisionorder", "portal.returnvisit", "portal.portalaccess", "auth.group",
+                 "triage.feedback"):
+        assert gone not in registered
+    assert {"org.department", "org.staff", "petitions.category", "petitions.documenttemplate",
+            "core.holiday", "core.calendaryear"} <= registered
+
+
+def test_a_password_reset_in_the_admin_goes_through_the_audited_service(cast, login):
+    client = login(cast.admin)
+    url = f"/admin/org/staff/{cast.handler_a.pk}/password/"
+    assert "重设密码" in client.get(url).content.decode()
+    bad = client.post(url, {"new_password1": "short", "new_password2": "short"})
+    assert bad.status_code == 200 and not AuditEvent.objects.filter(action="staff.password").exists()
+    response = client.post(url, {"new_password1": "Fresh2026pass", "new_password2": "Fresh2026pass"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="staff.password")
+    assert event.actor_id == cast.admin.pk and event.object_id == str(cast.handler_a.pk)
+    cast.handler_a.refresh_from_db()
+    assert cast.handler_a.check_password("Fresh2026pass")
+
+
+def test_the_admins_own_password_change_is_audited(cast, login):
+    client = login(cast.admin)
+    response = client.post("/admin/password_change/", {
+        "old_password": "Cast2026pass", "new_password1": "Fresh2026pass", "new_password2": "Fresh2026pass"})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="staff.password", actor=cast.admin).exists()
+
+
+def test_opening_a_staff_record_in_the_admin_is_recorded_as_a_personal_data_read(cast, login):
+    login(cast.admin).get(f"/admin/org/staff/{cast.handler_a.pk}/change/")
+    assert AuditEvent.objects.filter(action="personal_data.read", actor=cast.admin,
+                                     object_id=str(cast.handler_a.pk)).exists()

@@ -1,0 +1,25 @@
+"""读个人资料留痕：查看事项、下载文书、登记时查同一信访人的历史。
+
+页面与 selectors 只调这里，不直接写审计（每个读个人资料的动作都是有名字的一次记录）。
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from xinfang.audit.services import record
+
+
+@transaction.atomic
+def personal_data_read(user, obj, *, purpose: str, **extra) -> None:
+    """记一次对信访人个人资料的查看：谁、看了哪个对象、为了什么。"""
+    changes = {"purpose": [None, purpose], **{name: [None, value] for name, value in extra.items()}}
+    record(actor=user, action="personal_data.read", obj=obj, changes=changes)
+
+
+@transaction.atomic
+def petitioner_lookup(user, *, key: str, matter_ids: list[int]) -> None:
+    """登记时按身份证号或电话查到此人以前的信访：只记号码末四位。"""
+    record(actor=user, action="personal_data.read", object_type="petitions.petitioner",
+           object_repr=key[-4:].rjust(len(key), "*"),
+           changes={"purpose": [None, "登记时查询同一信访人的历史"], "matters": [None, matter_ids]})
