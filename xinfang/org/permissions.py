@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .access import role_codes, visible_department_ids
-from .models import Department, DepartmentKind, RoleCode as R
+from .models import Department, RoleCode as R
 
 
 class Scope(StrEnum):
@@ -84,6 +84,8 @@ CAPABILITIES: dict[str, Capability] = {
         # 协办单位只能反馈：记办理情况是它唯一能在事项上写的东西。
         _c("matter.note", "记录办理情况", HANDLING, (Scope.LEAD, Scope.HANDLER, Scope.CO_UNIT)),
         _c("matter.correct", "更正登记内容", INTAKE, (Scope.LEAD,)),
+        # 补救措施（赔偿、道歉、纠正）由牵头单位落实（《信访工作条例》第三十二条）。
+        _c("matter.execution", "登记补救措施落实", HANDLING, (Scope.LEAD, Scope.HANDLER)),
         _c("matter.precedents", "查看相似事项的答复", HANDLING, (Scope.VISIBLE,)),
         _c("document.download", "下载文书", SIGNED_IN, (Scope.VISIBLE,)),
         _c("portal.issue_code", "发查询码", INTAKE, (Scope.VISIBLE,)),
@@ -129,6 +131,7 @@ ROUTES: dict[str, str] = {
     "petitions:action": "matter.{action}",
     "petitions:correct_matter": "matter.correct",
     "petitions:correct_petition": "matter.correct",
+    "petitions:execution_done": "matter.execution",
     "petitions:document": "document.download",
     "triage:suggest": "petition.intake",
     "triage:precedents": "matter.precedents",
@@ -270,6 +273,10 @@ def refusal(user, code: str, matter=None, *, via_portal: bool = False) -> str | 
     if not _role_ok(user, cap, via_portal=via_portal):
         return f"您的角色不能{cap.label}。"
     if matter is not None and not allows(user, code, matter, via_portal=via_portal):
+        if Scope.DECIDING_ORGAN in cap.scopes:
+            from xinfang.petitions.organs import decider_refusal
+
+            return decider_refusal(matter)
         if Scope.CO_UNIT in matter_scopes(user, matter, via_portal=via_portal):
             return f"协办单位只能反馈办理情况，不能{cap.label}（限牵头单位）。"
         where = "、".join(SCOPE_LABELS[s] for s in sorted(cap.scopes))

@@ -136,3 +136,12 @@ def may_decide(user, matter: Matter) -> bool:
     if user.pk in (organ.head_id, organ.petition_leader_id):
         return True
     return user.department_id is not None and organ_of(user.department).pk == organ.pk
+
+
+def decider_refusal(matter: Matter) -> str:
+    """不是决定机关的人要作复查、复核决定时给的中文说明（含机关全称与条文）。"""
+    name = full_name(pending_organ(matter))
+    if matter.status in RE_REVIEW_PENDING:
+        return (f"复核意见由复查机关的上一级机关（{name}）的负责人作出，原办理机关和复查机关的人员不能作出"
+                "（《信访工作条例》第三十六条）。")
+    return f"复查意见由作出处理意见的机关的上一级机关（{name}）的负责人作出，原办理机关的人员不能作出（《信访工作条例》第三十五条）。"

@@ -116,6 +116,7 @@ def matter_page(request, pk: int):
         "clocks": _clock_rows(matter, today),
         "can_note": matter.status in workflow.OPEN_STATES and permissions.allows(request.user, "matter.note", matter),
         "can_correct": permissions.allows(request.user, "matter.correct", matter),
+        "can_record_execution": permissions.allows(request.user, "matter.execution", matter),
         "can_issue_order": orders.can_issue(request.user, matter),
         **appeal_status.panel(matter, today),
     })
@@ -187,11 +188,9 @@ def _form_errors(form, exc: ValidationError) -> None:
 @require_POST
 def execution_done(request, pk: int, item_pk: int):
     """登记一项补救措施已落实（完成日期与证据，《信访工作条例》第三十二条）。"""
-    matter = selectors.visible_matters(request.user).filter(pk=pk).first()
-    item = matter.execution_items.filter(pk=item_pk).first() if matter is not None else None
+    matter = access_matter(request.user, pk, capability="matter.execution")
+    item = matter.execution_items.filter(pk=item_pk).first()
     if item is None:
-        raise Http404
-    if not has_role(request.user, RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER):
         raise Http404
     try:
         done_on = date.fromisoformat(request.POST.get("done_on", ""))

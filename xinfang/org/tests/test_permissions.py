@@ -67,7 +67,7 @@ def drafted(cast) -> Matter:
     m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b, cast.squadron_a1],
                                 handler=cast.handler_a)
     m = handling.start_handling(m, by=cast.handler_a)
-    return handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.PARTIAL, text="经核查，部分支持。")
+    return handling.draft_reply(m, by=cast.handler_a, outcome=Outcome.SUPPORT, text="经核查，予以支持。")
 
 
 def test_the_co_units_head_cannot_approve_the_lead_units_reply_and_nothing_is_written(cast):
@@ -142,12 +142,14 @@ def test_the_leader_overseeing_the_lead_unit_is_in_its_scope(cast):
 
 
 def test_the_deciding_organ_is_the_superior_organ_without_the_one_that_replied(cast):
-    m = drafted(cast)  # 大队A（机关）答复，上级机关为支队
+    from xinfang.petitions.actions import appeals
+
+    m = appeals.request_review(replied(cast), by=cast.clerk)  # 大队A（机关）答复，复查机关为支队
     assert permissions.in_deciding_organ(cast.leader, m)  # 支队领导
-    assert permissions.in_deciding_organ(cast.clerk, m)  # 支队信访科
+    assert not permissions.in_deciding_organ(cast.clerk, m)  # 登记员不作决定
     assert not permissions.in_deciding_organ(cast.head_a, m)  # 原机关本身
     assert not permissions.in_deciding_organ(cast.squad_handler, m)  # 以原机关名义办理的中队
-    assert permissions.in_deciding_organ(cast.head_b, m)  # 同属支队的大队B（是否可决定另由角色与业务规则限定）
+    assert not permissions.in_deciding_organ(cast.head_b, m)  # 同属支队的大队B不是支队机关
 
 
 def replied(cast) -> Matter:
@@ -161,7 +163,7 @@ def replied(cast) -> Matter:
 
 # -- 走遍每个地址：表中允许的才进得去 ---------------------------------------------------------
 
-POST_ONLY = {"petitions:note", "supervision:order_close", "supervision:mark_read", "portal:attention",
+POST_ONLY = {"petitions:note", "petitions:execution_done", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
@@ -174,8 +176,18 @@ def world(cast):
     from xinfang.supervision.models import AccountabilityRecord, Ground, OrderLevel
 
     m = drafted(cast)
-    replied(cast)
+    answered = replied(cast)
     visits.sync_return_visits()
+    execution = handling.approve_reply(handling.draft_reply(
+        handling.start_handling(decisions.assign_matter(decisions.accept_matter(
+            register(cast.clerk, department=cast.brigade_a, content="请求赔偿拖车费。"), by=cast.clerk),
+            by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a), by=cast.handler_a),
+        by=cast.handler_a, outcome=Outcome.SUPPORT, text="予以支持，赔偿拖车费。", compensation=True),
+        by=cast.head_a).execution_items.get()
+    assert answered.pk != execution.matter_id
+    from xinfang.petitions.actions import appeals
+
+    reviewing = appeals.request_review(answered, by=cast.clerk)  # 复查中：决定机关的动作对它才有意义
     order = orders.issue_order(by=cast.supervisor, matter=m, level=OrderLevel.GENERAL, lead=cast.brigade_a,
                                requirement="限期答复。", due_on=clock.today())
     tasks.render_order_document(order.pk)  # 测试事务不提交，提交后的任务在这里就地运行
@@ -186,7 +198,7 @@ def world(cast):
                                         locked_until=clock.now())
     return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
             "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
-            "department": cast.brigade_a}
+            "department": cast.brigade_a, "execution": execution, "reviewing": reviewing}
 
 
 def _args(name: str, world) -> dict:
@@ -199,6 +211,7 @@ def _args(name: str, world) -> dict:
         "supervision:order_document": {"pk": world["order"].pk}, "supervision:record": {"pk": world["record"].pk},
         "portal:visit": {"pk": world["visit"].pk}, "portal:attention": {"pk": world["visit"].pk},
         "portal:issue_code": {"petition_pk": world["petition"].pk},
+        "petitions:execution_done": {"pk": world["execution"].matter_id, "item_pk": world["execution"].pk},
     }
     return by_name.get(name, {"pk": world["matter"].pk})
 
@@ -215,6 +228,10 @@ def _visible(user, name: str, world) -> bool:
         return seen and (name != "supervision:order_close" or may_close(user, world["order"]))
     if name in ("portal:visit", "portal:attention"):
         return visible_visits(user).filter(pk=world["visit"].pk).exists()
+    if name == "petitions:execution_done":
+        from xinfang.petitions.selectors import visible_matters
+
+        return visible_matters(user).filter(pk=world["execution"].matter_id).exists()
     if name == "org:department":
         from xinfang.org.access import departments
 
@@ -242,12 +259,20 @@ def _requests(world):
             continue
         if name == "petitions:action":
             for action in ACTION_FORMS:
-                url = reverse(name, kwargs={"pk": world["matter"].pk, "action": action})
+                url = reverse(name, kwargs={"pk": _action_matter(action, world).pk, "action": action})
                 yield name, f"matter.{action}", url, "GET"
             continue
         kwargs = _args(name, world) if "<" in route else {}
         method = "POST" if name in POST_ONLY else "GET"
         yield name, permissions.route_capability(name, route), reverse(name, kwargs=kwargs), method
+
+
+def _action_matter(action: str, world):
+    """复查、复核的决定只对复查中的事项有决定机关；其余动作都用起草了答复的那件。"""
+    from xinfang.petitions.workflow import TRANSITIONS
+
+    scope = TRANSITIONS[action].scope if action in TRANSITIONS else frozenset()
+    return world["reviewing"] if Scope.DECIDING_ORGAN in scope else world["matter"]
 
 
 def _admin_cannot_add(route: str) -> bool:
@@ -280,6 +305,8 @@ def test_each_route_admits_exactly_whom_the_table_admits_with_and_without_the_ro
             if who != "anonymous":
                 client.force_login(person)
             matter = world["matter"] if name in MATTER_ROUTES else None
+            if name == "petitions:action":
+                matter = _action_matter(code.removeprefix("matter."), world)
             expected = permissions.allows(person, code, matter) and _visible(person, name, world)
             if matter is not None and who != "anonymous":
                 expected = expected and visible_matters(person).filter(pk=matter.pk).exists()

@@ -166,12 +166,7 @@ def _decision_after(m: Matter, kind: str, review_outcome: str, decision: str) ->
 
 
 def _not_decider(kind: str, m: Matter) -> ActionNotAllowed:
-    organ = organs.pending_organ(m)
-    name = organs.full_name(organ)
-    who = "原办理机关" if kind == OpinionKind.REVIEW else "原办理机关和复查机关"
-    higher = "作出处理意见的机关的上一级机关" if kind == OpinionKind.REVIEW else "复查机关的上一级机关"
-    return ActionNotAllowed(f"{_WHAT[kind]}意见由{higher}（{name}）的负责人作出，{who}的人员不能作出"
-                            f"（{_ARTICLE[kind]}）。")
+    return ActionNotAllowed(organs.decider_refusal(m))
 
 
 def _decide(matter: Matter, kind: str, *, by, review_outcome: str, text: str, decision: str, remedies,
