@@ -368,7 +368,8 @@ MATTER = ("id", "number", "title", "summary", "requests", "category_id", "depart
 PETITION = ("id", "matter_id", "channel", "received_at", "content", "requests", "involved_department_id",
             "involved_officer", "case_numbers", "head_count", "is_collective", "is_skip_level", "is_repeat",
             "registered_by_id", "created_at")
-PETITIONER = ("id", "kind", "name", "id_number", "phone", "address", "created_at")
+# 身份证号、电话、地址按模型的加密字段写成密文与盲索引（_Generator._sealed），与 ORM 保存的一致。
+PETITIONER = ("id", "kind", "name", "id_number", "id_number_index", "phone", "phone_index", "address", "created_at")
 LINK = ("id", "petition_id", "petitioner_id", "is_representative")
 ASSIGNMENT = ("id", "matter_id", "department_id", "role")
 EVENT = ("id", "matter_id", "at", "actor_id", "action", "from_status", "to_status", "reason", "data")
@@ -422,6 +423,7 @@ class _Generator:
             ("link", PetitionPetitioner, LINK), ("assignment", Assignment, ASSIGNMENT), ("event", MatterEvent, EVENT))}
         self.next_id = {name: (t.model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
                         for name, t in self.tables.items()}
+        self.sealing = [Petitioner._meta.get_field(name) for name in ("id_number", "phone", "address")]
         self.search_rows: list[tuple[int, str]] = []
         self.pool: list[int] = []  # 本次已生成的信访人，供"同一人再次信访"挑选
 
@@ -693,9 +695,16 @@ class _Generator:
             phone = f"1{r.pick('3456789')}{r.between(0, 999999999):09d}"
             row = (pk, PetitionerKind.PERSON, name, id_number(r), phone,
                    f"{address}{r.between(1, 30)}栋{r.between(1, 6)}单元")
-        self.tables["petitioner"].rows.append(row + (self._ts(start * 1440 + 540),))
+        self.tables["petitioner"].rows.append(self._sealed(row) + (self._ts(start * 1440 + 540),))
         self.pool.append(pk)
         return pk
+
+    def _sealed(self, row: tuple) -> tuple:
+        """(id, 类型, 姓名, 身份证号, 电话, 地址) → 按 PETITIONER 的列：号码与地址加密，号码另有盲索引。"""
+        pk, kind, name, id_number_, phone, address = row
+        id_field, phone_field, address_field = self.sealing
+        return (pk, kind, name, id_field.get_prep_value(id_number_), id_field.current_index(id_number_),
+                phone_field.get_prep_value(phone), phone_field.current_index(phone), address_field.get_prep_value(address))
 
     def _disposal(self, target: str, tpl: dict) -> dict:
         r = self.rng

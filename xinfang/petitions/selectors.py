@@ -13,6 +13,9 @@ from xinfang.audit.services import record
 from xinfang.org.access import visible_department_ids
 
 from xinfang.core import clock
+from xinfang.core.crypto import mask_id_number, mask_phone
+from xinfang.org.access import has_role
+from xinfang.org.models import RoleCode
 
 from . import listing
 from .models import Assignment, AssignmentRole, Matter, Petitioner, Status
@@ -106,6 +109,7 @@ def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int
     """登记时按身份证号或电话找此人以前的信访（只在可见范围内），并记审计。"""
     if not id_number and not phone:
         return []
+    # 加密字段的精确查找走盲索引列（规范化后的 HMAC，有索引）：百万名信访人也是一次索引查找。
     people = Petitioner.objects.filter(Q(id_number=id_number) if id_number else Q(phone=phone))
     matters = (
         visible_matters(user)
@@ -118,9 +122,33 @@ def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int
     if found:
         with transaction.atomic():
             record(actor=user, action="personal_data.read", object_type="petitions.petitioner",
-                   object_repr=(id_number or phone)[-4:].rjust(len(id_number or phone), "*"),
+                   object_repr=mask_id_number(id_number) if id_number else mask_phone(phone),
                    changes={"purpose": [None, "登记时查询同一信访人的历史"], "matters": [None, [m.pk for m in found]]})
     return [
         {"matter": m, "terminated": m.status == Status.TERMINATED}
         for m in found
     ]
+
+
+# 需要联系信访人的人：登记员、承办人、单位负责人、分管领导。其他人（审计员、督办员……）只看脱敏后的号码。
+CONTACT_ROLES = (RoleCode.CLERK, RoleCode.HANDLER, RoleCode.UNIT_HEAD, RoleCode.LEADER)
+PERSONAL_FIELDS = ("id_number", "phone", "address")
+
+
+def petitioner_in_full(user, *, matter_pk: int, petitioner_pk: int) -> Petitioner:
+    """事项页上"显示完整号码"：信访人须属于此人可见的这件事项，且此人须是要联系信访人的角色；
+    取出即记一条审计（谁、哪件事项、看了哪些字段）。否则 404。"""
+    if not has_role(user, *CONTACT_ROLES):
+        raise Http404("信访人不存在")
+    matter = visible_matters(user).filter(pk=matter_pk).first()
+    person = (Petitioner.objects.filter(pk=petitioner_pk, petitions__matter=matter).first()
+              if matter is not None else None)
+    if person is None:
+        raise Http404("信访人不存在")
+    shown = [name for name in PERSONAL_FIELDS if getattr(person, name)]
+    with transaction.atomic():
+        record(actor=user, action="personal_data.read", obj=person,
+               object_repr=f"{person.name}（{matter.number}）",
+               changes={"purpose": [None, "查看完整的身份证号、电话与地址"], "matter": [None, matter.number],
+                        "fields": [None, shown]})
+    return person

@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/history/", views.intake_history, name="intake_history"),
     path("matters/<int:pk>/", views.matter_page, name="matter"),
     path("matters/<int:pk>/note/", views.matter_note, name="note"),
+    path("matters/<int:pk>/petitioners/<int:petitioner>/full/", views.petitioner_full, name="petitioner_full"),
     path("matters/<int:pk>/<str:action>/", views.matter_action, name="action"),
     path("documents/<int:pk>/", views.document_download, name="document"),
 ]
