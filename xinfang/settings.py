@@ -271,6 +271,11 @@ STATIC_ROOT = VAR_DIR / "static"
 # 直接从各应用的 static/ 提供静态文件，免去 collectstatic 这一步。
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# 上传与生成的文件：写于事务中、事务回滚了的，随即删除（xinfang/core/storage.py）。
+STORAGES = {
+    "default": {"BACKEND": "xinfang.core.storage.TransactionalFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,
