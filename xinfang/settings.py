@@ -70,6 +70,10 @@ DEBUG = env_bool("XINFANG_DEBUG", False)
 HTTPS = env_bool("XINFANG_HTTPS", not DEBUG)
 SECRET_KEY = _secret_key(VAR_DIR)
 # 更换密钥时把旧的放在这里（逗号分隔）：登录会话与门户查询码在过渡期内照样有效。
+# 个人资料（身份证号、电话、地址）的加密密钥：第一把写、全部可读（xinfang/core/keys.py）；换密钥后运行 xinfang rotate-keys。
+from xinfang.core.keys import load_data_keys  # noqa: E402
+
+DATA_KEYS, DATA_KEYS_GENERATED = load_data_keys(os.environ.get("XINFANG_DATA_KEYS", ""), VAR_DIR)
 SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("XINFANG_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 ALLOWED_HOSTS = [
     h.strip()
@@ -269,6 +273,11 @@ STATIC_ROOT = VAR_DIR / "static"
 # 直接从各应用的 static/ 提供静态文件，免去 collectstatic 这一步。
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# 上传与生成的文件：写于事务中、事务回滚了的，随即删除（xinfang/core/storage.py）。
+STORAGES = {
+    "default": {"BACKEND": "xinfang.core.storage.TransactionalFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 LOGGING = {
     "version": 1,

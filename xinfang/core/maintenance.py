@@ -32,7 +32,8 @@ def _file_fields() -> list[tuple[type[models.Model], models.FileField]]:
 def purge_orphan_files() -> dict[str, int]:
     """删除上传目录（附件、文书、督办单、模板）里没有任何记录引用的文件。
 
-    文书、附件在事务里先写文件再写记录；事务回滚时记录没了，文件还在。这里按各 FileField 的上传目录
+    文书、附件在事务里先写文件再写记录；事务回滚时 core.storage 随即删掉文件，但进程在提交前被杀时
+    文件还在、记录没了。这里按各 FileField 的上传目录
     逐个核对，只删一天以前的、没有记录引用的文件，返回删了几个。
     """
     root = Path(settings.MEDIA_ROOT)

@@ -84,6 +84,9 @@ CAPABILITIES: dict[str, Capability] = {
         # 协办单位只能反馈：记办理情况是它唯一能在事项上写的东西。
         _c("matter.note", "记录办理情况", HANDLING, (Scope.LEAD, Scope.HANDLER, Scope.CO_UNIT)),
         _c("matter.correct", "更正登记内容", INTAKE, (Scope.LEAD,)),
+        # 完整的身份证号、电话与地址：只给要联系信访人的人，每次查看都记审计。
+        _c("petitioner.full", "查看信访人完整的号码", {R.CLERK, R.HANDLER, R.UNIT_HEAD, R.LEADER},
+           (Scope.LEAD, Scope.HANDLER, Scope.CO_UNIT)),
         # 补救措施（赔偿、道歉、纠正）由牵头单位落实（《信访工作条例》第三十二条）。
         _c("matter.execution", "登记补救措施落实", HANDLING, (Scope.LEAD, Scope.HANDLER)),
         _c("matter.precedents", "查看相似事项的答复", HANDLING, (Scope.VISIBLE,)),
@@ -132,6 +135,7 @@ ROUTES: dict[str, str] = {
     "petitions:correct_matter": "matter.correct",
     "petitions:correct_petition": "matter.correct",
     "petitions:execution_done": "matter.execution",
+    "petitions:petitioner_full": "petitioner.full",
     "petitions:document": "document.download",
     "triage:suggest": "petition.intake",
     "triage:precedents": "matter.precedents",

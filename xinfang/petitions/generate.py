@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import random
 import sys
 import time
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 from operator import mul
-from queue import Empty
+from queue import Empty, Full
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -368,7 +369,8 @@ MATTER = ("id", "number", "title", "summary", "requests", "category_id", "depart
 PETITION = ("id", "matter_id", "channel", "received_at", "content", "requests", "involved_department_id",
             "involved_officer", "case_numbers", "head_count", "is_collective", "is_skip_level", "is_repeat",
             "registered_by_id", "created_at")
-PETITIONER = ("id", "kind", "name", "id_number", "phone", "address", "created_at")
+# 身份证号、电话、地址按模型的加密字段写成密文与盲索引（_Generator._sealed），与 ORM 保存的一致。
+PETITIONER = ("id", "kind", "name", "id_number", "id_number_index", "phone", "phone_index", "address", "created_at")
 LINK = ("id", "petition_id", "petitioner_id", "is_representative")
 ASSIGNMENT = ("id", "matter_id", "department_id", "role")
 EVENT = ("id", "matter_id", "at", "actor_id", "action", "from_status", "to_status", "reason", "data")
@@ -422,6 +424,7 @@ class _Generator:
             ("link", PetitionPetitioner, LINK), ("assignment", Assignment, ASSIGNMENT), ("event", MatterEvent, EVENT))}
         self.next_id = {name: (t.model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
                         for name, t in self.tables.items()}
+        self.sealing = [Petitioner._meta.get_field(name) for name in ("id_number", "phone", "address")]
         self.search_rows: list[tuple[int, str]] = []
         self.pool: list[int] = []  # 本次已生成的信访人，供"同一人再次信访"挑选
 
@@ -693,9 +696,16 @@ class _Generator:
             phone = f"1{r.pick('3456789')}{r.between(0, 999999999):09d}"
             row = (pk, PetitionerKind.PERSON, name, id_number(r), phone,
                    f"{address}{r.between(1, 30)}栋{r.between(1, 6)}单元")
-        self.tables["petitioner"].rows.append(row + (self._ts(start * 1440 + 540),))
+        self.tables["petitioner"].rows.append(self._sealed(row) + (self._ts(start * 1440 + 540),))
         self.pool.append(pk)
         return pk
+
+    def _sealed(self, row: tuple) -> tuple:
+        """(id, 类型, 姓名, 身份证号, 电话, 地址) → 按 PETITIONER 的列：号码与地址加密，号码另有盲索引。"""
+        pk, kind, name, id_number_, phone, address = row
+        id_field, phone_field, address_field = self.sealing
+        return (pk, kind, name, id_field.get_prep_value(id_number_), id_field.current_index(id_number_),
+                phone_field.get_prep_value(phone), phone_field.current_index(phone), address_field.get_prep_value(address))
 
     def _disposal(self, target: str, tpl: dict) -> dict:
         r = self.rng
@@ -786,6 +796,17 @@ class _Generator:
                         copy.write_row((pk, search.tokens(text)))
             else:
                 search.index_matters(search_rows)
+            self.catch_up_sequences()
+
+    def catch_up_sequences(self) -> None:
+        """PostgreSQL 的 id 序列跟上本批预分配的 id，在本批的事务里做：进程此后随时被杀，已提交的每一批之后
+        序列都不落在已有 id 后面（否则此后每一次登记都撞主键，答 500）。setval 不随事务回滚：本批回滚时
+        序列只是跳过几个号。SQLite 的 AUTOINCREMENT 随插入自动前移，不用管。"""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [t.model for t in self.tables.values()]):
+                cursor.execute(sql)
 
     def finish(self) -> None:
         """PostgreSQL 的序列跟上预分配的 id；更新统计信息，让查询计划按真实数据量来定。"""
@@ -822,21 +843,23 @@ def generate(petitions: int, *, seed: int = 1, today: date | None = None, batch_
              progress=None) -> Summary:
     """生成 `petitions` 件信访件（分属若干事项），按批写入。先补齐示范组织。返回各表新增行数与用时。
 
-    多于一批时，另起一个进程生成下一批，本进程同时写入上一批（两个核各干一半）。
+    多于一批时，另起一个进程生成下一批，本进程同时写入上一批（两个核各干一半）；子进程随本进程退出。
+    每批一个事务，提交时 id 序列已跟上：中途被杀，已写入的批次完整可用，此后的登记照常。
     """
     started = time.perf_counter()
-    seed_demo()
-    gen = _Generator(seed=seed, today=today or clock.today())
-    first_ids = last_ids = dict(gen.next_id)
-    batches = gen.batches(petitions, batch_size)
-    if petitions > batch_size:
-        batches = _from_child_process(batches)
-    with _bulk_load(large=petitions >= 100_000):
-        for rows, search_rows, made, last_ids in batches:
-            gen.write(rows, search_rows)
-            if progress:
-                progress(made, petitions, time.perf_counter() - started)
-        gen.finish()
+    with only_run():
+        seed_demo()
+        gen = _Generator(seed=seed, today=today or clock.today())
+        first_ids = last_ids = dict(gen.next_id)
+        batches = gen.batches(petitions, batch_size)
+        if petitions > batch_size:
+            batches = _from_child_process(batches)
+        with _bulk_load(large=petitions >= 100_000):
+            for rows, search_rows, made, last_ids in batches:
+                gen.write(rows, search_rows)
+                if progress:
+                    progress(made, petitions, time.perf_counter() - started)
+            gen.finish()
     counts = {name: last_ids[name] - first_ids[name] for name in first_ids}
     return Summary(matters=counts["matter"], petitions=counts["petition"], petitioners=counts["petitioner"],
                    events=counts["event"], assignments=counts["assignment"], seconds=time.perf_counter() - started)
@@ -854,20 +877,22 @@ def _bulk_load(*, large: bool):
         yield
         return
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        restore_dropped_indexes()
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
                            "AND tablename = %s AND indexdef LIKE '%%USING gin%%'", [search.TABLE])
             gin = cursor.fetchall() if large else []
+            if gin:
+                # 删索引与记下它的定义在同一个事务里：进程此后被杀（finally 不会执行），下一次 generate
+                # 照表注释把索引建回来，不会有"索引没了、也没人知道"的库。
+                cursor.execute(f"COMMENT ON TABLE {search.TABLE} IS %s",
+                               [DROPPED_INDEXES + json.dumps(gin, ensure_ascii=False)])
             for name, _ in gin:
                 cursor.execute(f'DROP INDEX "{name}"')
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SET maintenance_work_mem = '1GB'")
-                for _, definition in gin:
-                    cursor.execute(definition)
-                cursor.execute("RESET maintenance_work_mem")
+            restore_dropped_indexes()
         return
     with connection.cursor() as cursor:
         for pragma in ("synchronous=OFF", "cache_size=-1048576", "temp_store=MEMORY"):
@@ -881,18 +906,103 @@ def _bulk_load(*, large: bool):
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+DROPPED_INDEXES = "xinfang generate 暂时删去的索引，中途退出时由下一次 generate 重建："
+
+
+def restore_dropped_indexes() -> list[str]:
+    """PostgreSQL：重建造数时删去的检索表 GIN 索引（定义记在表注释里），返回重建了哪些。没有则什么也不做。"""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT obj_description(%s::regclass, 'pg_class')", [search.TABLE])
+        comment = cursor.fetchone()[0] or ""
+    if not comment.startswith(DROPPED_INDEXES):
+        return []
+    dropped = json.loads(comment[len(DROPPED_INDEXES):])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        for _, definition in dropped:
+            cursor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+        cursor.execute(f"COMMENT ON TABLE {search.TABLE} IS NULL")
+    return [name for name, _ in dropped]
+
+
+REGISTRATION_ACTIONS = ("petition.register", "petition.repeat", "petition.repeat_after_termination")
+
+
+def recent_registrations(minutes: int) -> int:
+    """最近 `minutes` 分钟内真人登记（含网上提交）的信访件数，取自审计记录：造数不写审计，
+    所以这里数到的都是正在使用这个库的人。"""
+    from xinfang.audit.models import AuditEvent
+
+    since = clock.now() - timedelta(minutes=minutes)
+    return AuditEvent.objects.filter(at__gte=since, action__in=REGISTRATION_ACTIONS).count()
+
+
+@contextmanager
+def only_run():
+    """同一个库同时只能有一个 generate：两个都从同一个最大 id 起预分配，必然撞号。
+    PostgreSQL 用会话级咨询锁，SQLite 用库文件旁的文件锁；进程死了锁自动释放。"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext('xinfang generate'))")
+            if not cursor.fetchone()[0]:
+                raise RuntimeError("另一个 xinfang generate 正在向这个库写入，请等它结束")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext('xinfang generate'))")
+        return
+    import fcntl
+
+    with open(f"{connection.settings_dict['NAME']}.generate-lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError("另一个 xinfang generate 正在向这个库写入，请等它结束") from None
+        yield
+
+
+def _die_with_parent(parent: int) -> None:
+    """子进程随父进程退出：父进程被 kill -9 时 finally 不执行，没有人 terminate 子进程。
+    Linux 上让内核在父进程死时给子进程发 SIGKILL；别的系统靠 _from_child_process 里的轮询。"""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # 设好之前父进程已经死了
+        os._exit(1)
+
+
 def _from_child_process(batches):
     """在子进程（fork）里迭代 `batches`，经队列交回本进程。子进程只做纯 Python 计算，不碰数据库连接。"""
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=2)
 
+    parent = os.getpid()
+
+    def put(item) -> None:
+        while True:
+            try:
+                queue.put(item, timeout=1)
+                return
+            except Full:
+                if os.getppid() != parent:  # 父进程没了：没有人再取，别永远等着
+                    os._exit(1)
+
     def produce() -> None:
+        _die_with_parent(parent)
         try:
             for item in batches:
-                queue.put(item)
-            queue.put(None)
+                put(item)
+            put(None)
         except BaseException:
-            queue.put(traceback.format_exc())
+            put(traceback.format_exc())
 
     child = context.Process(target=produce, name="xinfang-generate", daemon=True)
     child.start()

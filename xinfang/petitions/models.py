@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from xinfang.core import crypto
+from xinfang.core.fields import BlindIndexField, EncryptedField, with_index_fields
 from xinfang.org.models import Department
 
 
@@ -33,13 +35,21 @@ class PetitionerKind(models.TextChoices):
 
 
 class Petitioner(models.Model):
-    """信访人。个人资料的每次读取都经 selectors 记入审计。"""
+    """信访人。个人资料的每次读取都经 selectors 记入审计。
+
+    身份证号、电话、地址在库里是 AES-GCM 密文（core.fields.EncryptedField），Python 里照旧是明文；
+    按身份证号或电话找同一人走盲索引列（`filter(id_number=…)` 自动改查索引）。页面默认显示 *_masked。
+    """
 
     kind = models.CharField("类型", max_length=16, choices=PetitionerKind.choices, default=PetitionerKind.PERSON)
     name = models.CharField("姓名或单位名称", max_length=100)
-    id_number = models.CharField("身份证号码或统一社会信用代码", max_length=18, blank=True, db_index=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
-    address = models.CharField("通讯地址", max_length=200, blank=True)
+    id_number = EncryptedField("身份证号码或统一社会信用代码", max_length=18, db_column="id_number_enc",
+                               index_field="id_number_index", normalise=crypto.normalise_id_number)
+    id_number_index = BlindIndexField(source="id_number")
+    phone = EncryptedField("联系电话", max_length=20, db_column="phone_enc", index_field="phone_index",
+                           normalise=crypto.normalise_phone)
+    phone_index = BlindIndexField(source="phone")
+    address = EncryptedField("通讯地址", max_length=200, db_column="address_enc")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -48,6 +58,21 @@ class Petitioner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        super().save(*args, update_fields=with_index_fields(type(self), update_fields), **kwargs)
+
+    @property
+    def id_number_masked(self) -> str:
+        return crypto.mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(self.phone)
+
+    @property
+    def address_masked(self) -> str:
+        return crypto.mask_address(self.address)
 
 
 class Status(models.TextChoices):

@@ -104,6 +104,7 @@ def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int
     """登记时按身份证号或电话找此人以前的信访（只在可见范围内），并记审计。"""
     if not id_number and not phone:
         return []
+    # 加密字段的精确查找走盲索引列（规范化后的 HMAC，有索引）：百万名信访人也是一次索引查找。
     people = Petitioner.objects.filter(Q(id_number=id_number) if id_number else Q(phone=phone))
     matters = (
         visible_matters(user)
@@ -119,3 +120,20 @@ def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int
         {"matter": m, "terminated": m.status == Status.TERMINATED}
         for m in found
     ]
+
+
+PERSONAL_FIELDS = ("id_number", "phone", "address")
+
+
+def petitioner_in_full(user, *, matter_pk: int, petitioner_pk: int) -> Petitioner:
+    """事项页上"显示完整号码"：须有权限表的 petitioner.full（要联系信访人的人），信访人须属于这件事项；
+    取出即记一条审计（谁、哪件事项、看了哪些字段）。否则 404/403。"""
+    from xinfang.org.permissions import access_matter
+
+    matter = access_matter(user, matter_pk, capability="petitioner.full")
+    person = Petitioner.objects.filter(pk=petitioner_pk, petitions__matter=matter).first()
+    if person is None:
+        raise Http404("信访人不存在")
+    reads.personal_data_read(user, person, purpose="查看完整的身份证号、电话与地址", matter=matter.number,
+                             fields=[name for name in PERSONAL_FIELDS if getattr(person, name)])
+    return person

@@ -12,6 +12,7 @@ urlpatterns = [
     path("matters/<int:pk>/note/", views.matter_note, name="note"),
     path("matters/<int:pk>/correct/", edit_views.correct_matter, name="correct_matter"),
     path("petitions/<int:pk>/correct/", edit_views.correct_petition, name="correct_petition"),
+    path("matters/<int:pk>/petitioners/<int:petitioner>/full/", views.petitioner_full, name="petitioner_full"),
     path("matters/<int:pk>/<str:action>/", views.matter_action, name="action"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("matters/<int:pk>/execution/<int:item_pk>/", views.execution_done, name="execution_done"),

@@ -165,6 +165,15 @@ def matter_note(request, pk: int):
     return redirect("petitions:matter", pk=pk)
 
 
+@require_POST
+def petitioner_full(request, pk: int, petitioner: int):
+    """htmx：显示某信访人完整的身份证号、电话与地址（POST：每次查看都记审计）。"""
+    person = selectors.petitioner_in_full(request.user, matter_pk=pk, petitioner_pk=petitioner)
+    response = render(request, "petitions/_petitioner_full.html", {"person": person})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def document_download(request, pk: int):
     """下载文书（含信访人个人资料：记审计）。"""
     document = Document.objects.filter(

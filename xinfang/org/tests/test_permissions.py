@@ -163,7 +163,7 @@ def replied(cast) -> Matter:
 
 # -- 走遍每个地址：表中允许的才进得去 ---------------------------------------------------------
 
-POST_ONLY = {"petitions:note", "petitions:execution_done", "supervision:order_close", "supervision:mark_read", "portal:attention",
+POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
@@ -211,6 +211,7 @@ def _args(name: str, world) -> dict:
         "supervision:order_document": {"pk": world["order"].pk}, "supervision:record": {"pk": world["record"].pk},
         "portal:visit": {"pk": world["visit"].pk}, "portal:attention": {"pk": world["visit"].pk},
         "portal:issue_code": {"petition_pk": world["petition"].pk},
+        "petitions:petitioner_full": {"pk": world["matter"].pk, "petitioner": world["petition"].petitioners.first().pk},
         "petitions:execution_done": {"pk": world["execution"].matter_id, "item_pk": world["execution"].pk},
     }
     return by_name.get(name, {"pk": world["matter"].pk})
@@ -239,7 +240,7 @@ def _visible(user, name: str, world) -> bool:
     return True
 
 
-MATTER_ROUTES = {"petitions:matter", "petitions:note", "petitions:action", "petitions:correct_matter",
+MATTER_ROUTES = {"petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
                  "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
                  "portal:issue_code"}
 

@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.core import jobs
 
@@ -15,7 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, threads, **options):
         from waitress import serve
 
-        from xinfang.wsgi import application
+        try:
+            from xinfang.wsgi import application  # 生产环境缺少 XINFANG_DATA_KEYS 时这里就拒绝启动
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from None
 
         if settings.REDIS_URL:
             self.stdout.write("已配置 Redis：后台任务由 Celery worker 与 beat 运行。")
