@@ -115,7 +115,7 @@ def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int
     )
     found = list(matters)
     if found:
-        reads.petitioner_lookup(user, key=id_number or phone, matter_ids=[m.pk for m in found])
+        reads.petitioner_lookup(user, id_number=id_number, phone=phone, matter_ids=[m.pk for m in found])
     return [
         {"matter": m, "terminated": m.status == Status.TERMINATED}
         for m in found

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from xinfang.audit.services import record
 from xinfang.core import clock
+from xinfang.core.crypto import mask_address, mask_phone
 from xinfang.org.models import Department
 
 from .. import clocks, search
@@ -202,5 +203,8 @@ def _petitioner(person: PetitionerInput, *, by) -> Petitioner:
     for name, (_, value) in changes.items():
         setattr(existing, name, value)
     existing.save(update_fields=list(changes))
-    record(actor=by, action="petitioner.update_contact", obj=existing, changes=changes)
+    # 审计行本身不加密：记脱敏后的前 → 后，够追查是谁改的，又不在审计里留下完整号码。
+    masks = {"phone": mask_phone, "address": mask_address}
+    record(actor=by, action="petitioner.update_contact", obj=existing,
+           changes={name: [masks[name](a), masks[name](b)] for name, (a, b) in changes.items()})
     return existing

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from xinfang.audit.services import record
+from xinfang.core.crypto import mask_id_number, mask_phone
 
 
 @transaction.atomic
@@ -18,8 +19,8 @@ def personal_data_read(user, obj, *, purpose: str, **extra) -> None:
 
 
 @transaction.atomic
-def petitioner_lookup(user, *, key: str, matter_ids: list[int]) -> None:
-    """登记时按身份证号或电话查到此人以前的信访：只记号码末四位。"""
+def petitioner_lookup(user, *, id_number: str = "", phone: str = "", matter_ids: list[int]) -> None:
+    """登记时按身份证号或电话查到此人以前的信访：审计里只记脱敏后的号码。"""
     record(actor=user, action="personal_data.read", object_type="petitions.petitioner",
-           object_repr=key[-4:].rjust(len(key), "*"),
+           object_repr=mask_id_number(id_number) if id_number else mask_phone(phone),
            changes={"purpose": [None, "登记时查询同一信访人的历史"], "matters": [None, matter_ids]})
