@@ -10,9 +10,9 @@ from .models import Department, LoginThrottle, Staff
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "parent", "head", "petition_leader", "is_active")
+    list_display = ("name", "code", "kind", "parent", "head", "petition_leader", "is_active")
     list_filter = ("kind", "is_active")
-    search_fields = ("name",)
+    search_fields = ("name", "code")
     ordering = ("path",)
     autocomplete_fields = ("parent", "head", "petition_leader")
 
