@@ -98,9 +98,21 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
                                        dry_run=dry_run, started_by=by, started_at=clock.now())
     elif run.last_committed_row > 1:
         resumed_from = run.last_committed_row
+    elif not dry_run:
+        # 页面上传的文件先有记录后算指纹：同一文件此前中断过，就接着它的进度做。
+        run.file_sha256 = fingerprint
+        earlier = (ImportRun.objects.filter(file_sha256=fingerprint, dry_run=False).exclude(pk=run.pk)
+                   .exclude(status=ImportStatus.DONE).order_by("-started_at").first())
+        if earlier is not None and earlier.last_committed_row > 1:
+            for name in ("last_committed_row", "rows_seen", "created", "updated", "unchanged", "rejected", "problems"):
+                setattr(run, name, getattr(earlier, name))
+            resumed_from = run.last_committed_row
+            earlier.status, earlier.message = ImportStatus.DONE, f"已由第 {run.pk} 次导入续传"
+            earlier.save(update_fields=["status", "message"])
     run.status = ImportStatus.RUNNING
     run.message = ""
-    run.save(update_fields=["status", "message"])
+    run.rows_expected = run.rows_expected or _count_rows(path)
+    run.save()
     departments = dict(Department.objects.exclude(code=None).values_list("code", "pk"))
     officers = dict(Staff.objects.exclude(police_number="").values_list("police_number", "pk"))
     seen: set[bytes] = set()  # 文件内已出现的案件编号（8 字节摘要，500 万行约 400 MB 以内）
@@ -167,6 +179,25 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
     run.finished_at = clock.now()
     run.save()
     return Outcome(run, resumed_from)
+
+
+def _count_rows(path: Path) -> int:
+    """进度条用的总行数估计：CSV 数换行符（按块读，不占内存），.xlsx 取工作表登记的尺寸。"""
+    if path.suffix.lower() == ".xlsx":
+        try:
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(path, read_only=True)
+            rows = workbook.worksheets[0].max_row or 0
+            workbook.close()
+            return max(rows - 1, 0)
+        except Exception:  # noqa: BLE001 - 估计不出来就不显示百分比
+            return 0
+    count = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            count += block.count(b"\n")
+    return max(count - 1, 0)
 
 
 def _position(header, key: str) -> int:

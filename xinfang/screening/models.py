@@ -143,6 +143,7 @@ class ImportRun(models.Model):
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     last_committed_row = models.PositiveIntegerField("已提交到第几行", default=1)
     rows_seen = models.PositiveIntegerField("已读行数", default=0)
+    rows_expected = models.PositiveIntegerField("预计行数", default=0)
     created = models.PositiveIntegerField("新增", default=0)
     updated = models.PositiveIntegerField("更新", default=0)
     unchanged = models.PositiveIntegerField("未变", default=0)

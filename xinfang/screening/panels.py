@@ -14,4 +14,6 @@ def nav_items(user) -> list[tuple[str, str]]:
         items.append(("每月排查", reverse("screening:rounds")))
     if has_role(user, RoleCode.LEADER, RoleCode.BUREAU_LEADER):
         items.append(("重点案件", reverse("screening:key")))
+    if has_role(user, RoleCode.ADMIN):
+        items.append(("导入案件", reverse("screening:import")))
     return items

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "screening"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_page, name="round"),
     path("rounds/<int:pk>/report.docx", views.report, name="report"),
     path("key/", views.key_cases, name="key"),
+    path("import/", import_views.upload, name="import"),
+    path("import/<int:pk>/", import_views.run_page, name="import_run"),
 ]

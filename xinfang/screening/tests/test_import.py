@@ -131,3 +131,62 @@ def test_the_command_prints_a_chinese_report(coded, tmp_path):
     call_command("import-cases", str(path), stdout=out, stderr=StringIO())
     text = out.getvalue()
     assert "第 3 行「办案单位代码」列值「ZZ」" in text and "新增 1" in text
+
+
+def test_the_import_page_runs_in_the_background_and_shows_progress(coded, tmp_path, login, settings, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.screening import import_views
+
+    settings.VAR_DIR = tmp_path
+    started = []
+    monkeypatch.setattr(import_views, "start_background", lambda run, path, by: started.append((run.pk, str(path), by.pk)))
+    path = tmp_path / "c.csv"
+    write_cases(path, [sample_case("C1"), sample_case("C2", department_code="ZZ")])
+    client = login(coded.admin)
+    response = client.post("/screening/import/", {"file": SimpleUploadedFile("案件.csv", path.read_bytes())})
+    run_id, saved, by = started[0]
+    assert response.status_code == 302 and response.url.endswith(f"/screening/import/{run_id}/")
+    polling = client.get(response.url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in polling
+    import_views.execute_import(run_id, saved, by)  # what the thread does
+    done = client.get(response.url, HTTP_HX_REQUEST="true").content.decode()
+    assert "every 1s" not in done and "100%" in done and "系统中没有这个单位代码" in done
+
+
+def test_the_import_page_refuses_other_files_and_other_roles(coded, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    assert login(coded.head_a).get("/screening/import/").status_code == 404
+    response = login(coded.admin).post("/screening/import/", {"file": SimpleUploadedFile("a.doc", b"x")}, follow=True)
+    assert "只接受 CSV" in response.content.decode()
+
+
+def test_a_page_upload_of_a_file_with_a_wrong_header_says_why(coded, tmp_path, login, settings, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.screening import import_views
+
+    settings.VAR_DIR = tmp_path
+    started = []
+    monkeypatch.setattr(import_views, "start_background", lambda run, path, by: started.append((run.pk, str(path), by.pk)))
+    client = login(coded.admin)
+    client.post("/screening/import/", {"file": SimpleUploadedFile("bad.csv", "编号\nC1\n".encode())})
+    import_views.execute_import(*started[0])
+    page = client.get(f"/screening/import/{started[0][0]}/").content.decode()
+    assert "不认识的表头" in page and "失败" in page
+
+
+def test_a_page_upload_of_a_file_that_crashed_before_resumes_it(coded, tmp_path, monkeypatch):
+    path = tmp_path / "c.csv"
+    write_cases(path, [sample_case(f"C{i:03d}") for i in range(25)])
+    real = importer._upsert
+    monkeypatch.setattr(importer, "_upsert", lambda run, batch: (_ for _ in ()).throw(RuntimeError("断电"))
+                        if batch[0][0] > 11 else real(run, batch))
+    with pytest.raises(RuntimeError):
+        import_cases(path, batch_size=10)
+    monkeypatch.setattr(importer, "_upsert", real)
+    page_run = ImportRun.objects.create(file_name="c.csv", file_sha256="", started_at=ImportRun.objects.get().started_at)
+    outcome = import_cases(path, run=page_run, batch_size=10)
+    assert outcome.resumed_from == 11 and outcome.run.pk == page_run.pk and outcome.run.created == 25
+    assert not ImportRun.objects.exclude(status=ImportStatus.DONE).exists()
