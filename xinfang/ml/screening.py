@@ -66,6 +66,8 @@ FEATURES: tuple[tuple[str, str], ...] = (
 FEATURE_INDEX = {code: i for i, (code, _) in enumerate(FEATURES)}
 WORDING = dict(FEATURES)
 HISTORY = ("officer_lift", "officer_volume", "unit_lift", "party_prior")
+# Features that help the ranking but say nothing a person can act on: never shown as a reason.
+NOT_A_REASON = frozenset({"is_accident", "is_violation", "is_impound", "officer_volume", "fine_log", "impound_log"})
 
 
 @dataclass(frozen=True)
@@ -249,10 +251,12 @@ class LearnedRanker:
         parts = self.contributions(matrix)
         logits = parts.sum(axis=1) + self.intercept
         probabilities = 1.0 / (1.0 + np.exp(-logits))
-        top = np.argsort(-parts, axis=1)[:, :reasons]
+        shown = parts.copy()
+        shown[:, [j for j, code in enumerate(self.features) if code in NOT_A_REASON]] = -np.inf
+        top = np.argsort(-shown, axis=1)[:, :reasons]
         words = []
         for i in range(len(matrix)):
-            words.append([WORDING[self.features[j]] for j in top[i] if parts[i, j] > 0.05 and matrix[i, j] > 0])
+            words.append([WORDING[self.features[j]] for j in top[i] if shown[i, j] > 0.05 and matrix[i, j] > 0])
         return probabilities, words
 
 
