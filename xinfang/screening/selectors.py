@@ -11,10 +11,10 @@ from .models import ScreeningItem, ScreeningRound, Verdict
 
 def my_items(user) -> QuerySet[ScreeningItem]:
     """本人的排查清单：尚未签字的各月排查中由本人办理的案件，风险高的在前。"""
-    condition = Q(case__officer=user)
-    if user.police_number:
-        condition |= Q(officer_no=user.police_number)
-    return (ScreeningItem.objects.filter(condition, round__signed_at=None)
+    # 案件按警号对上民警（导入时也按警号关联账号），所以只查警号：走 (officer_no, round) 索引。
+    if not user.police_number:
+        return ScreeningItem.objects.none()
+    return (ScreeningItem.objects.filter(officer_no=user.police_number, round__signed_at=None)
             .select_related("case", "round", "round__department").order_by("-risk_score", "id"))
 
 

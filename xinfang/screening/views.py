@@ -73,7 +73,7 @@ def round_page(request, pk: int):
         return redirect("screening:round", pk=pk)
     items = selectors.round_items(round_)
     return render(request, "screening/round.html", {
-        "round": round_, "items": items[:1000], "may_sign": round_.department.head_id == request.user.pk,
+        "round": round_, "items": items[:300], "may_sign": round_.department.head_id == request.user.pk,
         "pending": items.filter(verdict=Verdict.PENDING).count(),
     })
 
