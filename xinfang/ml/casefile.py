@@ -142,6 +142,10 @@ def _parse_date(raw) -> datetime:
     if isinstance(raw, date):
         return datetime.combine(raw, time())
     text = _text(raw).replace("/", "-").replace("T", " ")
+    try:  # fast path for the ISO forms most files use; strptime below for the rest
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        pass
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d"):
         try:
             return datetime.strptime(text, pattern)
