@@ -17,6 +17,7 @@ from .documents import round_report
 from .models import Measure, ScreeningItem, Verdict
 from .risk import ranking_note
 
+PAGE = 100
 UNIT_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER, RoleCode.AUDITOR)
 
 
@@ -27,9 +28,12 @@ def _message(exc: ValidationError) -> str:
 @login_required
 def mine(request):
     items = selectors.my_items(request.user)
+    # 一页给每件案件一张表单：默认只列风险最高的 100 件，?all=1 列全部。
+    show_all = request.GET.get("all") == "1"
     return render(request, "screening/mine.html", {
-        "items": items[:500], "note": ranking_note(), "measures": Measure.choices,
-        "pending": items.filter(verdict=Verdict.PENDING).count(),
+        "items": items if show_all else items[:PAGE], "note": ranking_note(), "measures": Measure.choices,
+        "pending": items.filter(verdict=Verdict.PENDING).count(), "total": items.count(), "page": PAGE,
+        "show_all": show_all,
     })
 
 

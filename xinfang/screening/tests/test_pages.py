@@ -60,3 +60,16 @@ def test_key_cases_reach_the_leaders_page(round_a, coded, login):
     monthly.mark_item(item, by=coded.handler_a, verdict=Verdict.HAZARD, hazard="需领导协调", measure="report")
     assert "需领导协调" in login(coded.leader).get("/screening/key/").content.decode()
     assert login(coded.handler_a).get("/screening/key/").status_code == 404
+
+
+def test_a_long_list_shows_the_riskiest_hundred_first_and_all_on_request(make_case, coded, login, monkeypatch):
+    from xinfang.screening import views
+
+    monkeypatch.setattr(views, "PAGE", 2)
+    for score in (0.1, 0.5, 0.9):
+        make_case(case_no=f"S{score}", risk_score=score)
+    monthly.open_due_rounds(today=date(2026, 12, 1))
+    client = login(coded.handler_a)
+    page = client.get("/screening/").content.decode()
+    assert "S0.9" in page and "S0.5" in page and "S0.1" not in page and "列出全部" in page
+    assert "S0.1" in client.get("/screening/?all=1").content.decode()
