@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "xinfang.triage",
     "xinfang.supervision",
     "xinfang.portal",
+    "xinfang.screening",
     "xinfang.demo",
 ]
 

@@ -41,6 +41,9 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("清理门户限流计数", 3600, "xinfang.portal.security:purge_throttles"),
     # 分诊：把登记员的选择记为下一次训练的反馈。
     PeriodicJob("记录分诊反馈", 600, "xinfang.triage.feedback:record_feedback"),
+    # 案件排查：对上信访与案件的关联并重算风险分；到了每月第一个工作日生成上月的排查（已生成的不重复）。
+    PeriodicJob("案件风险评分", 86400, "xinfang.screening.risk:nightly"),
+    PeriodicJob("生成每月排查", 3600, "xinfang.screening.monthly:open_due_rounds"),
 )
 
 

@@ -34,9 +34,9 @@ admin.site.password_change_form = OwnPasswordForm
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "is_organ", "full_name", "parent", "head", "petition_leader", "is_active")
+    list_display = ("name", "code", "kind", "is_organ", "full_name", "parent", "head", "petition_leader", "is_active")
     list_filter = ("kind", "is_active")
-    search_fields = ("name",)
+    search_fields = ("name", "code")
     ordering = ("path",)
     autocomplete_fields = ("parent", "head", "petition_leader")
 

@@ -19,6 +19,8 @@ class Department(models.Model):
     """部门树中的一个节点。`path` 形如 "/1/5/12/"，以前缀查询整棵子树。"""
 
     name = models.CharField("名称", max_length=100)
+    # 执法系统里的单位代码：导入执法案件时按它找到办案单位（未填的部门不能被导入文件引用）。
+    code = models.CharField("单位代码", max_length=32, null=True, blank=True, unique=True)
     kind = models.CharField("类型", max_length=16, choices=DepartmentKind.choices)
     parent = models.ForeignKey(
         "self", verbose_name="上级部门", null=True, blank=True,

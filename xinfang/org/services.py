@@ -14,7 +14,7 @@ from xinfang.audit.services import diff, record, snapshot
 
 from .models import Department, DepartmentKind, Role, RoleCode, Staff
 
-DEPARTMENT_FIELDS = ("name", "kind", "parent", "sort_order", "head", "petition_leader", "is_active",
+DEPARTMENT_FIELDS = ("name", "code", "kind", "parent", "sort_order", "head", "petition_leader", "is_active",
                      "is_organ", "full_name", "superior_external_name")
 STAFF_FIELDS = ("username", "name", "police_number", "phone", "department", "is_active", "is_staff")
 

@@ -32,6 +32,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"已用示范事项训练分诊模型：宏平均 F1 {version.macro_f1:.2f}（示范数据，仅供演示）。")
             except (MLError, ValueError) as exc:
                 self.stdout.write(f"未训练示范分诊模型：{exc}")
+        from xinfang.screening.demo import seed_demo_cases
+
+        self.stdout.write(seed_demo_cases())
         self.stdout.write("示范账号（密码均为 %s）：" % DEMO_PASSWORD)
         for account in accounts:
             self.stdout.write(f"  {RoleCode(account.role).label:<6}  用户名 {account.username:<11} {account.name}（{account.department}）")

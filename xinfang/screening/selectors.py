@@ -1,0 +1,38 @@
+"""排查的读：民警自己的清单、单位的排查概况、领导的重点案件。全部经 org.access 按部门限定。"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from xinfang.org import access
+
+from .models import ScreeningItem, ScreeningRound, Verdict
+
+
+def my_items(user) -> QuerySet[ScreeningItem]:
+    """本人的排查清单：尚未签字的各月排查中由本人办理的案件，风险高的在前。"""
+    # 案件按警号对上民警（导入时也按警号关联账号），所以只查警号：走 (officer_no, round) 索引。
+    if not user.police_number:
+        return ScreeningItem.objects.none()
+    return (ScreeningItem.objects.filter(officer_no=user.police_number, round__signed_at=None)
+            .select_related("case", "round", "round__department").order_by("-risk_score", "id"))
+
+
+def visible_rounds(user) -> QuerySet[ScreeningRound]:
+    return (access.scope(ScreeningRound.objects.all(), user, "department").select_related("department", "signed_by")
+            .annotate(marked=Count("items", filter=~Q(items__verdict=Verdict.PENDING)),
+                      hazards=Count("items", filter=Q(items__verdict=Verdict.HAZARD))))
+
+
+def access_round(user, pk: int) -> ScreeningRound:
+    return access.get_visible_or_404(ScreeningRound.objects.select_related("department"), user, "department", pk=pk)
+
+
+def round_items(round_: ScreeningRound) -> QuerySet[ScreeningItem]:
+    return round_.items.select_related("case").order_by("-risk_score", "id")
+
+
+def key_items(user) -> QuerySet[ScreeningItem]:
+    """重点案件（报请领导的隐患），尚未化解的在前。"""
+    return (access.scope(ScreeningItem.objects.filter(is_key=True), user, "round__department")
+            .select_related("case", "round", "round__department").order_by("resolved_at", "-risk_score"))

@@ -1,0 +1,98 @@
+"""排查页面：我的排查、单位排查与签字、报告下载、重点案件。每个视图：按权限取数 → 校验 → 调一个写操作 → 渲染。"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from xinfang.org.access import has_role
+from xinfang.org.models import RoleCode
+
+from . import monthly, selectors
+from .documents import round_report
+from .models import Measure, ScreeningItem, Verdict
+from .risk import ranking_note
+
+PAGE = 100
+UNIT_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER, RoleCode.AUDITOR)
+
+
+def _message(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+@login_required
+def mine(request):
+    items = selectors.my_items(request.user)
+    # 一页给每件案件一张表单：默认只列风险最高的 100 件，?all=1 列全部。
+    show_all = request.GET.get("all") == "1"
+    return render(request, "screening/mine.html", {
+        "items": items if show_all else items[:PAGE], "note": ranking_note(), "measures": Measure.choices,
+        "pending": items.filter(verdict=Verdict.PENDING).count(), "total": items.count(), "page": PAGE,
+        "show_all": show_all,
+    })
+
+
+@login_required
+@require_POST
+def mark(request, pk: int):
+    item = get_object_or_404(selectors.my_items(request.user), pk=pk)
+    try:
+        if request.POST.get("action") == "resolve":
+            monthly.resolve_item(item, by=request.user)
+            messages.success(request, f"案件 {item.case.case_no} 已记为已化解。")
+        else:
+            monthly.mark_item(item, by=request.user, verdict=request.POST.get("verdict", ""),
+                              hazard=request.POST.get("hazard", ""), measure=request.POST.get("measure", ""))
+            messages.success(request, f"案件 {item.case.case_no} 已排查。")
+    except ValidationError as exc:
+        messages.error(request, f"案件 {item.case.case_no}：{_message(exc)}")
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("screening:mine")
+
+
+@login_required
+def rounds(request):
+    if not has_role(request.user, *UNIT_ROLES):
+        raise Http404
+    return render(request, "screening/rounds.html", {"rounds": selectors.visible_rounds(request.user)[:200]})
+
+
+@login_required
+def round_page(request, pk: int):
+    round_ = selectors.access_round(request.user, pk)
+    if request.method == "POST":
+        try:
+            monthly.sign_off(round_, by=request.user, opinion=request.POST.get("opinion", ""))
+            messages.success(request, "已审核签字。")
+        except ValidationError as exc:
+            messages.error(request, _message(exc))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect("screening:round", pk=pk)
+    items = selectors.round_items(round_)
+    return render(request, "screening/round.html", {
+        "round": round_, "items": items[:300], "may_sign": round_.department.head_id == request.user.pk,
+        "pending": items.filter(verdict=Verdict.PENDING).count(),
+    })
+
+
+@login_required
+def report(request, pk: int):
+    round_ = selectors.access_round(request.user, pk)
+    response = HttpResponse(round_report(round_),
+                            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = f'attachment; filename="screening-{round_.month:%Y%m}-{round_.department_id}.docx"'
+    return response
+
+
+@login_required
+def key_cases(request):
+    if not has_role(request.user, RoleCode.LEADER, RoleCode.BUREAU_LEADER, RoleCode.UNIT_HEAD):
+        raise Http404
+    return render(request, "screening/key.html", {"items": selectors.key_items(request.user)[:300]})
