@@ -51,7 +51,7 @@ class MatterFact:
     review_delivered_on: date | None
     overturned: bool  # 复查意见改变了原处理意见
     repeat_dates: list[date] = field(default_factory=list)  # 同一事项再次来信来访的日期
-    drafted_by_head: bool | None = None  # 答复由单位负责人亲自起草；无起草记录为 None
+    drafted_by_head: bool | None = None  # 答复由单位负责人亲自起草；无起草记录或起草人不详为 None
     unsatisfied: bool = False  # 任一回访或网上评价为不满意
     grassroots: bool = False  # 责任单位是大队或中队
 
@@ -176,7 +176,7 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
         decided_on = accepted_on or decided.get(pk)
         early = status in EARLY_DISPOSALS.values()
         review = review_outcome.get(pk)
-        drafter = drafted_by.get(pk, 0)
+        drafter = drafted_by.get(pk)  # 无起草记录，或起草人不详（造数中的"系统"）
         matters.append(MatterFact(
             id=pk, number=number, title=title, department_id=dept, handler_id=handler, category_id=category,
             channel=channel.get(pk, ""), status=status, received_on=received_on, acceptance_due=acceptance_due,
@@ -187,7 +187,7 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
             review_delivered_on=review_delivered_on,
             overturned=bool(review and outcome and review != outcome),
             repeat_dates=repeats.get(pk, []),
-            drafted_by_head=None if drafter == 0 else (drafter in heads),
+            drafted_by_head=None if drafter is None else (drafter in heads),
             unsatisfied=pk in unsatisfied, grassroots=dept in grassroots,
         ))
     return Facts(start=start, end=end, as_of=as_of, matters=matters, visits=visits,
