@@ -254,3 +254,13 @@ def _chunks(ids: list[int], size: int = 20000):
 
 __all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "load", "head_staff_ids",
            "SATISFIED_VALUES"]
+
+
+def received_counts(start: date, end: date) -> list[tuple[int, int | None, str, int]]:
+    """期间内收到的事项件数，按（责任单位, 类别, 首件渠道）分组：月报的"基本情况"读这里。"""
+    from django.db.models import Count, OuterRef, Subquery
+
+    first = Petition.objects.filter(matter=OuterRef("pk"), is_repeat=False).order_by("received_at", "id")
+    return list(Matter.objects.filter(received_on__range=(start, end))
+                .annotate(channel=Subquery(first.values("channel")[:1]))
+                .values_list("department_id", "category_id", "channel").annotate(n=Count("pk")).order_by())
