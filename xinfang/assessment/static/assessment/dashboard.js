@@ -8,6 +8,7 @@
     var el = document.getElementById(id);
     if (!el) { return; }
     var c = echarts.init(el);
+    option.animation = false;  // 画完即可点，不等动画
     c.setOption(option);
     c.on("click", function (p) {
       var d = p.data || {};
