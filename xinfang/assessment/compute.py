@@ -33,7 +33,8 @@ def _records(metric: Metric, facts):
 
 
 def _unit_of(record, group_by: str):
-    return record.handler_id if group_by == "handler" else record.department_id
+    # 督办单、来访接待没有承办人：按人统计时归入 None（不属于任何人）
+    return getattr(record, "handler_id", None) if group_by == "handler" else record.department_id
 
 
 def ancestors_map() -> dict[int, list[int]]:

@@ -50,3 +50,13 @@ def test_monthly_bulletin_names_the_best_and_the_lowest_with_their_indicators(ca
     text = "\n".join(bulletin.paragraphs())
     assert "表扬：大队A，得分 71.75，第 1 名" in text and "通报：大队B，得分 16.67，第 2 名" in text
     assert "按期办结率 0%" in text and not bulletin.provisional
+
+
+def test_staff_are_assessed_on_the_matters_they_handle(cast):
+    build(cast)
+    by_staff = compute(facts.load(START, END, as_of=AS_OF), group_by="handler", rollup=False)
+    got = {k: (f.numerator, f.denominator) for k, f in by_staff["handling_on_time"].items() if k not in (None, "total")}
+    assert got == {cast.handler_a.pk: (1, 1), cast.head_a.pk: (0, 1), cast.squad_handler.pk: (1, 1)}
+    scores = score_units(by_staff, [(cast.handler_a.pk, "承办人A"), (cast.head_a.pk, "大队长A")], min_matters=0,
+                         weights={"handling_on_time": 100})
+    assert [(s.name, s.score) for s in scores] == [("承办人A", 100.0), ("大队长A", 0.0)]
