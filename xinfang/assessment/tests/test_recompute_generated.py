@@ -10,6 +10,7 @@ import pytest
 from django.db.models import (
     DateField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery,
 )
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncDate
 
 from xinfang.assessment import facts
@@ -41,7 +42,7 @@ def independent(as_of: date) -> dict:
     early = (MatterEvent.objects.filter(matter=OuterRef("pk"), action__in=("decline", "transfer", "divert"))
              .annotate(day=_local("at")).order_by("at").values("day")[:1])
     review = (MatterEvent.objects.filter(matter=OuterRef("pk"), action="issue_review").order_by("-at", "-id")
-              .values("data__review_outcome")[:1])
+              .annotate(o=KT("data__review_outcome")).values("o")[:1])
     last_drafter = (MatterEvent.objects.filter(matter=OuterRef("pk"), action="draft_reply").order_by("-at", "-id")
                     .values("actor_id")[:1])
     heads = set(Staff.objects.filter(roles__code__in=(RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER))
