@@ -47,13 +47,14 @@ def _url(name: str, unit: Department, start: date, end: date, *, key: str = "", 
 def chart_data(unit: Department, start: date, end: date) -> dict:
     """概况页的全部图：按月趋势、按类别、按渠道、按下级单位、超期与督办、漏斗图。"""
     ids = subtree_ids(unit)
+    everything = ids if unit.parent_id else None  # 根部门：不带单位条件（免得一长串 IN）
     children = list(Department.objects.filter(parent=unit).order_by("path")) or [unit]
     owner = {}
     for child in children:
         for pk in Department.objects.filter(path__startswith=child.path).values_list("pk", flat=True):
             owner[pk] = child
     months, by_measure, by_child = defaultdict(lambda: defaultdict(int)), defaultdict(int), defaultdict(int)
-    for day, dept, measure, count in aggregates.totals(start, end, department_ids=ids):
+    for day, dept, measure, count in aggregates.totals(start, end, department_ids=everything):
         if ":" in measure:
             by_measure[measure] += count
             continue

@@ -39,6 +39,8 @@ class DailyUnitFact(models.Model):
         verbose_name = "每日单位事实"
         verbose_name_plural = "每日单位事实"
         constraints = [models.UniqueConstraint(fields=["measure", "day", "department_id"], name="daily_fact_unique")]
+        # 看板按期间与单位取全部量：沿日期扫描，不必走遍全表。
+        indexes = [models.Index(fields=["day", "department_id"], name="daily_fact_day_dept_idx")]
 
 
 class ReportKind(models.TextChoices):

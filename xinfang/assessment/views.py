@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from xinfang.core import clock
 from xinfang.org import access
@@ -45,7 +46,8 @@ def home_unit(user) -> Department:
 
 
 def overview(request):
-    return redirect("assessment:unit", pk=home_unit(request.user).pk)
+    target = reverse("assessment:unit", args=[home_unit(request.user).pk])
+    return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
 
 
 def unit_page(request, pk: int):
