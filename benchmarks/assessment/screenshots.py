@@ -22,8 +22,15 @@ def main():
            "XINFANG_DEBUG": "false"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/xinfang"), "serve", "--port", PORT], env=env)
     try:
-        time.sleep(8)
         base = f"http://127.0.0.1:{PORT}"
+        import urllib.request
+
+        for _ in range(120):  # 等服务起来（机器忙时要几十秒）
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
         OUT.mkdir(parents=True, exist_ok=True)
         today = date.today()
         q = f"?from={today.year - 1}-{today.month:02d}-01&to={today.isoformat()}"
