@@ -35,8 +35,24 @@ def figures_for(unit: Department, start: date, end: date, *, as_of: date | None 
     hit = cache.get(key)
     if hit is None:
         hit = compute(facts_module.load(start, end, as_of=as_of, department_ids=subtree_ids(unit)))
-        cache.set(key, hit, 3600)
+        cache.set(key, hit, CACHE_SECONDS)
     return hit
+
+
+CACHE_SECONDS = 2 * 3600
+
+
+def warm_cache() -> int:
+    """后台任务：把看板默认期间（本年至今）的指标预先算好放进缓存，第一次打开看板就不必现算。
+    返回预热的单位数。"""
+    today = clock.today()
+    start = today.replace(month=1, day=1)
+    units = list(Department.objects.filter(depth__lte=1, is_active=True))
+    for unit in units:
+        key = f"assessment:figures:{unit.pk}:{unit.path}:{start}:{today}:{today}"
+        cache.set(key, compute(facts_module.load(start, today, as_of=today, department_ids=subtree_ids(unit))),
+                  CACHE_SECONDS)
+    return len(units)
 
 
 def _url(name: str, unit: Department, start: date, end: date, *, key: str = "", **extra) -> str:

@@ -43,6 +43,7 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("记录分诊反馈", 600, "xinfang.triage.feedback:record_feedback"),
     # 考核：看板的每日单位事实跟上办理记录；排队的报告生成；每月第一个工作日生成上月月报。
     PeriodicJob("更新考核看板事实", 120, "xinfang.assessment.aggregates:sync_aggregates"),
+    PeriodicJob("预热考核看板指标", 3600, "xinfang.assessment.dashboard:warm_cache"),
     PeriodicJob("生成排队的报告", 30, "xinfang.assessment.reports:build_pending"),
     PeriodicJob("生成上月月报", 3600, "xinfang.assessment.reports:scheduled_monthly_report"),
 )

@@ -56,3 +56,17 @@ def test_bulletin_and_reports_are_only_for_those_who_see_every_unit(cast, login,
     assert login(cast.head_a).get("/assessment/bulletins/2026/2/").status_code == 404
     assert login(cast.head_a).get("/assessment/reports/").status_code == 404
     assert login(cast.bureau).get("/assessment/bulletins/2026/2/").status_code == 200
+
+
+def test_warmed_figures_are_served_without_recomputing(cast, data, django_assert_num_queries):
+    from datetime import date
+
+    import time_machine
+
+    from xinfang.assessment import dashboard
+
+    with time_machine.travel("2026-02-28 09:00 +0800", tick=False):
+        assert dashboard.warm_cache() >= 4  # 支队及其直接下级
+        with django_assert_num_queries(0):
+            figures = dashboard.figures_for(cast.brigade_a, date(2026, 1, 1), date(2026, 2, 28))
+    assert figures["acceptance_notice_on_time"][cast.brigade_a.pk].denominator > 0
