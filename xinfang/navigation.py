@@ -18,6 +18,8 @@ def navigation(request) -> dict:
         items.append(("登记信访", reverse("petitions:intake")))
     items += supervision_panels.nav_items(user) + portal_panels.nav_items(user)
     items += screening_panels.nav_items(user)
+    if has_role(user, RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER, RoleCode.AUDITOR):
+        items.append(("考核看板", reverse("assessment:overview")))
     items.append(("组织机构", reverse("org:departments")))
     if has_role(user, RoleCode.AUDITOR, RoleCode.BUREAU_LEADER):
         items.append(("审计日志", reverse("audit:events")))

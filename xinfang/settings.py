@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "xinfang.supervision",
     "xinfang.portal",
     "xinfang.screening",
+    "xinfang.assessment",
     "xinfang.demo",
 ]
 

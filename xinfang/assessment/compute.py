@@ -1,0 +1,109 @@
+"""按登记表计算指标：每个单位（含下级单位）或每名承办人的分子、分母与数值，以及下钻的记录清单。"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from xinfang.org.models import Department
+
+from . import facts as facts_module
+from .registry import BY_KEY, DEFAULT_THREE_RATE_WEIGHTS, METRICS, THREE_RATES, Metric, check_weights
+
+TOTAL = "total"
+
+
+@dataclass
+class Figure:
+    numerator: int = 0
+    denominator: int | None = 0
+    value: float | None = None
+
+    def as_dict(self) -> dict:
+        return {"numerator": self.numerator, "denominator": self.denominator, "value": self.value}
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    return round(100 * numerator / denominator, 2) if denominator else None
+
+
+def _records(metric: Metric, facts):
+    return getattr(facts, metric.source)
+
+
+def _unit_of(record, group_by: str):
+    # 督办单、来访接待没有承办人：按人统计时归入 None（不属于任何人）
+    return getattr(record, "handler_id", None) if group_by == "handler" else record.department_id
+
+
+def ancestors_map() -> dict[int, list[int]]:
+    """部门 id → 它和它的全部上级部门的 id（从根起）。"""
+    return {pk: [int(x) for x in path.strip("/").split("/") if x]
+            for pk, path in Department.objects.values_list("pk", "path")}
+
+
+def compute(facts, *, group_by: str = "department", rollup: bool = True,
+            three_rate_weights: dict | None = None) -> dict[str, dict]:
+    """{指标: {单位 id 或 TOTAL: Figure}}。按部门时每个部门的数含其全部下级部门（rollup）。"""
+    weights = check_weights(three_rate_weights or DEFAULT_THREE_RATE_WEIGHTS, allowed=THREE_RATES,
+                            label="three_rate_weights")
+    parents = ancestors_map() if group_by == "department" and rollup else {}
+    result: dict[str, dict] = {}
+    for metric in METRICS:
+        if metric.select is None:
+            continue
+        counts: dict = defaultdict(lambda: [0, 0])
+        for record in _records(metric, facts):
+            hit = metric.select(record, facts)
+            if hit is None:
+                continue
+            unit = _unit_of(record, group_by)
+            keys = parents.get(unit, [unit]) if parents else [unit]
+            for key in (*keys, TOTAL):
+                c = counts[key]
+                c[1] += 1
+                c[0] += bool(hit)
+        result[metric.key] = {
+            key: (Figure(n, None, float(n)) if metric.kind == "count" else Figure(n, d, rate(n, d)))
+            for key, (n, d) in counts.items()
+        }
+    result["three_rate_score"] = _composite(result, weights)
+    return result
+
+
+def _composite(result: dict, weights: dict) -> dict:
+    units = set().union(*(result[k].keys() for k in THREE_RATES))
+    out = {}
+    for unit in units:
+        parts = [(weights[k], result[k][unit].value) for k in THREE_RATES
+                 if unit in result[k] and result[k][unit].value is not None]
+        total_weight = sum(w for w, _ in parts)
+        value = round(sum(w * v for w, v in parts) / total_weight, 2) if total_weight else None
+        out[unit] = Figure(0, None, value)
+    return out
+
+
+def drill_down(metric_key: str, facts, *, unit: int | None = None, group_by: str = "department",
+               only: str = "denominator") -> list:
+    """指标背后的记录：`only="denominator"` 给分母中的全部，`"numerator"` 只给计入分子的，
+    `"rest"` 给分母中没有计入分子的。`unit` 为部门时含其下级部门。"""
+    metric = BY_KEY[metric_key]
+    if metric.select is None:
+        metric = BY_KEY["response_rate"] if metric_key == "three_rate_score" else metric
+    parents = ancestors_map() if unit is not None and group_by == "department" else {}
+    out = []
+    for record in _records(metric, facts):
+        hit = metric.select(record, facts)
+        if hit is None or (only == "numerator" and not hit) or (only == "rest" and hit):
+            continue
+        if unit is not None:
+            own = _unit_of(record, group_by)
+            if (unit not in parents.get(own, [])) if parents else own != unit:
+                continue
+        out.append((record, bool(hit)))
+    return out
+
+
+def metrics_for_period(start: date, end: date, *, as_of: date | None = None, **kwargs) -> dict:
+    return compute(facts_module.load(start, end, as_of=as_of), **kwargs)

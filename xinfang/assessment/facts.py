@@ -1,0 +1,266 @@
+"""考核读取的全部事实：每件事项的收到、受理告知、期限、答复、办结、复查、重复来访、越级、集体，
+回访评价与督办反馈——都只从这个模块读。
+
+信访模块的数据模型会变（答复与复查决定将成为带送达日期的意见记录）：那时只改这里，
+指标登记表（registry.py）只认这里给出的字段。这里只读，不写任何表。
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q
+
+from xinfang.core import clock
+from xinfang.org.models import Department, DepartmentKind, RoleCode, Staff
+from xinfang.petitions.models import Channel, Matter, MatterEvent, Petition, Status as S
+from xinfang.portal.models import SATISFIED_VALUES, ContactMethod, ReturnVisit, Satisfaction, Solved
+from xinfang.supervision.models import OrderFeedback, OrderTarget, SupervisionOrder, TargetRole
+
+# 受理与否的决定（第二十三条）：受理以外的三种决定，日期取事件的日期。
+EARLY_DISPOSALS = {"decline": S.DECLINED, "transfer": S.TRANSFERRED, "divert": S.DIVERTED}
+HEAD_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER)
+GRASSROOTS_KINDS = (DepartmentKind.BRIGADE, DepartmentKind.SQUADRON)
+
+
+@dataclass(slots=True)
+class MatterFact:
+    id: int
+    number: str
+    title: str
+    department_id: int
+    handler_id: int | None
+    category_id: int | None
+    channel: str
+    status: str
+    received_on: date
+    acceptance_due: date | None
+    decided_on: date | None  # 作出受理 / 不予受理 / 转送 / 分类处理决定之日
+    accepted_on: date | None
+    handling_due: date | None
+    current_due: date | None
+    replied_on: date | None  # 处理意见送达之日
+    closed_on: date | None
+    finished_on: date | None  # 办结、终结，或以不予受理 / 转送 / 分类处理了结之日
+    extension_days: int
+    is_collective: bool
+    is_skip_level: bool
+    review_requested_on: date | None
+    review_delivered_on: date | None
+    overturned: bool  # 复查意见改变了原处理意见
+    repeat_dates: list[date] = field(default_factory=list)  # 同一事项再次来信来访的日期
+    drafted_by_head: bool | None = None  # 答复由单位负责人亲自起草；无起草记录或起草人不详为 None
+    unsatisfied: bool = False  # 任一回访或网上评价为不满意
+    grassroots: bool = False  # 责任单位是大队或中队
+
+
+@dataclass(slots=True)
+class VisitFact:
+    id: int
+    matter_id: int
+    department_id: int
+    handler_id: int | None
+    replied_on: date
+    due_on: date
+    done: bool
+    reached_in_time: bool  # 限期内联系上信访人
+    solved: str  # "yes" / "no" / ""（未答是否解决）
+    satisfaction: str  # 回访时的评价，未评价时取网上评价；都没有为 ""
+
+
+@dataclass(slots=True)
+class OrderFact:
+    id: int
+    matter_id: int
+    department_id: int  # 牵头的被督办单位
+    issued_on: date
+    due_on: date
+    first_feedback_on: date | None
+    closed_on: date | None
+
+
+@dataclass(slots=True)
+class ReceptionFact:
+    """一次来访接待（来访渠道的信访件，含重复来访）。"""
+
+    id: int
+    matter_id: int
+    department_id: int
+    received_on: date
+    by_head: bool
+
+
+@dataclass
+class Facts:
+    start: date
+    end: date
+    as_of: date
+    matters: list[MatterFact]
+    visits: list[VisitFact]
+    orders: list[OrderFact]
+    receptions: list[ReceptionFact]
+
+
+def head_staff_ids() -> frozenset[int]:
+    """单位负责人：持负责人、分管领导、局领导角色的，或被登记为某部门一把手、分管信访领导的人。"""
+    ids = set(Staff.objects.filter(roles__code__in=HEAD_ROLES).values_list("pk", flat=True))
+    for head, leader in Department.objects.values_list("head_id", "petition_leader_id"):
+        ids.update(x for x in (head, leader) if x)
+    return frozenset(ids)
+
+
+def _matter_scope(start: date, end: date) -> Q:
+    """与期间有关的事项：期间内收到的，或期间开始时尚未了结的（积案、期限落在期间内的都在其中），
+    或期间内有答复、复查、办结的。"""
+    return Q(received_on__range=(start, end)) | Q(received_on__lt=start) & (
+        Q(closed_on__isnull=True) & ~Q(status__in=list(EARLY_DISPOSALS.values()))
+        | Q(closed_on__gte=start)
+        | Q(reply_delivered_on__gte=start)
+        | Q(review_delivered_on__gte=start)
+        | Q(handling_due__gte=start)
+        | Q(acceptance_due__gte=start)
+    )
+
+
+MATTER_COLUMNS = ("id", "number", "title", "department_id", "handler_id", "category_id", "status", "received_on",
+                  "acceptance_due", "accepted_on", "handling_due", "current_due", "reply_delivered_on", "closed_on",
+                  "extension_days", "is_collective", "is_skip_level", "review_requested_on", "review_delivered_on",
+                  "outcome")
+
+
+def load(start: date, end: date, *, as_of: date | None = None, department_ids=None) -> Facts:
+    """读出期间 [start, end] 计算全部指标所需的事实。`department_ids` 给出时只读这些单位的。"""
+    as_of = as_of or clock.today()
+    matters_q = Matter.objects.filter(_matter_scope(start, end), received_on__lte=end)
+    if department_ids is not None:
+        matters_q = matters_q.filter(department_id__in=department_ids)
+    rows = list(matters_q.values_list(*MATTER_COLUMNS).order_by())
+    ids = [r[0] for r in rows]
+    grassroots = set(Department.objects.filter(kind__in=GRASSROOTS_KINDS).values_list("pk", flat=True))
+    heads = head_staff_ids()
+
+    channel, repeats = {}, defaultdict(list)
+    decided, review_outcome, drafted_by = {}, {}, {}
+    for chunk in _chunks(ids):
+        for matter_id, ch, received_at, is_repeat in (Petition.objects.filter(matter_id__in=chunk)
+                                                     .values_list("matter_id", "channel", "received_at", "is_repeat")
+                                                     .order_by("received_at", "id")):
+            if is_repeat:
+                repeats[matter_id].append(clock.local_date(received_at))
+            else:
+                channel.setdefault(matter_id, ch)
+        for matter_id, action, at, actor, data in (
+                MatterEvent.objects.filter(matter_id__in=chunk,
+                                           action__in=(*EARLY_DISPOSALS, "issue_review", "draft_reply"))
+                .values_list("matter_id", "action", "at", "actor_id", "data").order_by("at", "id")):
+            if action in EARLY_DISPOSALS:
+                decided.setdefault(matter_id, clock.local_date(at))
+            elif action == "issue_review":
+                review_outcome[matter_id] = (data or {}).get("review_outcome") or ""
+            else:  # 最后一次起草为准（退回修改后可能换人起草）
+                drafted_by[matter_id] = actor
+
+    visits = load_visits(start, end, as_of=as_of, department_ids=department_ids)
+    unsatisfied = set()
+    for chunk in _chunks(ids):
+        unsatisfied.update(ReturnVisit.objects.filter(matter_id__in=chunk).filter(
+            Q(satisfaction=Satisfaction.UNSATISFIED) | Q(online_rating=Satisfaction.UNSATISFIED))
+            .values_list("matter_id", flat=True))
+
+    matters = []
+    for (pk, number, title, dept, handler, category, status, received_on, acceptance_due, accepted_on,
+         handling_due, current_due, replied_on, closed_on, extension_days, collective, skip_level,
+         review_requested_on, review_delivered_on, outcome) in rows:
+        decided_on = accepted_on or decided.get(pk)
+        early = status in EARLY_DISPOSALS.values()
+        review = review_outcome.get(pk)
+        drafter = drafted_by.get(pk)  # 无起草记录，或起草人不详（造数中的"系统"）
+        matters.append(MatterFact(
+            id=pk, number=number, title=title, department_id=dept, handler_id=handler, category_id=category,
+            channel=channel.get(pk, ""), status=status, received_on=received_on, acceptance_due=acceptance_due,
+            decided_on=decided_on, accepted_on=accepted_on, handling_due=handling_due, current_due=current_due,
+            replied_on=replied_on, closed_on=closed_on,
+            finished_on=closed_on or (decided_on if early else None), extension_days=extension_days,
+            is_collective=collective, is_skip_level=skip_level, review_requested_on=review_requested_on,
+            review_delivered_on=review_delivered_on,
+            overturned=bool(review and outcome and review != outcome),
+            repeat_dates=repeats.get(pk, []),
+            drafted_by_head=None if drafter is None else (drafter in heads),
+            unsatisfied=pk in unsatisfied, grassroots=dept in grassroots,
+        ))
+    return Facts(start=start, end=end, as_of=as_of, matters=matters, visits=visits,
+                 orders=load_orders(start, end, department_ids=department_ids),
+                 receptions=load_receptions(start, end, heads=heads, department_ids=department_ids))
+
+
+def load_visits(start: date, end: date, *, as_of: date, department_ids=None) -> list[VisitFact]:
+    """期间内（按答复日期）生成的回访，单位取回访上的责任单位（与回访页的三率一致）。"""
+    q = ReturnVisit.objects.filter(replied_on__range=(start, end))
+    if department_ids is not None:
+        q = q.filter(department_id__in=department_ids)
+    result = []
+    for (pk, matter_id, dept, handler, replied_on, due_on, done_at, contacted_on, method, solved, own,
+         online) in q.values_list("id", "matter_id", "department_id", "handler_id", "replied_on", "due_on",
+                                  "done_at", "contacted_on", "method", "solved", "satisfaction",
+                                  "online_rating").order_by():
+        reached = done_at is not None and method != ContactMethod.UNREACHED
+        result.append(VisitFact(
+            id=pk, matter_id=matter_id, department_id=dept, handler_id=handler, replied_on=replied_on,
+            due_on=due_on, done=done_at is not None,
+            reached_in_time=reached and contacted_on is not None and contacted_on <= due_on,
+            solved=solved if solved in Solved.values else "", satisfaction=own or online or ""))
+    return result
+
+
+def load_orders(start: date, end: date, *, department_ids=None) -> list[OrderFact]:
+    """期间内签发或办结的督办单，单位取牵头的被督办单位。"""
+    q = SupervisionOrder.objects.filter(Q(issued_at__date__range=(start, end)) | Q(closed_at__date__range=(start, end)))
+    orders = list(q.values_list("id", "matter_id", "issued_at", "due_on", "closed_at").order_by())
+    ids = [o[0] for o in orders]
+    lead = dict(OrderTarget.objects.filter(order_id__in=ids, role=TargetRole.LEAD)
+                .values_list("order_id", "department_id"))
+    first_feedback = {}
+    for order_id, at in OrderFeedback.objects.filter(order_id__in=ids).values_list("order_id", "at").order_by("at"):
+        first_feedback.setdefault(order_id, clock.local_date(at))
+    result = []
+    for pk, matter_id, issued_at, due_on, closed_at in orders:
+        dept = lead.get(pk)
+        if dept is None or (department_ids is not None and dept not in department_ids):
+            continue
+        result.append(OrderFact(id=pk, matter_id=matter_id, department_id=dept, issued_on=clock.local_date(issued_at),
+                                due_on=due_on, first_feedback_on=first_feedback.get(pk),
+                                closed_on=clock.local_date(closed_at) if closed_at else None))
+    return result
+
+
+def load_receptions(start: date, end: date, *, heads: frozenset[int], department_ids=None) -> list[ReceptionFact]:
+    """期间内的来访接待：登记人是单位负责人的，算负责人接待。"""
+    q = Petition.objects.filter(channel=Channel.VISIT, received_at__date__range=(start, end))
+    if department_ids is not None:
+        q = q.filter(matter__department_id__in=department_ids)
+    return [ReceptionFact(id=pk, matter_id=matter_id, department_id=dept, received_on=clock.local_date(at),
+                          by_head=by in heads)
+            for pk, matter_id, dept, at, by in q.values_list("id", "matter_id", "matter__department_id",
+                                                             "received_at", "registered_by_id").order_by()]
+
+
+def _chunks(ids: list[int], size: int = 20000):
+    # SQLite 一条语句的参数个数有上限：按块查。
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+__all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "load", "head_staff_ids",
+           "SATISFIED_VALUES"]
+
+
+def received_counts(start: date, end: date) -> list[tuple[int, int | None, str, int]]:
+    """期间内收到的事项件数，按（责任单位, 类别, 首件渠道）分组：月报的"基本情况"读这里。"""
+    from django.db.models import Count, OuterRef, Subquery
+
+    first = Petition.objects.filter(matter=OuterRef("pk"), is_repeat=False).order_by("received_at", "id")
+    return list(Matter.objects.filter(received_on__range=(start, end))
+                .annotate(channel=Subquery(first.values("channel")[:1]))
+                .values_list("department_id", "category_id", "channel").annotate(n=Count("pk")).order_by())

@@ -1,0 +1,91 @@
+"""测试用：按给定的日期直接造出一件事项及其信访件、事件、回访、督办单。
+
+考核只读事实（facts.py），与这些事实是经界面一步步办出来的还是直接写入的无关；
+期限列仍由 clocks.recompute 按工作日历算出，与应用办理时一致。
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from itertools import count
+
+from django.utils import timezone
+
+from xinfang.petitions import clocks
+from xinfang.petitions.models import Channel, Matter, MatterEvent, Petition, Status as S
+from xinfang.portal.models import ReplyKind, ReturnVisit
+from xinfang.supervision.models import OrderFeedback, OrderLevel, OrderTarget, SupervisionOrder, TargetRole
+
+_numbers = count(1)
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def make_matter(department, received: date, *, status: str = S.ACCEPTED, decision: tuple | None = None,
+                accepted: date | None = None, extension_days: int = 0, paused_days: int = 0,
+                replied: date | int | None = None, closed: date | None = None, outcome: str = "",
+                review_requested: date | None = None, review_delivered: date | None = None,
+                review_outcome: str = "", repeats=(), collective: bool = False, skip_level: bool = False,
+                channel: str = Channel.LETTER, registered_by=None, repeat_registered_by=None,
+                repeat_channel: str = Channel.LETTER, drafted_by=None, handler=None) -> Matter:
+    """`decision=("accept" | "decline" | "transfer" | "divert", 相对告知期限的天数)`；
+    `replied` 为整数时表示相对办理期限的天数。"""
+    m = Matter(number=f"T{next(_numbers):06d}", title="测试事项", summary="测试", department=department,
+               status=status, received_on=received, accepted_on=accepted, extension_days=extension_days,
+               paused_days=paused_days, is_collective=collective, is_skip_level=skip_level,
+               review_requested_on=review_requested, review_delivered_on=review_delivered, closed_on=closed,
+               outcome=outcome, handler=handler, petition_count=1 + len(repeats))
+    clocks.recompute(m)
+    decided_on = None
+    if decision:
+        kind, offset = decision
+        decided_on = m.acceptance_due + timedelta(days=offset)
+        if kind == "accept":
+            m.accepted_on = decided_on
+            clocks.recompute(m)
+    if isinstance(replied, int) and not isinstance(replied, bool):
+        replied = m.handling_due + timedelta(days=replied)
+    m.reply_delivered_on = replied
+    clocks.recompute(m)
+    m.save()
+    Petition.objects.create(matter=m, channel=channel, received_at=at(received), content="测试",
+                            registered_by=registered_by, is_collective=collective, is_skip_level=skip_level)
+    for day in repeats:
+        Petition.objects.create(matter=m, channel=repeat_channel, received_at=at(day), content="再次反映",
+                                registered_by=repeat_registered_by, is_repeat=True)
+    if decision and decision[0] != "accept":
+        MatterEvent.objects.create(matter=m, at=at(decided_on), action=decision[0],
+                                   from_status=S.REGISTERED, to_status=status)
+    if drafted_by is not None:
+        MatterEvent.objects.create(matter=m, at=at(replied - timedelta(days=1)), actor=drafted_by,
+                                   action="draft_reply", from_status=S.IN_PROGRESS, to_status=S.REPLY_DRAFTED)
+    if review_delivered:
+        MatterEvent.objects.create(matter=m, at=at(review_delivered), action="issue_review",
+                                   from_status=S.REVIEWING, to_status=S.REVIEWED,
+                                   data={"review_outcome": review_outcome})
+    return m
+
+
+def make_visit(matter: Matter, *, due_on: date, contacted_on: date | None = None, method: str = "",
+               solved: str = "", satisfaction: str = "", online_rating: str = "") -> ReturnVisit:
+    event = MatterEvent.objects.create(matter=matter, at=at(matter.reply_delivered_on), action="approve_reply",
+                                       from_status=S.REPLY_DRAFTED, to_status=S.REPLIED)
+    return ReturnVisit.objects.create(
+        matter=matter, source_event=event, reply_kind=ReplyKind.REPLY, department=matter.department,
+        handler=matter.handler, replied_on=matter.reply_delivered_on, due_on=due_on,
+        done_at=at(contacted_on) if contacted_on else None, contacted_on=contacted_on, method=method,
+        solved=solved, satisfaction=satisfaction, online_rating=online_rating)
+
+
+def make_order(matter: Matter, department, *, issuer, issued: date, due_on: date, feedback: date | None = None,
+               closed: date | None = None) -> SupervisionOrder:
+    order = SupervisionOrder.objects.create(
+        matter=matter, level=OrderLevel.GENERAL, issuer=issuer, issuing_department=issuer.department,
+        requirement="限期办结", due_on=due_on, issued_at=at(issued), closed_at=at(closed) if closed else None)
+    OrderTarget.objects.create(order=order, department=department, role=TargetRole.LEAD)
+    if feedback:
+        OrderFeedback.objects.create(order=order, department=department, author=issuer, text="已办理",
+                                     at=at(feedback, 15))
+    return order

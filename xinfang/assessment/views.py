@@ -1,0 +1,118 @@
+"""看板、指标下钻、月度通报、报告。单位一律经 access 取得：看不到的单位答 404。"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from xinfang.core import clock
+from xinfang.org import access
+from xinfang.org.models import Department
+
+from . import dashboard
+from .bulletin import monthly_bulletin
+from .compute import drill_down
+from .contract import parse_period
+from .facts import load
+from .registry import BY_KEY, METRICS
+
+PAGE = 100
+
+
+def _period(request) -> tuple[date, date]:
+    today = clock.today()
+    start = request.GET.get("from") or today.replace(month=1, day=1).isoformat()
+    end = request.GET.get("to") or today.isoformat()
+    return parse_period(start, end)
+
+
+def _refused(request, error: ValidationError):
+    messages = [f"{'、'.join(v)}" for v in error.message_dict.values()]
+    return render(request, "assessment/refused.html", {"messages": messages}, status=400)
+
+
+def home_unit(user) -> Department:
+    if access.sees_all(user) or not user.department_id:
+        root = Department.objects.filter(parent__isnull=True).order_by("path").first()
+        if root is None or access.visible_department_ids(user) is not None and root.pk not in access.visible_department_ids(user):
+            raise Http404("没有可看的单位")
+        return root
+    return user.department
+
+
+def overview(request):
+    target = reverse("assessment:unit", args=[home_unit(request.user).pk])
+    return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+
+
+def unit_page(request, pk: int):
+    unit = access.access_department(request.user, pk)
+    try:
+        start, end = _period(request)
+    except ValidationError as error:
+        return _refused(request, error)
+    return render(request, "assessment/unit.html", {
+        "unit": unit, "start": start, "end": end, "rows": dashboard.indicator_table(unit, start, end),
+        "children": access.departments(request.user).filter(parent=unit),
+        "provisional": end >= clock.today(),
+    })
+
+
+def unit_data(request, pk: int):
+    unit = access.access_department(request.user, pk)
+    try:
+        start, end = _period(request)
+    except ValidationError as error:
+        return JsonResponse({"error": "；".join("、".join(v) for v in error.message_dict.values())}, status=400)
+    return JsonResponse(dashboard.chart_data(unit, start, end))
+
+
+def metric_page(request, pk: int, key: str):
+    """一个指标的下钻：分母中的每条记录，是否计入分子。"""
+    unit = access.access_department(request.user, pk)
+    metric = BY_KEY.get(key)
+    if metric is None:
+        raise Http404("没有这个指标")
+    try:
+        start, end = _period(request)
+    except ValidationError as error:
+        return _refused(request, error)
+    only = request.GET.get("only", "denominator")
+    rows = drill_down(key, load(start, end, department_ids=dashboard.subtree_ids(unit)), unit=unit.pk,
+                      only=only if only in ("numerator", "rest") else "denominator")
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    return render(request, "assessment/metric.html", {
+        "unit": unit, "metric": metric, "start": start, "end": end, "page": page, "count": len(rows),
+        "hits": sum(hit for _, hit in rows), "only": only,
+    })
+
+
+def records_page(request, pk: int):
+    unit = access.access_department(request.user, pk)
+    try:
+        start, end = _period(request)
+    except ValidationError as error:
+        return _refused(request, error)
+    measure = request.GET.get("measure", "received")
+    if measure not in dashboard.MEASURE_LABELS:
+        raise Http404("没有这个统计项")
+    rows = dashboard.records(unit, start, end, measure=measure, category=request.GET.get("category", ""),
+                             channel=request.GET.get("channel", ""))
+    page = Paginator(rows.select_related("department"), PAGE).get_page(request.GET.get("page"))
+    return render(request, "assessment/records.html", {
+        "unit": unit, "start": start, "end": end, "page": page, "measure": dashboard.MEASURE_LABELS[measure],
+    })
+
+
+def bulletin_page(request, year: int, month: int):
+    if not 1 <= month <= 12:
+        raise Http404("月份不对")
+    if access.visible_department_ids(request.user) is not None:
+        raise Http404("通报只对局领导与审计员开放")  # 通报点名各单位：只给看得到全部单位的人
+    return render(request, "assessment/bulletin.html", {"bulletin": monthly_bulletin(year, month),
+                                                        "metrics": METRICS})
