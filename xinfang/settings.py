@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "xinfang.triage",
     "xinfang.supervision",
     "xinfang.portal",
+    "xinfang.warning",
     "xinfang.demo",
 ]
 
