@@ -75,7 +75,8 @@ def _prior(actions: np.ndarray, complaints: np.ndarray) -> tuple[float, float, f
     x = c / a
     s2 = float(np.sum(a * (x - rate) ** 2) / a.sum())
     between = s2 - rate / float(a.mean())  # spread beyond what Poisson noise explains
-    between = max(between, (rate * 0.05) ** 2)  # never a point mass: keep a little doubt
+    # Never a point mass: officers do differ (a coefficient of variation of at least 0.3).
+    between = max(between, (rate * 0.3) ** 2)
     return rate, rate**2 / between, rate / between
 
 
