@@ -41,6 +41,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("清理门户限流计数", 3600, "xinfang.portal.security:purge_throttles"),
     # 分诊：把登记员的选择记为下一次训练的反馈。
     PeriodicJob("记录分诊反馈", 600, "xinfang.triage.feedback:record_feedback"),
+    # 预警：每天按周计数检测各单位、各类别的上升（同一周重复运行不重复预警）。
+    PeriodicJob("预警检测", 86400, "xinfang.warning.detectors:run_daily"),
 )
 
 
