@@ -6,6 +6,7 @@ from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode
 from xinfang.portal import panels as portal_panels
 from xinfang.supervision import panels as supervision_panels
+from xinfang.warning import panels as warning_panels
 
 
 def navigation(request) -> dict:
@@ -16,6 +17,7 @@ def navigation(request) -> dict:
     if has_role(user, RoleCode.CLERK, RoleCode.UNIT_HEAD, RoleCode.LEADER):
         items.append(("登记信访", reverse("petitions:intake")))
     items += supervision_panels.nav_items(user) + portal_panels.nav_items(user)
+    items += warning_panels.nav_items(user)
     items.append(("组织机构", reverse("org:departments")))
     if has_role(user, RoleCode.AUDITOR, RoleCode.BUREAU_LEADER):
         items.append(("审计日志", reverse("audit:events")))

@@ -104,3 +104,8 @@ def test_the_daily_job_is_in_the_schedule():
 
     assert any(job.target == "xinfang.warning.detectors:run_daily" for job in SCHEDULE)
     assert callable(next(j for j in SCHEDULE if j.target.startswith("xinfang.warning")).function())
+
+
+def test_the_centre_is_in_the_menu_of_heads_and_leaders_only(cast, login):
+    assert "/warning/" in login(cast.head_a).get("/").content.decode()
+    assert "/warning/" not in login(cast.handler_a).get("/").content.decode()
