@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-__all__ = ["Alarm", "DetectorOptions", "detect_series", "periods_per_year"]
+__all__ = ["Alarm", "DetectorOptions", "detect_last", "detect_series", "periods_per_year"]
 
 Period = Literal["week", "month"]
 
@@ -264,3 +264,24 @@ def detect_series(
         alarm = observed > upper and _recent_ok(y, t, opts)
         out[t] = Alarm(observed, expected, upper, bool(alarm), "farrington")
     return out  # type: ignore[return-value]
+
+
+def detect_last(
+    counts: np.ndarray | list[int],
+    options: DetectorOptions | None = None,
+    *,
+    holiday: np.ndarray | list[float] | None = None,
+) -> Alarm:
+    """The :class:`Alarm` of the last period only (what the daily job needs): one GLM fit
+    instead of one per period; the same result as ``detect_series(...)[-1]``."""
+    opts = (options or DetectorOptions()).resolved()
+    y = np.asarray(counts, dtype=np.int64)
+    freq = periods_per_year(opts.period)
+    first_glm = 2 * freq + opts.window
+    t = len(y) - 1
+    if t < first_glm:
+        return detect_series(y, options, holiday=holiday)[-1]
+    hol = None if holiday is None else np.asarray(holiday, dtype=float)
+    expected, upper = _farrington_point(y, t, hol, opts, freq)
+    observed = int(y[t])
+    return Alarm(observed, expected, upper, bool(observed > upper and _recent_ok(y, t, opts)), "farrington")

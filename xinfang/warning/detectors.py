@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from xinfang.core import clock
 from xinfang.core.calendar import current_calendar
-from xinfang.ml.spikes import DetectorOptions, detect_series
+from xinfang.ml.spikes import DetectorOptions, detect_last
 from xinfang.ml.warning_cli import _holiday_share
 from xinfang.org.models import Department
 from xinfang.petitions.models import Category, Petition
@@ -74,7 +74,7 @@ def run_rise_detection(today: date | None = None) -> int:
         counts, hol = counts[start:], holiday[start:]
         if len(counts) < 2:
             continue
-        result = detect_series(counts, options, holiday=hol)[-1]
+        result = detect_last(counts, options, holiday=hol)
         if not result.alarm:
             continue
         raised += _raise_rise(kind, pk, last_week, result, departments, categories)

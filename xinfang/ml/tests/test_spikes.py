@@ -112,3 +112,11 @@ def test_seasonal_factor_has_the_comparable_window_as_level_zero():
     factor = _seasonal_factor(lags, 52, 3, 10)
     assert factor[52] == 0 and factor[49] == 0 and factor[55] == 0 and factor[104] == 0
     assert set(factor) == set(range(10))
+
+
+def test_detect_last_gives_the_last_result_of_the_whole_series():
+    from xinfang.ml.spikes import detect_last
+
+    for weeks in (40, 130):
+        y, _ = _seasonal(weeks, seed=9)
+        assert detect_last(y) == detect_series(y)[-1]
