@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from xinfang.org import access
@@ -28,10 +28,18 @@ def access_warning(user, pk: int) -> Warning:
         raise Http404("预警不存在") from None
 
 
+PER_KIND = 50
+
+
 def centre(user, *, show_closed: bool = False) -> dict:
-    """预警中心：未关闭的预警按类别分组（最近的在前），另给最近关闭的 20 条。"""
+    """预警中心：未关闭的预警按类别分组，每类最近的 50 条与该类总数；另给最近关闭的 20 条。"""
     queryset = visible_warnings(user)
-    open_rows = list(queryset.filter(status__in=OPEN_STATES).order_by("-created_at", "-id")[:500])
-    groups = [(kind.label, [w for w in open_rows if w.kind == kind]) for kind in WarningKind]
+    open_rows = queryset.filter(status__in=OPEN_STATES)
+    counts = dict(open_rows.order_by().values_list("kind").annotate(n=Count("id")))
+    groups = [
+        (kind.label, counts.get(kind.value, 0),
+         list(open_rows.filter(kind=kind).order_by("-created_at", "-id")[:PER_KIND]) if counts.get(kind.value) else [])
+        for kind in WarningKind
+    ]
     closed = list(queryset.filter(status="closed").order_by("-closed_at")[:20]) if show_closed else []
-    return {"groups": groups, "open_count": len(open_rows), "closed": closed}
+    return {"groups": groups, "open_count": sum(counts.values()), "closed": closed, "per_kind": PER_KIND}
