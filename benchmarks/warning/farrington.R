@@ -7,7 +7,7 @@ for (k in unique(d$key)) {
   s <- d[d$key == k, ]
   s <- s[order(s$period_start), ]
   n <- nrow(s)
-  start <- 2 * 52 + 3 + 1  # first week with two years of comparable history (R is 1-based)
+  start <- 5 * 52 + 3 + 1  # first week with b = 5 full years behind it, as ours uses then (R is 1-based)
   sts <- new("sts", observed = matrix(s$count, ncol = 1), epoch = 1:n, freq = 52, start = c(2019, 1))
   ctrl <- list(range = start:n, b = 5, w = 3, reweight = TRUE, weightsThreshold = 2.58,
                trend = TRUE, pThresholdTrend = 0.05, noPeriods = 10, pastWeeksNotIncluded = 26,
