@@ -7,6 +7,7 @@ from xinfang.org.models import RoleCode
 from xinfang.portal import panels as portal_panels
 from xinfang.screening import panels as screening_panels
 from xinfang.supervision import panels as supervision_panels
+from xinfang.warning import panels as warning_panels
 
 
 def navigation(request) -> dict:
@@ -20,6 +21,7 @@ def navigation(request) -> dict:
     items += screening_panels.nav_items(user)
     if has_role(user, RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER, RoleCode.AUDITOR):
         items.append(("考核看板", reverse("assessment:overview")))
+    items += warning_panels.nav_items(user)
     items.append(("组织机构", reverse("org:departments")))
     if has_role(user, RoleCode.AUDITOR, RoleCode.BUREAU_LEADER):
         items.append(("审计日志", reverse("audit:events")))

@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "xinfang.portal",
     "xinfang.screening",
     "xinfang.assessment",
+    "xinfang.warning",
     "xinfang.demo",
 ]
 

@@ -49,6 +49,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("预热考核看板指标", 3600, "xinfang.assessment.dashboard:warm_cache"),
     PeriodicJob("生成排队的报告", 30, "xinfang.assessment.reports:build_pending"),
     PeriodicJob("生成上月月报", 3600, "xinfang.assessment.reports:scheduled_monthly_report"),
+    # 预警：每天按周计数检测各单位、各类别的上升（同一周重复运行不重复预警）。
+    PeriodicJob("预警检测", 86400, "xinfang.warning.detectors:run_daily"),
 )
 
 

@@ -1,0 +1,90 @@
+from datetime import datetime, timedelta
+
+import numpy as np
+from sklearn.metrics import adjusted_rand_score
+
+from xinfang.ml.hot import Message, cluster_messages, extract_place, hot_issues
+
+T0 = datetime(2026, 3, 1, 9, 0)
+
+ISSUES = {
+    "camera": ("A3区枫林路与岳麓大道路口", ["电子警察抓拍不合理", "抓拍摄像头乱拍违停", "电子眼误拍黄灯", "路口抓拍设备位置不对"],
+               "这个路口的电子警察抓拍经常误拍，很多车主都被扣分罚款，请交警部门核查设备。"),
+    "impound": ("A2区雨花停车场", ["扣车停车场收费太高", "车辆被扣停车费不合理", "停车场保管费每天乱收"],
+                "车辆被暂扣到停车场后每天收取高额停车保管费，取车时还要另外交钱，希望整改收费。"),
+    "school": ("A7县星沙实验小学", ["学校门口上下学拥堵", "小学门口接送车辆乱停", "上学时段交通堵塞"],
+               "每天早上学校门口接送孩子的车辆乱停乱放，交通严重拥堵，希望安排交警疏导。"),
+}
+
+NOISE = [
+    "咨询驾驶证换证需要什么材料", "反映公交站牌信息错误", "建议增加夜间出租车停靠点", "咨询外地车辆进城限行规定",
+    "投诉物业乱收电梯费", "反映小区路灯不亮", "咨询摩托车上牌流程", "建议延长地铁运营时间", "反映农村道路破损",
+    "咨询年检预约方式", "投诉网约车司机绕路", "反映河道垃圾堆积",
+]
+
+
+def _corpus(per_issue=6):
+    messages, truth = [], []
+    n = 0
+    for label, (place, titles, body) in enumerate(ISSUES.values()):
+        for i in range(per_issue):
+            title = f"{place}{titles[i % len(titles)]}"
+            messages.append(Message(str(n), title, f"{place}{body}第{i}次反映。", f"u{label}-{i}", T0 + timedelta(days=i)))
+            truth.append(label)
+            n += 1
+    for i, title in enumerate(NOISE):
+        messages.append(Message(str(n), title, f"{title}。", f"n{i}", T0 + timedelta(days=i)))
+        truth.append(100 + i)
+        n += 1
+    return messages, np.array(truth)
+
+
+def test_injected_issue_clusters_are_recovered():
+    messages, truth = _corpus()
+    labels = cluster_messages(messages)
+    assert adjusted_rand_score(truth, labels) >= 0.8
+
+
+def test_one_template_sent_about_two_estates_is_two_issues():
+    body = "小区临街门面餐馆油烟直排，噪音扰民，长期影响居民休息，请环保部门处理。"
+    messages = [Message(str(i), f"A5区{place}小区油烟扰民", body, f"u{i}", T0 + timedelta(days=i))
+                for i, place in enumerate(["魅力之城", "魅力之城", "魅力之城", "润芳园", "润芳园", "润芳园"])]
+    labels = cluster_messages(messages)
+    assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1
+    assert labels[0] != labels[3]
+
+
+def test_heat_counts_distinct_petitioners_above_repeated_messages():
+    messages = []
+    for i in range(8):  # one person writing eight times
+        messages.append(Message(f"a{i}", "A3区枫林路路口电子警察抓拍不合理", "电子警察误拍，请核查设备。", "same",
+                                T0 + timedelta(days=i)))
+    for i in range(5):  # five people once each
+        messages.append(Message(f"b{i}", "A2区雨花停车场扣车停车费太高", "停车保管费太高，请整改收费。", f"p{i}",
+                                T0 + timedelta(days=i)))
+    issues = hot_issues(messages, top=5)
+    assert [i.petitioners for i in issues] == [5, 1]
+    assert issues[0].rank == 1 and issues[0].heat > issues[1].heat
+    assert set(issues[0].message_ids) == {f"b{i}" for i in range(5)}
+
+
+def test_hot_issue_has_description_place_and_span():
+    messages, _ = _corpus()
+    top = hot_issues(messages, top=3)
+    assert len(top) == 3
+    first = top[0].as_json()
+    assert set(first) == {"rank", "heat", "description", "place", "first", "last", "petitioners", "message_ids"}
+    assert first["petitioners"] == 6 and len(first["message_ids"]) == 6
+    assert first["first"] < first["last"]
+    places = {issue.place for issue in top}
+    assert any("停车场" in p for p in places) and any("小学" in p for p in places)
+    # No message stands alone as an "issue".
+    assert all(len(issue.message_ids) >= 2 for issue in top)
+
+
+def test_extract_place_finds_named_places_not_phrases():
+    assert "丽发新城" in extract_place("投诉A2区丽发新城附近建搅拌站噪音扰民")
+    assert "魅力之城小区" in extract_place("魅力之城小区临街门面油烟直排扰民") or "魅力之城" in extract_place(
+        "魅力之城小区临街门面油烟直排扰民")
+    assert not any("临街" in p for p in extract_place("小区临街门面油烟直排扰民"))
+    assert extract_place("咨询驾驶证换证需要什么材料") == []

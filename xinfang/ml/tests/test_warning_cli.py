@@ -1,0 +1,151 @@
+import csv
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from xinfang.ml.warning_cli import detect_spikes_main, hot_issues_main, officer_flags_main
+
+
+def _counts(path, rows, header="key,period_start,count"):
+    path.write_text(header + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _weekly(key, weeks, seed=0, spike=None):
+    rng = np.random.default_rng(seed)
+    start = date(2023, 1, 2)
+    rows = []
+    for i in range(weeks):
+        count = int(rng.poisson(12))
+        if spike is not None and i == spike:
+            count = 45
+        rows.append((key, (start + timedelta(days=7 * i)).isoformat(), count))
+    return rows
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_detect_spikes_writes_one_alarm_row_per_input_row_in_order(tmp_path, capsys):
+    rows = _weekly("大队A/违法处理", 130, spike=125) + _weekly("大队B/事故", 20, seed=1)
+    counts = _counts(tmp_path / "counts.csv", rows)
+    out = tmp_path / "alarms.csv"
+    assert detect_spikes_main(["--counts", str(counts), "--out", str(out), "--period", "week"]) == 0
+    result = _read(out)
+    assert list(result[0]) == ["key", "period_start", "observed", "expected", "upper", "alarm"]
+    assert [(r["key"], r["period_start"], int(r["observed"])) for r in result] == rows
+    spike = result[125]
+    assert spike["alarm"] == "1" and float(spike["expected"]) < float(spike["upper"]) < 45
+    assert {r["alarm"] for r in result} <= {"0", "1"}
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["rows"] == 150 and summary["series"] == 2 and summary["alarms"] >= 1
+
+
+def test_detect_spikes_treats_a_skipped_week_as_zero_and_guesses_monthly_periods(tmp_path):
+    rows = [("k", f"{2022 + m // 12}-{m % 12 + 1:02d}-01", 30 + (m % 3)) for m in range(30) if m != 10]
+    counts = _counts(tmp_path / "m.csv", rows)
+    out = tmp_path / "out.csv"
+    assert detect_spikes_main(["--counts", str(counts), "--out", str(out)]) == 0
+    assert len(_read(out)) == 29
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (("k", "2024-01-15", -3), "第 4 行 count 列：不能为负数"),
+        (("k", "", 3), "第 4 行 period_start 列：日期为空"),
+        (("k", "2024-01-15", "三"), "第 4 行 count 列：“三”不是数字"),
+        (("k", "2024-01-15", 2.5), "第 4 行 count 列：应为整数"),
+        (("k", "2024-01-17", 2), "不是整周"),
+        (("k", "2024-01-08", 2), "重复出现"),
+        (("", "2024-01-15", 2), "第 4 行 key 列"),
+    ],
+)
+def test_bad_counts_are_refused_in_chinese_and_nothing_is_written(tmp_path, capsys, row, message):
+    counts = _counts(tmp_path / "bad.csv", [("k", "2024-01-01", 3), ("k", "2024-01-08", 4), row])
+    out = tmp_path / "alarms.csv"
+    out.write_text("旧文件\n", encoding="utf-8")
+    assert detect_spikes_main(["--counts", str(counts), "--out", str(out), "--period", "week"]) == 2
+    assert message in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "旧文件\n"  # the old file is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alarms.csv", "bad.csv"]  # no temporary left
+
+
+def test_a_counts_file_without_a_column_is_refused(tmp_path, capsys):
+    counts = _counts(tmp_path / "c.csv", [("k", 3)], header="key,count")
+    assert detect_spikes_main(["--counts", str(counts), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "缺少列：period_start" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def _messages(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "title", "text", "user", "time", "likes", "dislikes"])
+        writer.writerows(rows)
+    return path
+
+
+def test_hot_issues_prints_one_json_list_hottest_first(tmp_path, capsys):
+    rows = [(i, "A2区雨花停车场扣车停车费太高", "车辆被扣后停车保管费太高，请整改。", f"u{i}", f"2026/3/{i + 1} 10:00:00", i, 0)
+            for i in range(6)]
+    rows += [(10 + i, "A3区枫林路口电子警察抓拍不合理", "电子警察误拍黄灯，请核查。", f"v{i % 2}", f"2026-03-0{i + 1} 09:00:00", 0, 0)
+             for i in range(4)]
+    rows += [(20, "咨询驾驶证换证材料", "需要带什么材料？", "w", "2026/3/5 8:00:00", 0, 0)]
+    assert hot_issues_main(["--csv", str(_messages(tmp_path / "m.csv", rows)), "--top", "5"]) == 0
+    issues = json.loads(capsys.readouterr().out)
+    assert [i["rank"] for i in issues] == [1, 2]
+    assert issues[0]["petitioners"] == 6 and issues[1]["petitioners"] == 2
+    assert sorted(issues[0]["message_ids"], key=int) == [str(i) for i in range(6)]
+    assert issues[0]["heat"] > issues[1]["heat"]
+    assert "停车" in issues[0]["description"] and "停车场" in issues[0]["place"]
+    assert issues[0]["first"].startswith("2026-03-01") and issues[0]["last"].startswith("2026-03-06")
+
+
+def test_hot_issues_refuses_a_bad_time_naming_the_line(tmp_path, capsys):
+    path = _messages(tmp_path / "m.csv", [(1, "标题", "内容", "u", "昨天", 0, 0)])
+    assert hot_issues_main(["--csv", str(path)]) == 2
+    assert "第 2 行 time 列" in capsys.readouterr().err
+
+
+def test_officer_flags_writes_the_contract_columns(tmp_path, capsys):
+    path = tmp_path / "activity.csv"
+    lines = ["officer_no,peer_group,period_start,actions,complaints"]
+    for i, c in enumerate([1, 0, 2, 1, 1, 0, 1, 2, 1, 0]):
+        lines += [f"P{i},事故中队,2026-01-01,50,{c}", f"P{i},事故中队,2026-02-01,50,0"]
+    lines += ["HIGH,事故中队,2026-01-01,50,5", "HIGH,事故中队,2026-02-01,50,4", "BUSY,事故中队,2026-01-01,1000,9"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "flags.csv"
+    assert officer_flags_main(["--activity", str(path), "--out", str(out)]) == 0
+    flags = {r["officer_no"]: r for r in _read(out)}
+    assert list(next(iter(flags.values()))) == ["officer_no", "score", "level", "reasons"]
+    assert flags["HIGH"]["level"] == "critical" and flags["BUSY"]["level"] == "none"
+    assert "执法" in flags["HIGH"]["reasons"]
+    assert json.loads(capsys.readouterr().out)["critical"] == 1
+
+
+def test_officer_flags_refuses_negative_actions(tmp_path, capsys):
+    path = tmp_path / "a.csv"
+    path.write_text("officer_no,peer_group,period_start,actions,complaints\nP1,g,2026-01-01,-5,0\n", encoding="utf-8")
+    assert officer_flags_main(["--activity", str(path), "--out", str(tmp_path / "f.csv")]) == 2
+    assert "第 2 行 actions 列：不能为负数" in capsys.readouterr().err
+    assert not (tmp_path / "f.csv").exists()
+
+
+def test_the_xinfang_command_runs_detect_spikes(tmp_path):
+    counts = _counts(tmp_path / "c.csv", _weekly("k", 12))
+    out = tmp_path / "o.csv"
+    done = subprocess.run([sys.executable, "-m", "xinfang.manage", "detect-spikes", "--counts", str(counts),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(_read(out)) == 12
+    bad = _counts(tmp_path / "bad.csv", [("k", "2024-01-01", -1)])
+    done = subprocess.run([sys.executable, "-m", "xinfang.manage", "detect-spikes", "--counts", str(bad),
+                           "--out", str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "不能为负数" in done.stderr

@@ -1,0 +1,65 @@
+"""预警记录：什么上升了、在哪里、比预期多多少，背后是哪些信访件；由人确认、处置、关闭。
+
+预警只涉及事项、问题、单位与民警的支持需要，从不涉及信访人（DESIGN.md §2）。
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from xinfang.org.models import Department
+from xinfang.petitions.models import Petition
+
+
+class WarningKind(models.TextChoices):
+    RISE = "rise", "数量上升"
+    HOT_ISSUE = "hot_issue", "共同诉求（热点）"
+    OFFICER_SUPPORT = "officer_support", "民警需要支持"
+    MAJOR_URGENT = "major_urgent", "重大紧急事项"
+    DAILY_REPORT_MISSING = "daily_report_missing", "日报未报"
+
+
+class WarningStatus(models.TextChoices):
+    OPEN = "open", "待确认"
+    ACKNOWLEDGED = "acknowledged", "已确认，处置中"
+    CLOSED = "closed", "已关闭"
+
+
+OPEN_STATES = (WarningStatus.OPEN, WarningStatus.ACKNOWLEDGED)
+
+
+class Warning(models.Model):  # noqa: A001 - the glossary's name; never imported as a bare name
+    kind = models.CharField("类别", max_length=24, choices=WarningKind.choices)
+    status = models.CharField("状态", max_length=16, choices=WarningStatus.choices, default=WarningStatus.OPEN)
+    # 同一件事只预警一次：由检测器给出，如 "rise:department:12:week:2026-03-02"。
+    key = models.CharField("去重键", max_length=120, unique=True)
+    department = models.ForeignKey(Department, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    title = models.CharField("标题", max_length=200)
+    detail = models.TextField("说明")
+    period_start = models.DateField("统计期起", null=True, blank=True)
+    observed = models.FloatField("实际数", null=True, blank=True)
+    expected = models.FloatField("预期数", null=True, blank=True)
+    upper = models.FloatField("预警线", null=True, blank=True)
+    petitions = models.ManyToManyField(Petition, verbose_name="相关信访件", blank=True, related_name="+")
+    created_at = models.DateTimeField("预警时间")
+    acknowledged_at = models.DateTimeField("确认时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField("关闭时间", null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="关闭人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    outcome = models.TextField("处置情况", blank=True)
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "-created_at"], condition=~Q(status="closed"), name="warning_open_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,57 @@
+"""预警中心：单位负责人、分管领导、督办员与局领导查看、确认、关闭预警。"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xinfang.org.access import has_role
+from xinfang.org.models import RoleCode
+
+from . import selectors, services
+
+CENTRE_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER)
+
+
+def _require(user) -> None:
+    if not has_role(user, *CENTRE_ROLES):
+        raise Http404
+
+
+def centre(request):
+    _require(request.user)
+    return render(request, "warning/centre.html", selectors.centre(request.user, show_closed=True))
+
+
+def detail(request, pk: int):
+    _require(request.user)
+    warning = selectors.access_warning(request.user, pk)
+    petitions = warning.petitions.select_related("matter").order_by("received_at")[:200]
+    return render(request, "warning/detail.html", {"warning": warning, "petitions": petitions})
+
+
+@require_POST
+def acknowledge(request, pk: int):
+    _require(request.user)
+    warning = selectors.access_warning(request.user, pk)
+    try:
+        services.acknowledge_warning(warning, by=request.user)
+        messages.success(request, "已确认，请组织处置。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(e for errors in exc.message_dict.values() for e in errors))
+    return redirect("warning:detail", pk=warning.pk)
+
+
+@require_POST
+def close(request, pk: int):
+    _require(request.user)
+    warning = selectors.access_warning(request.user, pk)
+    try:
+        services.close_warning(warning, by=request.user, outcome=request.POST.get("outcome", ""))
+        messages.success(request, "预警已关闭。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(e for errors in exc.message_dict.values() for e in errors))
+    return redirect("warning:detail", pk=warning.pk)
