@@ -60,9 +60,10 @@ def test_a_year_the_administrator_entered_is_covered() -> None:
     assert WorkCalendar(covered_years=[2027]).covers(2027)
 
 
-def test_uncovered_year_rests_on_weekends_only() -> None:
-    # 2031 年无放假数据：1月1日（周三）按普通工作日计，周末休息。
-    assert CAL.is_workday(date(2031, 1, 1))
+def test_uncovered_year_rests_on_weekends_and_the_statutory_holidays() -> None:
+    # 2031 年无放假数据：1月1日（周三）是元旦（法定假日，推算），周末休息，其余上班。
+    assert not CAL.is_workday(date(2031, 1, 1))
+    assert CAL.is_workday(date(2031, 1, 2))
     assert not CAL.is_workday(date(2031, 1, 4))  # 周六
     assert not CAL.is_workday(date(2031, 1, 5))  # 周日
     assert CAL.is_workday(date(2031, 1, 6))  # 周一
