@@ -96,9 +96,12 @@ def stop_characters(stopwords: Sequence[str]) -> str:
     """The single-character words of a stop-word list, as one sorted string.
 
     Longer stop words are not removed from raw text: without a segmenter a
-    substring match would cut real words apart (tried: no gain).
+    substring match would cut real words apart (tried: no gain). Only Chinese
+    characters count: the list's digits ("1", "2") stop only tokens that are a lone
+    digit, while segmented texts keep "2019" or "A1" whole.
     """
-    return "".join(sorted({w.strip() for w in stopwords if len(w.strip()) == 1 and w.strip().isalnum()}))
+    return "".join(sorted({w.strip() for w in stopwords
+                           if len(w.strip()) == 1 and "\u4e00" <= w.strip() <= "\u9fff"}))
 
 
 def _weights() -> list[float]:
