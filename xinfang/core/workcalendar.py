@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
+from lunar_python import Lunar, Solar
 
 __all__ = ["WorkCalendar", "statutory_holidays"]
 
@@ -68,8 +69,6 @@ def statutory_holidays(year: int) -> dict[date, str]:
     第六条：假日适逢周六、周日的，在其后的工作日补假；这里补在假日之后第一个既非周末、
     也非假日的日子（国务院通知的实际安排以调休为准，所以结果只是暂定）。
     """
-    from lunar_python import Lunar, Solar
-
     spring, labour, lunar_festivals = _rules_for(year)
     entries: list[tuple[date, str]] = [(date(year, 1, 1), "元旦")]
     new_year = Lunar.fromYmd(year, 1, 1).getSolar()
