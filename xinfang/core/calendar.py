@@ -14,14 +14,18 @@ _cached: tuple[object, WorkCalendar] | None = None
 def current_calendar() -> WorkCalendar:
     """本部署的工作日历（节假日表 + chinesecalendar）。表改动后各进程在下次调用时重建。"""
     global _cached
-    from .models import CalendarYear, Holiday
-
     version = cache.get(_VERSION_KEY, 0)
     if _cached is None or _cached[0] != version:
-        overrides = dict(Holiday.objects.values_list("day", "is_workday"))
-        years = CalendarYear.objects.values_list("year", flat=True)
-        _cached = (version, WorkCalendar(overrides, covered_years=years))
+        _cached = (version, load_calendar())
     return _cached[1]
+
+
+def load_calendar() -> WorkCalendar:
+    """直接从节假日表装配（不看缓存）：在同一事务里刚改过表、要马上按新表重算时用。"""
+    from .models import CalendarYear, Holiday
+
+    overrides = dict(Holiday.objects.values_list("day", "is_workday"))
+    return WorkCalendar(overrides, covered_years=CalendarYear.objects.values_list("year", flat=True))
 
 
 def calendar_changed() -> None:

@@ -49,15 +49,22 @@ def _run(parser: _Parser, argv: Sequence[str] | None, action) -> int:  # noqa: A
 
 
 def triage_eval_main(argv: Sequence[str] | None = None) -> int:
-    """``triage-eval --train A.csv --test B.csv``: train, evaluate, print the metrics JSON."""
+    """``triage-eval --train A.csv [--train B.csv …] --test C.csv [--stopwords S.txt]``: print the metrics JSON.
+
+    Several ``--train`` files are concatenated (raw and segmented texts may mix);
+    ``--stopwords`` is the list the segmented texts were filtered with.
+    """
     parser = _Parser(prog="xinfang triage-eval", description="训练分诊模型并在测试集上评估")
-    parser.add_argument("--train", required=True, type=Path, help="训练集 CSV（id,title,text,label）")
+    parser.add_argument("--train", required=True, type=Path, action="append",
+                        help="训练集 CSV（id,title,text,label），可给多个；原文与切词后的文本可混用")
     parser.add_argument("--test", required=True, type=Path, help="测试集 CSV（id,title,text,label）")
+    parser.add_argument("--stopwords", type=Path, default=None,
+                        help="切词文本去停用词时用的词表（一行一个词），其中的单字在训练和预测时都会去掉")
 
     def action(args: argparse.Namespace) -> dict:
-        from .evaluation import triage_eval
+        from .evaluation import read_stopwords, triage_eval
 
-        return triage_eval(args.train, args.test)
+        return triage_eval(args.train, args.test, stopwords=read_stopwords(args.stopwords))
 
     return _run(parser, argv, action)
 

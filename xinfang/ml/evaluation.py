@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from .datasets import read_labelled_csv
 from .errors import DataError
 from .triage import TriageModel
 
-__all__ = ["cross_validate_csv", "measure_predict_rate", "pin_single_thread", "triage_eval"]
+__all__ = ["cross_validate_csv", "measure_predict_rate", "pin_single_thread", "read_stopwords",
+           "read_training_files", "triage_eval"]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -53,30 +55,63 @@ def measure_predict_rate(model: TriageModel, texts: list[str], *, min_seconds: f
     return done / spent if spent else float("inf")
 
 
-def triage_eval(train_csv: Path, test_csv: Path) -> dict[str, Any]:
-    """Train on ``train_csv``, evaluate on ``test_csv``.
+def read_stopwords(path: Path | None) -> list[str]:
+    """One word a line (UTF-8); ``None`` gives no stop words."""
+    if path is None:
+        return []
+    try:
+        return [line.strip() for line in Path(path).read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    except FileNotFoundError:
+        raise DataError(f"找不到停用词文件：{path}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"停用词文件 {Path(path).name} 不是 UTF-8 编码") from None
+
+
+def read_training_files(paths: Path | Sequence[Path]) -> tuple[list[str], list[str]]:
+    """Texts and labels of one or more labelled CSV files, in order (raw and segmented may mix)."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if not paths:
+        raise DataError("至少需要一个训练文件（--train）")
+    texts: list[str] = []
+    labels: list[str] = []
+    for path in paths:
+        data = read_labelled_csv(path)
+        texts += data.texts
+        labels += data.labels
+    return texts, labels
+
+
+def triage_eval(train_csv: Path | Sequence[Path], test_csv: Path, *, stopwords: Sequence[str] = (),
+                model_out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train on ``train_csv`` (one path or several, concatenated), evaluate on ``test_csv``.
 
     Returns exactly ``{"macro_f1", "accuracy", "train_seconds",
     "predict_per_second", "n_train", "n_test"}``. Raises :class:`DataError` for
     unreadable CSV files (missing columns, wrong encoding) or no overlap of labels.
+    ``model_out``, if given, receives the trained model and the test
+    confidences (for the benchmark's reliability table), outside the contract.
     """
-    train = read_labelled_csv(train_csv)
+    train_texts, train_labels = read_training_files(train_csv)
     test = read_labelled_csv(test_csv)
-    unknown = sorted(set(test.labels) - set(train.labels))
+    unknown = sorted(set(test.labels) - set(train_labels))
     if len(unknown) == len(set(test.labels)):
         raise DataError("测试集的类别在训练集中一个都没有出现：" + "、".join(unknown))
     pin_single_thread()
     started = time.perf_counter()
-    model = TriageModel.train(train.texts, train.labels)
+    model = TriageModel.train(train_texts, train_labels, stopwords=stopwords)
     train_seconds = time.perf_counter() - started
-    predicted = model.predict(test.texts)
+    probs = model.predict_proba(test.texts)
+    predicted = [model.labels[i] for i in probs.argmax(axis=1)]
     rate = measure_predict_rate(model, test.texts)
+    if model_out is not None:
+        model_out.update(model=model, confidence=probs.max(axis=1),
+                         correct=np.array(predicted) == np.array(test.labels), predicted=predicted)
     return {
         "macro_f1": round(float(f1_score(test.labels, predicted, average="macro")), 4),
         "accuracy": round(float(accuracy_score(test.labels, predicted)), 4),
         "train_seconds": round(train_seconds, 2),
         "predict_per_second": round(rate, 1),
-        "n_train": len(train),
+        "n_train": len(train_texts),
         "n_test": len(test),
     }
 

@@ -22,43 +22,59 @@ def recompute(matter: Matter, *, calendar: WorkCalendar | None = None) -> Matter
     """按事项记录的起算日期算出各期限，并据状态定出"当前期限"。只改内存中的对象，由调用方保存。"""
     calendar = calendar or current_calendar()
     limits = settings.DEADLINE_LIMITS
-    provisional = False
+    provisional: list[str] = []
 
-    def compute(start: date | None, fn, **kwargs) -> date | None:
-        nonlocal provisional
+    def compute(field: str, start: date | None, fn, **kwargs) -> date | None:
         if start is None:
             return None
         result = fn(start, calendar=calendar, limits=limits, **kwargs)
-        provisional = provisional or result.provisional
+        if result.provisional:
+            provisional.append(field)
         return result.day
 
-    matter.acceptance_due = compute(matter.received_on, deadlines.acceptance_due)
-    # 只有申诉求决类走60日办理期限（《信访工作条例》第三十一条第六项、第三十四条）。
+    matter.acceptance_due = compute("acceptance_due", matter.received_on, deadlines.acceptance_due)
+    # 只有申诉求决类走60日办理期限（《信访工作条例》第三十一条第六项、第三十四条）；办理中的听证不停钟。
     runs_handling = matter.matter_type == MatterType.COMPLAINT
-    matter.handling_due = compute(matter.accepted_on if runs_handling else None, deadlines.handling_due,
-                                  extension_days=matter.extension_days)
-    matter.review_request_closes = compute(matter.reply_delivered_on, deadlines.review_request_closes)
-    matter.review_due = compute(matter.review_requested_on, deadlines.review_due)
-    matter.re_review_request_closes = compute(matter.review_delivered_on, deadlines.re_review_request_closes)
+    matter.handling_due = compute("handling_due", matter.accepted_on if runs_handling else None,
+                                  deadlines.handling_due, extension_days=matter.extension_days)
+    matter.review_request_closes = compute(
+        "review_request_closes", matter.reply_delivered_on, deadlines.review_request_closes)
+    matter.review_due = compute("review_due", matter.review_requested_on, deadlines.review_due)
+    matter.re_review_request_closes = compute(
+        "re_review_request_closes", matter.review_delivered_on, deadlines.re_review_request_closes)
     matter.re_review_due = compute(
-        matter.re_review_requested_on, deadlines.re_review_due, paused_days=matter.re_review_paused_days
+        "re_review_due", matter.re_review_requested_on, deadlines.re_review_due,
+        paused_days=matter.re_review_paused_days,
     )
     matter.current_due = current_due(matter)
-    matter.due_provisional = provisional and matter.current_due is not None
+    matter.provisional_dues = ",".join(provisional)
+    # 暂定与否看当前阶段那一个时钟：已确定的办理期限不因复查申请截止日落在未录入的年份而"暂定"。
+    matter.due_provisional = current_clock(matter) in provisional
     return matter
+
+
+def provisional_clocks(matter: Matter) -> frozenset[str]:
+    """期限列中按推算的节假日算出、尚待国务院通知确认的那些（列名）。"""
+    return frozenset(name for name in matter.provisional_dues.split(",") if name)
+
+
+def current_clock(matter: Matter) -> str | None:
+    """当前阶段在走的时钟（期限列名）；听证中、已办结、已分流等没有时钟在走的状态为 None。"""
+    if matter.status == Status.REGISTERED:
+        return "acceptance_due"
+    if matter.status in HANDLING_STATES:
+        return "handling_due"
+    if matter.status == Status.REVIEWING:
+        return "review_due"
+    if matter.status == Status.RE_REVIEWING:
+        return "re_review_due"
+    return None
 
 
 def current_due(matter: Matter) -> date | None:
     """当前阶段的期限；复核听证中、已转送系统外机关、已办结、已分流等没有本系统的时钟在走的状态为 None。"""
-    if matter.status == Status.REGISTERED:
-        return matter.acceptance_due
-    if matter.status in HANDLING_STATES:
-        return matter.handling_due
-    if matter.status == Status.REVIEWING:
-        return matter.review_due
-    if matter.status == Status.RE_REVIEWING:
-        return matter.re_review_due
-    return None
+    clock = current_clock(matter)
+    return None if clock is None else getattr(matter, clock)
 
 
 def hearing_overlong(matter: Matter, today: date, *, limit_days: int | None = None) -> int | None:

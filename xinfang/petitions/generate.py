@@ -346,7 +346,10 @@ class _Deadlines:
         (m.acceptance_due, m.handling_due, m.review_request_closes, m.review_due, m.re_review_request_closes,
          m.re_review_due) = (d.day if d else None for d in dues)
         m.current_due = clocks.current_due(m)
-        m.due_provisional = m.current_due is not None and any(d.provisional for d in dues if d)
+        names = ("acceptance_due", "handling_due", "review_request_closes", "review_due", "re_review_request_closes",
+                 "re_review_due")
+        m.provisional_dues = ",".join(name for name, d in zip(names, dues) if d and d.provisional)
+        m.due_provisional = clocks.current_clock(m) in m.provisional_dues.split(",")
 
 
 class _M:
@@ -355,7 +358,7 @@ class _M:
     __slots__ = ("status", "received_on", "accepted_on", "extension_days", "paused_days", "reply_delivered_on",
                  "review_requested_on", "review_delivered_on", "re_review_requested_on", "re_review_paused_days",
                  "acceptance_due", "handling_due", "review_request_closes", "review_due", "re_review_request_closes",
-                 "re_review_due", "current_due", "due_provisional")
+                 "re_review_due", "current_due", "due_provisional", "provisional_dues")
 
 
 MATTER = ("id", "number", "title", "summary", "requests", "category_id", "department_id", "has_co_assignment",
@@ -364,7 +367,7 @@ MATTER = ("id", "number", "title", "summary", "requests", "category_id", "depart
           "paused_days", "hearing_started_on", "reply_delivered_on", "review_requested_on", "review_delivered_on",
           "re_review_requested_on", "re_review_paused_days", "closed_on", "acceptance_due", "handling_due",
           "review_request_closes", "review_due", "re_review_request_closes", "re_review_due", "current_due",
-          "due_provisional", "outcome", "reply_text", "remedy_compensation", "remedy_apology", "remedy_correction",
+          "due_provisional", "provisional_dues", "outcome", "reply_text", "remedy_compensation", "remedy_apology", "remedy_correction",
           "disposal", "registered_by_id", "created_at", "updated_at")
 PETITION = ("id", "matter_id", "channel", "received_at", "content", "requests", "involved_department_id",
             "involved_officer", "case_numbers", "head_count", "is_collective", "is_skip_level", "is_repeat",
@@ -583,7 +586,7 @@ class _Generator:
             m.paused_days, day(on("hearing")), day(on("delivered")), day(on("review_requested")),
             day(on("review_delivered")), day(on("re_review_requested")), m.re_review_paused_days, day(on("closed")),
             _iso(m.acceptance_due), _iso(m.handling_due), _iso(m.review_request_closes), _iso(m.review_due),
-            _iso(m.re_review_request_closes), _iso(m.re_review_due), _iso(m.current_due), m.due_provisional,
+            _iso(m.re_review_request_closes), _iso(m.re_review_due), _iso(m.current_due), m.due_provisional, m.provisional_dues,
             outcome, reply, *remedies, disposal_json, self.clerk, self._ts(created_at), self._ts(cursor)))
         self.search_rows.append((matter_id, " ".join([number, title, summary, requests, *later])))
         return 1 + len(repeats)

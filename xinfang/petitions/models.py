@@ -202,6 +202,9 @@ class Matter(models.Model):
     # 当前阶段的期限：工作台排序、超期筛选与督办扫描都只看这一列。无时钟运行（办结、听证中）时为空。
     current_due = models.DateField("当前期限", null=True, blank=True)
     due_provisional = models.BooleanField("期限暂定", default=False)
+    # 各期限列中哪些是暂定的（逗号分隔的列名）：每个时钟单独记，录入某年放假通知后全部重算。
+    # db_default：批量生成（COPY）不写这一列时也有值。
+    provisional_dues = models.CharField("暂定的期限", max_length=200, blank=True, default="", db_default="")
 
     outcome = models.CharField("处理意见", max_length=16, choices=Outcome.choices, blank=True)
     reply_text = models.TextField("答复内容", blank=True)

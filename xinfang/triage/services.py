@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -32,9 +32,33 @@ _lock = threading.Lock()
 
 @dataclass
 class TrainingData:
+    """Texts and labels; ``train_only_*`` (e.g. derived, segmented texts) only ever go to the
+    training side, never to the held-out evaluation, which must look like real intake."""
+
     texts: list[str]
     labels: list[str]
     source: str
+    train_only_texts: list[str] = field(default_factory=list)
+    train_only_labels: list[str] = field(default_factory=list)
+    stopwords: list[str] = field(default_factory=list)
+
+
+def training_data_from_csv(paths, *, stopwords: list[str] | None = None) -> TrainingData:
+    """一个或多个 CSV（可混合原文与切词文本）：切词文本只进训练侧，留出集只取原文。"""
+    from xinfang.ml.datasets import read_labelled_csv
+    from xinfang.ml.text import looks_segmented
+
+    data = TrainingData([], [], source="CSV：" + "、".join(str(p) for p in paths), stopwords=list(stopwords or []))
+    for path in paths:
+        rows = read_labelled_csv(path)
+        for text, label in zip(rows.texts, rows.labels):
+            if looks_segmented(text):
+                data.train_only_texts.append(text)
+                data.train_only_labels.append(label)
+            else:
+                data.texts.append(text)
+                data.labels.append(label)
+    return data
 
 
 def matter_text(title: str, summary: str) -> str:
@@ -82,7 +106,9 @@ def train(task: str, data: TrainingData, *, by=None, seed: int = 0) -> ModelVers
     train_x, test_x, train_y, test_y = train_test_split(
         texts, labels, test_size=HOLDOUT_SHARE, random_state=seed, stratify=labels
     )
-    model = TriageModel.train(train_x, train_y, seed=seed)
+    extra = [(t, y) for t, y in zip(data.train_only_texts, data.train_only_labels) if y in keep and t.strip()]
+    model = TriageModel.train(train_x + [t for t, _ in extra], train_y + [y for _, y in extra], seed=seed,
+                              stopwords=data.stopwords)
     predicted = model.predict(test_x)
     macro_f1 = float(f1_score(test_y, predicted, average="macro"))
     report = classification_report(test_y, predicted, output_dict=True, zero_division=0)
@@ -101,7 +127,7 @@ def train(task: str, data: TrainingData, *, by=None, seed: int = 0) -> ModelVers
             ModelVersion.objects.filter(pk=current.pk).update(is_current=False)
         created = ModelVersion.objects.create(
             task=task, version=version, path=str(path), labels=sorted(keep), training_hash=training_hash(texts, labels),
-            n_train=len(train_x), n_test=len(test_x), macro_f1=round(macro_f1, 4),
+            n_train=len(train_x) + len(extra), n_test=len(test_x), macro_f1=round(macro_f1, 4),
             accuracy=round(float(accuracy_score(test_y, predicted)), 4), report=report, source=data.source,
             is_current=promote, decision=decision, created_at=clock.now(),
         )
@@ -139,6 +165,11 @@ class Suggestion:
     label: str
     name: str
     confidence: float
+
+    @property
+    def percent(self) -> str:
+        """界面上的把握程度：整数百分比，至少 1%、至多 99%——校准过的模型也从不确定无疑。"""
+        return f"{min(99, max(1, round(self.confidence * 100)))}%"
 
 
 def suggest(text: str, task: str, k: int = 3) -> tuple[list[Suggestion], str, ModelVersion | None]:

@@ -70,7 +70,7 @@ def test_save_and_load_round_trip_keeps_predictions_and_metadata(model, tmp_path
     meta = loaded.metadata
     assert meta["labels"] == ["交通", "教育", "环境"]
     assert len(meta["training_hash"]) == 64
-    assert meta["format_version"] == 1 and meta["created_at"][:4].isdigit()
+    assert meta["format_version"] == 2 and meta["created_at"][:4].isdigit()
     assert {"scikit-learn", "numpy", "python"} <= set(meta["versions"])
     assert "cv_macro_f1" in meta["metrics"]
     json.dumps(meta, ensure_ascii=False)  # metadata is plain data, storable as JSON

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from xinfang.audit.services import diff, record, snapshot
-from xinfang.core.calendar import current_calendar
+from xinfang.core.calendar import current_calendar, load_calendar
+from xinfang.core.notice import Notice
+from xinfang.core.services import enter_year_notice
+from xinfang.core.workcalendar import WorkCalendar
 
 from .. import clocks
 from ..models import Category, DocumentTemplate, Matter
@@ -57,26 +60,46 @@ def save_document_template(template: DocumentTemplate, *, by) -> DocumentTemplat
     return template
 
 
+DUE_FIELDS = ["acceptance_due", "handling_due", "review_request_closes", "review_due",
+              "re_review_request_closes", "re_review_due", "current_due", "due_provisional", "provisional_dues"]
+
+
 def recompute_open_deadlines(*, batch: int = 2000) -> int:
-    """节假日表或本地时限变更后，重算所有在办事项的期限列；返回改动的事项数。"""
-    calendar = current_calendar()
+    """每日任务：重算所有在办事项的期限列；返回改动的事项数。"""
+    return recompute_deadlines(open_only=True, batch=batch)
+
+
+def enter_calendar_notice(notice: Notice, *, by) -> dict[str, int]:
+    """录入某年的国务院放假通知，并按新日历重算所有状态事项的期限列（该年从此不再暂定）。
+
+    返回 ``{"days", "written", "kept", "recomputed"}``。录入是一个事务；重算在它提交之后，
+    按批各自提交（百万件时不把整张表锁在一个事务里）。
+    """
+    result = enter_year_notice(notice, by=by)
+    # 不用 current_calendar()：它的缓存在事务提交后才失效，这里要的是刚写入的表。
+    result["recomputed"] = recompute_deadlines(calendar=load_calendar())
+    return result
+
+
+def recompute_deadlines(*, open_only: bool = False, batch: int = 2000, calendar: WorkCalendar | None = None) -> int:
+    """节假日表、某年放假通知或本地时限变更后重算期限列（默认所有状态的事项：已办结事项的
+    复查、复核申请截止日也取决于日历）；返回期限有变化的事项数。每批一个事务，各记一条审计。"""
+    calendar = calendar or current_calendar()
     changed = 0
     last_id = 0
-    fields = ["acceptance_due", "handling_due", "review_request_closes", "review_due",
-              "re_review_request_closes", "re_review_due", "current_due", "due_provisional"]
+    matters = Matter.objects.filter(status__in=OPEN_STATES) if open_only else Matter.objects.all()
     while True:
         with transaction.atomic():
-            rows = list(Matter.objects.filter(status__in=OPEN_STATES, pk__gt=last_id)
-                        .select_for_update().order_by("pk")[:batch])
+            rows = list(matters.filter(pk__gt=last_id).select_for_update().order_by("pk")[:batch])
             if not rows:
                 break
             dirty = []
             for matter in rows:
-                before = [getattr(matter, f) for f in fields]
+                before = [getattr(matter, f) for f in DUE_FIELDS]
                 clocks.recompute(matter, calendar=calendar)
-                if [getattr(matter, f) for f in fields] != before:
+                if [getattr(matter, f) for f in DUE_FIELDS] != before:
                     dirty.append(matter)
-            Matter.objects.bulk_update(dirty, fields)
+            Matter.objects.bulk_update(dirty, DUE_FIELDS)
             if dirty:
                 record(actor=None, action="matter.recompute_deadlines", object_type="petitions.matter",
                        object_repr=f"{len(dirty)} 件", changes={"matters": [None, [m.pk for m in dirty][:1000]]})

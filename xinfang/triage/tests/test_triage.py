@@ -143,3 +143,38 @@ def test_triage_eval_with_a_missing_column_says_so(tmp_path):
     done = subprocess.run([sys.executable, "-m", "xinfang.manage", "triage-eval", "--train", str(tmp_path / "bad.csv"),
                            "--test", str(tmp_path / "bad.csv")], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and done.stdout == "" and "label" in done.stderr
+
+
+def test_train_triage_takes_several_csv_files_and_keeps_segmented_rows_out_of_the_hold_out(cast, tmp_path, capsys):
+    texts, labels = corpus(30)
+    raw, seg = tmp_path / "raw.csv", tmp_path / "seg.csv"
+    for path, rows in ((raw, zip(texts, labels)),
+                       (seg, ((" ".join(t.replace("，", " ").rstrip("。").split()), y) for t, y in zip(*corpus(20, 1))))):
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["id", "title", "text", "label"])
+            writer.writerows([i, "", t, y] for i, (t, y) in enumerate(rows))
+    data = services.training_data_from_csv([raw, seg])
+    assert (len(data.texts), len(data.train_only_texts)) == (90, 60)
+    call_command("train-triage", "--task", "authority", "--csv", str(raw), "--csv", str(seg))
+    out = json.loads(capsys.readouterr().out)
+    # 留出集只取原文的 20%（18 条）；切词文本全部进训练侧。
+    assert out["n_test"] == 18 and out["n_train"] == 72 + 60 and out["promoted"]
+
+
+@pytest.mark.parametrize(("confidence", "shown"), [(0.9999, "99%"), (0.994, "99%"), (0.456, "46%"), (0.0001, "1%")])
+def test_confidence_is_shown_between_1_and_99_percent(confidence, shown):
+    assert services.Suggestion("x", "x", confidence).percent == shown
+
+
+def test_seed_demo_ships_a_category_and_an_authority_model(db, settings, tmp_path, capsys):
+    from xinfang.petitions.models import Matter
+
+    call_command("seed-demo")
+    out = capsys.readouterr().out
+    assert "信访类别分诊模型" in out and "主管机关分诊模型" in out
+    authority = ModelVersion.objects.get(task=Task.AUTHORITY, is_current=True)
+    assert len(authority.labels) >= 2 and "本支队" in authority.labels
+    assert not Matter.objects.filter(competent_authority="").exists()
+    suggestions, _, _ = services.suggest("驾驶证换证网上预约一直显示已满，窗口说必须预约", Task.AUTHORITY)
+    assert suggestions and all(s.confidence < 1 for s in suggestions)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from xinfang.demo.authorities import label_demo_authorities
 from xinfang.ml import MLError
 from xinfang.org.demo import DEMO_PASSWORD, seed_demo
 from xinfang.org.models import RoleCode
@@ -9,11 +10,13 @@ from xinfang.triage import services as triage
 from xinfang.triage.models import AuthorityLabel, ModelVersion, Task
 
 DEMO_PETITIONS = 300
-DEMO_AUTHORITIES = ("本支队", "车辆管理所", "人民法院", "保险公司", "城市管理部门", "交通运输部门")
+# 与 xinfang/demo/authorities.py 推定的去向一致（转送机关取自造数的 AUTHORITIES）。
+DEMO_AUTHORITIES = ("本支队", "车辆管理所", "人民法院", "上一级公安机关交通管理部门", "行政复议机关", "仲裁委员会",
+                    "示范市城市管理局", "示范市交通运输局", "示范市住房和城乡建设局", "示范市市场监督管理局")
 
 
 class Command(BaseCommand):
-    help = "建立示范组织、每个角色的示范账号、默认类别、几百件示范信访和一个示范分诊模型（可重复执行），并打印登录信息。"
+    help = "建立示范组织、每个角色的示范账号、默认类别、几百件示范信访和示范分诊模型（类别、主管机关；可重复执行），并打印登录信息。"
 
     def handle(self, *args, **options):
         from xinfang.petitions.generate import generate
@@ -26,12 +29,16 @@ class Command(BaseCommand):
         if not Matter.objects.exists():
             summary = generate(DEMO_PETITIONS, seed=1)
             self.stdout.write(f"已生成示范信访：{summary.matters} 件事项、{summary.petitions} 件信访件。")
-        if not ModelVersion.objects.filter(task=Task.CATEGORY, is_current=True).exists():
+        label_demo_authorities()
+        for task in (Task.CATEGORY, Task.AUTHORITY):
+            if ModelVersion.objects.filter(task=task, is_current=True).exists():
+                continue
             try:
-                version = triage.train(Task.CATEGORY, triage.labelled_matters(Task.CATEGORY))
-                self.stdout.write(f"已用示范事项训练分诊模型：宏平均 F1 {version.macro_f1:.2f}（示范数据，仅供演示）。")
+                version = triage.train(task, triage.labelled_matters(task))
+                self.stdout.write(f"已用示范事项训练{Task(task).label}分诊模型：留出集宏平均 F1 {version.macro_f1:.2f}"
+                                  f"（{len(version.labels)} 类，示范数据，仅供演示）。")
             except (MLError, ValueError) as exc:
-                self.stdout.write(f"未训练示范分诊模型：{exc}")
+                self.stdout.write(f"未训练示范{Task(task).label}分诊模型：{exc}")
         from xinfang.screening.demo import seed_demo_cases
 
         self.stdout.write(seed_demo_cases())

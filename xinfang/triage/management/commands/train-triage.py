@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.ml import MLError
-from xinfang.ml.datasets import read_labelled_csv
+from xinfang.ml.evaluation import read_stopwords
 from xinfang.triage import services
 from xinfang.triage.models import Task
 
@@ -13,14 +13,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--task", choices=Task.values, default=Task.CATEGORY, help="category 信访类别 / authority 主管机关")
-        parser.add_argument("--csv", help="从 CSV 训练而不是从数据库")
+        parser.add_argument("--csv", action="append", help="从 CSV 训练而不是从数据库；可给多个，原文与切词文本可混用"
+                            "（切词文本只用于训练，不进留出集）")
+        parser.add_argument("--stopwords", help="切词文本去停用词时用的词表（一行一个词）")
         parser.add_argument("--seed", type=int, default=0)
 
-    def handle(self, *args, task, csv, seed, **options):
+    def handle(self, *args, task, csv, seed, stopwords, **options):
         try:
             if csv:
-                rows = read_labelled_csv(csv)
-                data = services.TrainingData(rows.texts, rows.labels, source=f"CSV：{csv}")
+                data = services.training_data_from_csv(csv, stopwords=read_stopwords(stopwords))
             else:
                 data = services.labelled_matters(task)
             version = services.train(task, data, seed=seed)
