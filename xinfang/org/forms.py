@@ -19,7 +19,8 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         ip = lockout.client_ip(self.request)
-        message = lockout.refusal(username, ip)
+        # 查锁定与计数是同一步（锁住计数行），并发的猜测不能都赶在计数之前通过。
+        message = lockout.claim_attempt(username, ip)
         if message:
             raise ValidationError(message, code="locked")
         try:

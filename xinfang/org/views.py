@@ -23,7 +23,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        lockout.register_success(form.get_user(), lockout.client_ip(self.request))
+        lockout.register_success(form.get_user(), lockout.client_ip(self.request),
+                                 username=form.cleaned_data.get("username") or "")
         return response
 
 

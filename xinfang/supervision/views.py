@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xinfang.audit.services import record
+from xinfang.core.redirects import safe_next
 from xinfang.core import clock
 from xinfang.org import access
 from xinfang.org.access import has_role
@@ -169,7 +170,7 @@ def inbox(request):
 def mark_read(request):
     pk = request.POST.get("pk")
     notifications.mark_read(request.user, pk=int(pk) if pk and pk.isdigit() else None)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "supervision:inbox")
+    return redirect(safe_next(request, request.POST.get("next"), "supervision:inbox"))
 
 
 def preferences(request):
