@@ -165,6 +165,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "xinfang.org.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "xinfang.core.middleware.NoStoreMiddleware",
@@ -205,6 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "xinfang.org.passwords.MixedCharactersValidator"},
+    {"NAME": "xinfang.org.passwords.NoUsernameValidator"},
+    {"NAME": "xinfang.org.passwords.NoRepeatedCharacterValidator"},
 ]
 
 # 登录锁定：同一账号连续失败 N 次锁定；同一 IP 在窗口内失败 M 次锁定。管理员可随时解锁。
