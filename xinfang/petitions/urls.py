@@ -12,4 +12,5 @@ urlpatterns = [
     path("matters/<int:pk>/note/", views.matter_note, name="note"),
     path("matters/<int:pk>/<str:action>/", views.matter_action, name="action"),
     path("documents/<int:pk>/", views.document_download, name="document"),
+    path("attachments/<int:pk>/", views.attachment_open, name="attachment"),
 ]
