@@ -19,7 +19,7 @@ from xinfang.petitions.selectors import visible_matters
 
 from . import accountability, notifications, orders, selectors
 from .forms import CloseForm, CompleteForm, DecisionForm, FeedbackForm, OrderForm, PreferenceForm
-from .models import AccountabilityRecord, Ground, NotificationPreference, OrderStatus, RecordStatus
+from .models import Ground, NotificationPreference, OrderStatus, RecordStatus
 
 BOARD_ROLES = (RoleCode.SUPERVISOR, RoleCode.LEADER, RoleCode.BUREAU_LEADER)
 UNIT_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER)
