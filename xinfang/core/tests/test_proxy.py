@@ -50,7 +50,7 @@ class Server:
         self.process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def __enter__(self):
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # 机器很忙时（负载 20）启动 Django 也要一分多钟
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.process.stdout.read().decode()
             try:
