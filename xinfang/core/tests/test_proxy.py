@@ -58,6 +58,7 @@ class Server:
                 return self
             except OSError:
                 time.sleep(0.2)
+        self.process.kill()  # 没起来也不留下进程
         raise AssertionError("xinfang serve 未能启动")
 
     def __exit__(self, *exc):
