@@ -108,8 +108,10 @@ def start_server(port: int, threads: int) -> subprocess.Popen:
 def catch_up_jobs() -> None:
     """先让后台任务追上数据（稳态）：刚造完数的库里，回访同步等任务第一次运行要处理全部历史，
     而页面请求里目前还会触发它（见 issue 12 第 8 项），不先跑一遍就会在计时中占住 SQLite 的写锁。"""
-    code = ("import django; django.setup(); from xinfang.core import jobs; "
-            "[jobs.run_once(job) for job in jobs.SCHEDULE]")
+    # 只追平页面请求会触发的那一项（回访任务同步）；分诊反馈等要对每件历史事项跑模型，刚造完数的库上要很久，
+    # 而它们在后台线程里运行、不挡页面。
+    code = ("import django; django.setup(); "
+            "from xinfang.portal.actions.visits import sync_return_visits; sync_return_visits()")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "DJANGO_SETTINGS_MODULE": "xinfang.settings"},
                    cwd=ROOT, timeout=1800)
 
