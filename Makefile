@@ -31,6 +31,7 @@ run: install
 	$(VENV)/bin/xinfang serve --port $(PORT)
 
 test: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check xinfang benchmarks conftest.py
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # 百万件基准：默认写到 var/bench，不动开发库；PostgreSQL 上跑时设 XINFANG_DATABASE_URL。结果写入 benchmarks/results.md。

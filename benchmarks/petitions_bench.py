@@ -19,7 +19,6 @@ import os
 import platform
 import random
 import re
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field

@@ -14,7 +14,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.settings")
 
 app = Celery("xinfang")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
 
 
 @app.task(name="xinfang.run_job")
@@ -23,6 +22,14 @@ def run_job(target: str) -> None:
     from xinfang.core import jobs
 
     jobs.run_target(target)
+
+
+@app.task(name="xinfang.run_task")
+def run_task(name: str, *args: int) -> None:
+    """一次性任务（core.jobs.TASKS）都经由它，由 core.jobs.enqueue 在事务提交后排队。"""
+    from xinfang.core import jobs
+
+    jobs.run_task_now(name, *args)
 
 
 @app.on_after_finalize.connect

@@ -163,15 +163,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "xinfang.audit.context.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "xinfang.core.middleware.RequestLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "xinfang.org.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "xinfang.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "xinfang.urls"
@@ -185,6 +190,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.navigation.navigation",
@@ -208,6 +214,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "xinfang.org.passwords.MixedCharactersValidator"},
+    {"NAME": "xinfang.org.passwords.NoUsernameValidator"},
+    {"NAME": "xinfang.org.passwords.NoRepeatedCharacterValidator"},
 ]
 
 # 登录锁定：同一账号连续失败 N 次锁定；同一 IP 在窗口内失败 M 次锁定。管理员可随时解锁。
@@ -228,9 +236,66 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "xinfang.core.views.csrf_failure"
+
+
+def _trusted_proxy() -> str:
+    """XINFANG_TRUSTED_PROXY：反向代理的 IP。只有来自它的 X-Forwarded-For/Proto/Host 才被采信。"""
+    import ipaddress
+
+    raw = os.environ.get("XINFANG_TRUSTED_PROXY", "").strip()
+    if raw:
+        try:
+            ipaddress.ip_address(raw)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"环境变量 XINFANG_TRUSTED_PROXY 须是反向代理的 IP 地址（如 127.0.0.1），当前为 {raw!r}") from None
+    return raw
+
+
+def _origins(name: str) -> list[str]:
+    import re
+
+    origins = [o.strip() for o in os.environ.get(name, "").split(",") if o.strip()]
+    for origin in origins:
+        if not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise ImproperlyConfigured(
+                f"环境变量 {name} 的每一项须形如 https://xinfang.example.gov.cn（无路径），当前有 {origin!r}")
+    return origins
+
+
+# 反向代理（TLS 在代理上终止）：`xinfang serve` 把它交给 waitress 的 trusted_proxy，waitress 按代理给的
+# 转发头改写 REMOTE_ADDR 与 wsgi.url_scheme，并丢弃其它来源带来的转发头。应用只读 REMOTE_ADDR。
+TRUSTED_PROXY = _trusted_proxy()
+TRUSTED_PROXY_HEADERS = ("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port")
+# 代理改了对外的域名或端口时，浏览器的 Origin 与本机看到的不同：在这里列出对外地址。
+CSRF_TRUSTED_ORIGINS = _origins("XINFANG_CSRF_TRUSTED_ORIGINS")
 if HTTPS:
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("XINFANG_HSTS_SECONDS", 31536000)
+    if TRUSTED_PROXY:
+        # waitress 只保留受信任代理发来的 X-Forwarded-Proto，所以这里可以信它。
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("XINFANG_SSL_REDIRECT", False)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# 内容安全策略（Django 6 自带）：脚本只来自本站或带本次响应的 nonce；样式允许行内 style 属性
+# （模板里有少量宽度、缩进），不允许外站。不连任何外网，所以一律 'self'。
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+if env_bool("XINFANG_CSP_REPORT_ONLY", False):
+    # 上线新模板前可先只报告不拦截，看浏览器控制台里有无违例。
+    SECURE_CSP_REPORT_ONLY, SECURE_CSP = SECURE_CSP, {}
 
 def _deadline_limits() -> dict[str, int]:
     """XINFANG_DEADLINE_LIMITS="acceptance=7,handling=30"：本地可缩短法定时限，不可延长。"""

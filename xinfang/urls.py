@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", org_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", org_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", org_views.password_change, name="password_change"),
     path("org/", include("xinfang.org.urls")),
     path("audit/", include("xinfang.audit.urls")),
     path("petitions/", include("xinfang.petitions.urls")),

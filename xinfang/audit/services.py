@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
 from xinfang.core import clock
 
-from .models import AuditEvent
+from . import chain, context
+from .models import AuditChainHead, AuditEvent
 
 Changes = dict[str, list[Any]]
 
@@ -51,6 +55,47 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> Changes:
     }
 
 
+def _ip(value: str | None) -> str | None:
+    """规范化来源地址；不是合法 IP 的（如 "unknown"）存为空，免得 PostgreSQL 的 inet 列拒收。"""
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _matter_number(obj: models.Model | None) -> str:
+    """写操作涉及的事项编号：对象本身是事项，或它有一个指向事项的外键。不导入 petitions（它依赖本模块）。"""
+    if obj is None:
+        return ""
+    if obj._meta.label_lower == "petitions.matter":
+        return obj.number or ""
+    try:
+        field = obj._meta.get_field("matter")
+    except Exception:
+        return ""
+    if not field.is_relation or field.related_model._meta.label_lower != "petitions.matter":
+        return ""
+    if not getattr(obj, field.attname, None):
+        return ""
+    return getattr(obj.matter, "number", "") or ""
+
+
+def _fit(value: str, field: str) -> str:
+    return (value or "")[: AuditEvent._meta.get_field(field).max_length]
+
+
+def _head() -> AuditChainHead:
+    # 锁链头：PostgreSQL 上两个同时追加的事务排队，后一个等前一个提交后接在它后面；
+    # SQLite 的写事务本来就整库串行（IMMEDIATE）。链头行在迁移中建好；测试清库后这里补建。
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
 def record(
     *,
     actor,
@@ -61,23 +106,38 @@ def record(
     object_repr: str = "",
     changes: Changes | None = None,
     ip: str | None = None,
+    matter_number: str = "",
 ) -> AuditEvent:
-    """写一条审计记录。必须在调用方的事务之内调用，确保"改了就有记录，没记录就没改"。"""
+    """写一条审计记录并接到哈希链上。必须在调用方的事务之内调用，确保"改了就有记录，没记录就没改"。
+
+    未给 ip 时取当前请求的来源地址（audit.context，由中间件设置）；后台任务没有请求，地址为空。
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
         object_repr = object_repr or str(obj)
+        matter_number = matter_number or _matter_number(obj)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record 必须在写操作的同一事务中调用")
     actor = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    # 先按数据库读回的样子规范化字段变化（元组变列表、日期变字符串），算出的哈希与日后核对时一致。
+    normalized = json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder))
+    event = AuditEvent(
         at=clock.now(),
         actor=actor,
-        actor_name=(actor.get_full_name() if actor else "系统"),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id or ""),
-        object_repr=object_repr[:200],
-        changes=changes or {},
-        ip=ip,
+        actor_name=_fit(actor.get_full_name() if actor else "系统", "actor_name"),
+        action=_fit(action, "action"),
+        object_type=_fit(object_type, "object_type"),
+        object_id=_fit(str(object_id or ""), "object_id"),
+        object_repr=_fit(object_repr, "object_repr"),
+        changes=normalized,
+        ip=_ip(ip if ip is not None else context.current_ip()),
+        matter_number=_fit(matter_number, "matter_number"),
     )
+    head = _head()
+    event.prev_hash = head.last_hash
+    event.hash = chain.hash_of(event, event.prev_hash)
+    event.save(force_insert=True)
+    head.last_id, head.last_hash = event.pk, event.hash
+    head.save(update_fields=["last_id", "last_hash"])
+    return event

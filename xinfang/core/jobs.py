@@ -1,4 +1,9 @@
-"""后台周期任务。没有配置 Redis 时，`xinfang serve` 在本进程的一个线程里按同一张时间表运行它们。"""
+"""后台任务的唯一登记处：周期任务（SCHEDULE）与提交后排队的一次性任务（TASKS）。
+
+没有配置 Redis 时，`xinfang serve` 在本进程的一个线程里按 SCHEDULE 运行周期任务，一次性任务在事务提交后
+就地运行；配置了 Redis 时，Celery beat 按同一张 SCHEDULE 排程，worker 经通用任务 xinfang.run_job /
+xinfang.run_task 执行同样的函数。领域模块只认这里的名字，不导入 Celery 任务（没有 tasks.py 的循环导入）。
+"""
 
 from __future__ import annotations
 
@@ -54,10 +59,39 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
 )
 
 
-def run_target(target: str) -> None:
+# 一次性任务：名字 → "模块路径:函数名"。函数只收 id、可重复执行。
+TASKS: dict[str, str] = {
+    "render_order_document": "xinfang.supervision.documents:render_order_document",
+}
+
+
+def enqueue(name: str, *args: int) -> None:
+    """在当前事务提交后运行一次性任务 TASKS[name](*args)：有 Redis 交给 Celery worker，否则就地运行。"""
+    from django.conf import settings
+    from django.db import transaction
+
+    if name not in TASKS:
+        raise KeyError(f"没有登记的一次性任务：{name}")
+
+    def go() -> None:
+        if settings.REDIS_URL:
+            from xinfang.celery import run_task
+
+            run_task.delay(name, *args)
+        else:
+            run_task_now(name, *args)
+
+    transaction.on_commit(go)
+
+
+def run_task_now(name: str, *args: int) -> object:
+    return run_target(TASKS[name], *args)
+
+
+def run_target(target: str, *args) -> object:
     """按 "模块路径:函数名" 运行一项任务（Celery beat 经由 xinfang.celery.run_job 调用）。"""
     module, _, attr = target.partition(":")
-    getattr(import_module(module), attr)()
+    return getattr(import_module(module), attr)(*args)
 
 
 def beat_schedule(schedule: tuple[PeriodicJob, ...] = SCHEDULE) -> dict:

@@ -19,7 +19,8 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         ip = lockout.client_ip(self.request)
-        message = lockout.refusal(username, ip)
+        # 查锁定与计数是同一步（锁住计数行），并发的猜测不能都赶在计数之前通过。
+        message = lockout.claim_attempt(username, ip)
         if message:
             raise ValidationError(message, code="locked")
         try:
@@ -29,3 +30,15 @@ class LoginForm(AuthenticationForm):
             # 这一次失败刚好触发锁定时，直接告诉用户已被锁定。
             raise ValidationError(lockout.refusal(username, ip) or self.error_messages["invalid_login"],
                                   code="invalid_login") from None
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label="原密码", strip=False, max_length=128, widget=forms.PasswordInput)
+    new_password1 = forms.CharField(label="新密码", strip=False, max_length=128, widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label="再输一次新密码", strip=False, max_length=128, widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password2") and data["new_password1"] != data["new_password2"]:
+            self.add_error("new_password2", "两次输入的新密码不一致。")
+        return data

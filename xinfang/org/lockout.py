@@ -39,33 +39,68 @@ def refusal(username: str, ip: str) -> str | None:
     return None
 
 
-@transaction.atomic
-def register_failure(username: str, ip: str) -> None:
-    """记一次失败；账号或 IP 达到上限时锁定，并写审计记录。"""
-    limits = {
+def _limits(username: str, ip: str) -> dict[str, tuple[str, int]]:
+    return {
         ThrottleKind.ACCOUNT: (username.lower(), settings.LOGIN_FAILURES_PER_ACCOUNT),
         ThrottleKind.IP: (ip, settings.LOGIN_FAILURES_PER_IP),
     }
-    now = clock.now()
-    record(actor=None, action="login.failed", object_type="org.staff", object_repr=username[:150], ip=ip)
-    for kind, (key, limit) in limits.items():
-        if not key:
-            continue
-        throttle, _ = LoginThrottle.objects.select_for_update().get_or_create(kind=kind, key=key)
-        if throttle.first_failure_at is None or now - throttle.first_failure_at > _window():
-            throttle.failures, throttle.first_failure_at = 0, now
-        throttle.failures += 1
-        if throttle.failures >= limit:
-            throttle.locked_until = now + _window()
-            record(actor=None, action="login.locked", obj=throttle, ip=ip,
-                   changes={"locked_until": [None, throttle.locked_until.isoformat()]})
-        throttle.save()
+
+
+def _locked_row(kind: str, key: str) -> LoginThrottle:
+    # get_or_create 在并发建同一行时自己处理唯一约束冲突；再 select_for_update 锁住它。
+    LoginThrottle.objects.get_or_create(kind=kind, key=key)
+    return LoginThrottle.objects.select_for_update().get(kind=kind, key=key)
 
 
 @transaction.atomic
-def register_success(user, ip: str) -> None:
-    """登录成功：清零该账号的失败计数，记审计。"""
-    LoginThrottle.objects.filter(kind=ThrottleKind.ACCOUNT, key=user.username.lower()).delete()
+def claim_attempt(username: str, ip: str) -> str | None:
+    """验密码之前先占一次尝试：在锁住的计数行上一步完成"查是否锁定 + 计数"。
+
+    先记为失败、成功后再退回（register_success），所以同时发来的一批猜测不会都在计数之前通过检查：
+    第 N 次占位即锁定，之后的全部被拒。被锁时返回给用户看的中文说明（这次不计数），否则 None。
+    """
+    now = clock.now()
+    rows = []
+    for kind, (key, limit) in _limits(username, ip).items():
+        if not key:
+            continue
+        row = _locked_row(kind, key)
+        if row.locked_until and row.locked_until > now:
+            return refusal(username, ip)
+        if row.first_failure_at is None or now - row.first_failure_at > _window():
+            row.failures, row.first_failure_at, row.locked_until = 0, now, None
+        rows.append((row, limit))
+    for row, limit in rows:
+        row.failures += 1
+        if row.failures >= limit:
+            row.locked_until = now + _window()
+        row.save()
+    return None
+
+
+@transaction.atomic
+def register_failure(username: str, ip: str) -> None:
+    """密码不对（这次尝试已由 claim_attempt 计过数）：写审计；刚好到了上限的，记一条锁定。"""
+    record(actor=None, action="login.failed", object_type="org.staff", object_repr=username[:150], ip=ip)
+    for kind, (key, _) in _limits(username, ip).items():
+        throttle = LoginThrottle.objects.filter(kind=kind, key=key, locked_until__gt=clock.now()).first()
+        if throttle is not None and throttle.failures == (settings.LOGIN_FAILURES_PER_ACCOUNT
+                                                           if kind == ThrottleKind.ACCOUNT
+                                                           else settings.LOGIN_FAILURES_PER_IP):
+            record(actor=None, action="login.locked", obj=throttle, ip=ip,
+                   changes={"locked_until": [None, throttle.locked_until.isoformat()]})
+
+
+@transaction.atomic
+def register_success(user, ip: str, username: str = "") -> None:
+    """登录成功：清零该账号的失败计数，退回本次在来源地址上占的一次，记审计。"""
+    LoginThrottle.objects.filter(kind=ThrottleKind.ACCOUNT, key__in={user.username.lower(), username.lower()}).delete()
+    row = LoginThrottle.objects.select_for_update().filter(kind=ThrottleKind.IP, key=ip).first()
+    if row is not None and row.failures:
+        row.failures -= 1
+        if row.failures < settings.LOGIN_FAILURES_PER_IP:
+            row.locked_until = None
+        row.save(update_fields=["failures", "locked_until"])
     record(actor=user, action="login", obj=user, ip=ip)
 
 

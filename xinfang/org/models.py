@@ -115,6 +115,9 @@ class Staff(AbstractUser):
         help_text="分管领导、督办员可被授权查看多个部门（含其下级）。",
     )
 
+    # 别人（管理员）设的初始密码或重置的密码：本人登录后须先改密码才能用系统（见 org/middleware.py）。
+    must_change_password = models.BooleanField("须在登录后修改密码", default=False)
+
     objects = StaffManager()
     REQUIRED_FIELDS = ["name"]
 

@@ -80,7 +80,9 @@ def create_staff(
     roles: Iterable[str] = (), oversees: Iterable[Department] = (), police_number: str = "", phone: str = "",
 ) -> Staff:
     """新建人员账号：校验密码规则（Argon2 存储）、授予角色与分管部门，记审计（不记密码）。"""
-    staff = Staff(username=username, name=name, department=department, police_number=police_number, phone=phone)
+    # 管理员替人设的是初始密码：本人首次登录须改掉（by=None 是建库、示范数据等系统操作）。
+    staff = Staff(username=username, name=name, department=department, police_number=police_number, phone=phone,
+                  must_change_password=by is not None)
     staff.full_clean(exclude=["password"])
     validate_password(password, user=staff)
     staff.set_password(password)
@@ -151,6 +153,35 @@ def set_password(staff: Staff, *, by: Staff | None, password: str) -> Staff:
     """按密码规则设置新密码；审计只记"改过"，不记密码本身。"""
     validate_password(password, user=staff)
     staff.set_password(password)
-    Staff.objects.filter(pk=staff.pk).update(password=staff.password)
-    record(actor=by, action="staff.password", obj=staff, changes={"password": ["***", "***"]})
+    # 别人重置的密码本人须在登录后改掉；本人设的不必。
+    must_change = by is not None and by.pk != staff.pk
+    Staff.objects.filter(pk=staff.pk).update(password=staff.password, must_change_password=must_change)
+    changes = {"password": ["***", "***"]}
+    if staff.must_change_password != must_change:
+        changes["must_change_password"] = [staff.must_change_password, must_change]
+    staff.must_change_password = must_change
+    record(actor=by, action="staff.password", obj=staff, changes=changes)
+    return staff
+
+
+@transaction.atomic
+def change_own_password(staff: Staff, *, old_password: str, new_password: str) -> Staff:
+    """本人修改密码：核对原密码、新密码合规且与原密码不同；清除"须修改"标记，记审计（不记密码）。"""
+    staff = Staff.objects.select_for_update(of=("self",)).get(pk=staff.pk)
+    if not staff.check_password(old_password):
+        raise ValidationError({"old_password": "原密码不正确。"})
+    if old_password == new_password:
+        raise ValidationError({"new_password1": "新密码不能与原密码相同。"})
+    try:
+        validate_password(new_password, user=staff)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from None
+    before = staff.must_change_password
+    staff.set_password(new_password)
+    staff.must_change_password = False
+    staff.save(update_fields=["password", "must_change_password"])
+    changes = {"password": ["***", "***"]}
+    if before:
+        changes["must_change_password"] = [True, False]
+    record(actor=staff, action="staff.password_change", obj=staff, changes=changes)
     return staff

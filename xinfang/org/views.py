@@ -1,5 +1,7 @@
 from django.contrib import messages
+from django.contrib.auth import password_validation, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -9,8 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+
 from . import access, lockout, permissions
-from .forms import LoginForm
+from .forms import LoginForm, PasswordChangeForm
 from .models import LoginThrottle
 
 
@@ -21,7 +24,8 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        lockout.register_success(form.get_user(), lockout.client_ip(self.request))
+        lockout.register_success(form.get_user(), lockout.client_ip(self.request),
+                                 username=form.cleaned_data.get("username") or "")
         return response
 
 
@@ -77,3 +81,25 @@ def lockout_unlock(request, pk: int):
     lockout.unlock(throttle, by=request.user)
     messages.success(request, f"已解锁：{throttle}")
     return redirect("org:lockouts")
+
+
+def password_change(request):
+    """本人修改密码（初始密码、被重置的密码登录后必须先来这里）。"""
+    from . import services
+
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff = services.change_own_password(request.user, old_password=data["old_password"],
+                                                 new_password=data["new_password1"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field, error)
+        else:
+            update_session_auth_hash(request, staff)  # 改密码会让别的会话失效，本会话保留
+            messages.success(request, "密码已修改。")
+            return redirect("/")
+    return render(request, "registration/password_change.html", {
+        "form": form, "rules": password_validation.password_validators_help_texts()})

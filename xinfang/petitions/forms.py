@@ -45,9 +45,10 @@ class IntakeForm(forms.Form):
     involved_department = DepartmentChoiceField(label="涉及单位", queryset=None, required=False, empty_label="（未选择）")
     involved_officer = forms.CharField(label="涉及民警", max_length=60, required=False)
     case_numbers = forms.CharField(label="关联执法案件编号", max_length=200, required=False)
-    head_count = forms.IntegerField(label="人数", min_value=1, initial=1)
+    head_count = forms.IntegerField(label="人数", min_value=1, max_value=100000, initial=1)
     is_skip_level = forms.BooleanField(label="越级访", required=False)
-    attach_to = forms.IntegerField(label="并入已有事项", required=False, widget=forms.HiddenInput)
+    attach_to = forms.IntegerField(label="并入已有事项", required=False, min_value=1, max_value=2**63 - 1,
+                                   widget=forms.HiddenInput)
     attachments = MultipleFileField(label="附件", required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -71,7 +72,7 @@ PetitionerFormSet = forms.formset_factory(PetitionerForm, extra=0, max_num=50, m
 
 
 class VersionedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(label="表单版本", min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
 
 class NoteForm(VersionedForm):

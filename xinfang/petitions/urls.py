@@ -16,4 +16,5 @@ urlpatterns = [
     path("matters/<int:pk>/<str:action>/", views.matter_action, name="action"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("matters/<int:pk>/execution/<int:item_pk>/", views.execution_done, name="execution_done"),
+    path("attachments/<int:pk>/", views.attachment_open, name="attachment"),
 ]

@@ -186,6 +186,15 @@ def document_download(request, pk: int):
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
 
 
+def attachment_open(request, pk: int):
+    """打开信访件的附件（有访问检查，记审计）。一律作为下载，不在本站页面里直接渲染。"""
+    from .attachments import open_attachment
+
+    attachment = open_attachment(request.user, pk)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
+                        content_type=attachment.content_type or "application/octet-stream")
+
+
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():

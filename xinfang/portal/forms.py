@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 
 from xinfang.core import clock
 from xinfang.org.models import Department, DepartmentKind
-from xinfang.petitions.validators import check_attachment, id_number_problem, phone_problem
+from xinfang.petitions.attachments import check_upload
+from xinfang.petitions.validators import id_number_problem, phone_problem
 
 from .actions.submission import CONSENT_TEXT
 from .models import ContactMethod, Satisfaction, Solved
@@ -107,9 +108,7 @@ class SubmissionForm(StyledForm):
             raise ValidationError(f"附件至多 {MAX_FILES} 个，您选了 {len(files)} 个")
         total = 0
         for upload in files:
-            head = upload.read(8)
-            upload.seek(0)
-            check_attachment(upload.name, upload.size, head)
+            check_upload(upload)
             total += upload.size
         if total > settings.ATTACHMENT_MAX_MB * 1024 * 1024:
             raise ValidationError(f"附件合计不能超过 {settings.ATTACHMENT_MAX_MB} MB")

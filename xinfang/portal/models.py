@@ -36,7 +36,8 @@ class ThrottleScope(models.TextChoices):
     SUBMIT_IP = "submit_ip", "成功提交（按来源）"
     ATTEMPT_IP = "attempt_ip", "提交、查询与评价（按来源）"
     LOOKUP_CODE = "lookup_code", "查询（按查询码）"
-    WRONG_CODE = "wrong_code", "查询码错误（按事项编号）"
+    WRONG_CODE = "wrong_code", "查询码错误（按事项编号与来源）"
+    WRONG_CODE_NUMBER = "wrong_number", "查询码错误（按事项编号，只退避不锁定）"
 
 
 class PortalThrottle(models.Model):
@@ -53,6 +54,17 @@ class PortalThrottle(models.Model):
         verbose_name_plural = "门户限流"
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="portal_throttle_unique_key")]
         indexes = [models.Index(fields=["window_started_at"], name="portal_throttle_window_idx")]
+
+
+class UsedChallenge(models.Model):
+    """用过的验证题令牌：令牌只能用一次，靠唯一约束在插入时一步判定（不是先查再写）。"""
+
+    nonce = models.CharField("令牌编号", max_length=32, unique=True)
+    used_at = models.DateTimeField("使用时间", db_index=True)
+
+    class Meta:
+        verbose_name = "已用验证题"
+        verbose_name_plural = "已用验证题"
 
 
 class ReplyKind(models.TextChoices):

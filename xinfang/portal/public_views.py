@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -37,6 +38,13 @@ STATUTORY_TIMES = [
 ]
 
 
+SUBMIT_REFUSAL = "提交过于频繁，请一小时后再试。如情况紧急，请拨打当地交警信访电话或前往信访接待场所。"
+
+
+class _OverLimit(Exception):
+    """本来源本小时的提交名额已用完（在登记事务里发现，借异常回滚）。"""
+
+
 def _refuse(request, message: str, status: int = 429):
     return render(request, "portal/refused.html", {"message": message}, status=status)
 
@@ -56,7 +64,7 @@ def index(request):
         ip = security.client_ip(request)
         if not _attempt_allowed(request) or security.blocked(
                 T.SUBMIT_IP, ip, limit=settings.PORTAL_SUBMISSIONS_PER_HOUR):
-            return _refuse(request, "提交过于频繁，请一小时后再试。如情况紧急，请拨打当地交警信访电话或前往信访接待场所。")
+            return _refuse(request, SUBMIT_REFUSAL)
         form = SubmissionForm(request.POST, request.FILES)
         valid = form.is_valid()
         if not security.challenge_passed(request.POST.get("token", ""), request.POST.get("answer", "")):
@@ -65,15 +73,21 @@ def index(request):
         if valid:
             data = form.cleaned_data
             try:
-                petition, code = submit_petition(Submission(
-                    name=data["name"], id_number=data["id_number"], phone=data["phone"], address=data["address"],
-                    content=data["content"], requests=data["requests"], case_numbers=data["case_numbers"],
-                    involved_department=data["involved_department"], attachments=data["attachments"],
-                ))
+                # 计数与登记在同一事务：并发提交在锁住的计数行上排队，超额的那件连同计数一起回滚；
+                # 登记失败（校验不过）也回滚计数，不占名额。
+                with transaction.atomic():
+                    if not security.hit(T.SUBMIT_IP, ip, limit=settings.PORTAL_SUBMISSIONS_PER_HOUR):
+                        raise _OverLimit
+                    petition, code = submit_petition(Submission(
+                        name=data["name"], id_number=data["id_number"], phone=data["phone"], address=data["address"],
+                        content=data["content"], requests=data["requests"], case_numbers=data["case_numbers"],
+                        involved_department=data["involved_department"], attachments=data["attachments"],
+                    ))
+            except _OverLimit:
+                return _refuse(request, SUBMIT_REFUSAL)
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                security.hit(T.SUBMIT_IP, ip, limit=settings.PORTAL_SUBMISSIONS_PER_HOUR)
                 return render(request, "portal/submitted.html", {
                     "number": petition.matter.number, "code": security.format_code(code),
                     "received_on": petition.matter.received_on, "acceptance_due": petition.matter.acceptance_due,
@@ -95,20 +109,21 @@ def lookup(request):
         if form.is_valid():
             number = security.normalize_number(form.cleaned_data["number"])
             code = security.normalize_code(form.cleaned_data["code"])
-            if security.blocked(T.WRONG_CODE, number, limit=settings.PORTAL_WRONG_CODES):
-                form.add_error(None, f"该事项编号的查询码输错次数过多，查询已暂停，请 {settings.PORTAL_LOCK_MINUTES} 分钟后再试。")
-            elif not security.hit(T.LOOKUP_CODE, code, limit=settings.PORTAL_REQUESTS_PER_HOUR):
+            ip = security.client_ip(request)
+            if not security.hit(T.LOOKUP_CODE, code, limit=settings.PORTAL_REQUESTS_PER_HOUR):
                 form.add_error(None, "查询过于频繁，请一小时后再试。")
+            elif refusal := security.claim_lookup(number, ip, limit=settings.PORTAL_WRONG_CODES,
+                                                  lock_for=timedelta(minutes=settings.PORTAL_LOCK_MINUTES)):
+                form.add_error(None, refusal)
             else:
                 access = selectors.find_access(number, code)
                 if access is not None:
-                    security.clear(T.WRONG_CODE, number)
+                    security.lookup_succeeded(number, ip)
                     request.session.cycle_key()
                     request.session[SESSION_KEY] = access.matter_id
                     request.session[SESSION_CODE_KEY] = access.code_hash
                     return redirect("portal:progress")
-                security.hit(T.WRONG_CODE, number, limit=settings.PORTAL_WRONG_CODES,
-                             lock_for=timedelta(minutes=settings.PORTAL_LOCK_MINUTES))
+                security.wrong_code_locked(number, ip)
                 form.add_error(None, "事项编号或查询码不正确，请核对后再试。")
     return render(request, "portal/lookup.html", {"form": form})
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from xinfang.audit.services import record
 from xinfang.core import clock
 
-from .models import PortalAccess, PortalThrottle
+from .models import PortalAccess, PortalThrottle, ThrottleScope, UsedChallenge
 
 # -- 查询码 ---------------------------------------------------------------------
 
@@ -134,6 +134,65 @@ def hit(scope: str, raw: str, *, limit: int, window: timedelta = HOUR, lock_for:
     return allowed
 
 
+# 同一事项编号（不论来源）错码多了只退避、不锁定：否则任何人输几次错码就能把信访人本人挡在门外。
+BACKOFF_MAX = timedelta(seconds=60)
+
+
+def _backoff(count: int, limit: int) -> timedelta:
+    return min(timedelta(seconds=2 ** max(0, count - limit + 1)), BACKOFF_MAX)
+
+
+@transaction.atomic
+def claim_lookup(number: str, ip: str, *, limit: int, lock_for: timedelta) -> str | None:
+    """凭码查询之前先占一次：锁住（编号, 来源）与（编号）两行，一步完成"查锁定 + 计数"。
+
+    先按输错计数，码对了再由 lookup_succeeded 清掉；所以同时发来的一批猜测不会都赶在计数之前。
+    （编号, 来源）连错 limit 次锁定 lock_for；编号本身超过 limit 次后每次须等一段递增的时间（最多一分钟）。
+    被挡时返回给人看的中文说明（这次不计数），否则 None。不论编号是否存在都一样计数，不泄露编号是否存在。
+    """
+    now = clock.now()
+    pair = _fresh(_row(ThrottleScope.WRONG_CODE, key_of(ThrottleScope.WRONG_CODE, f"{number}|{ip}")), HOUR)
+    whole = _row(ThrottleScope.WRONG_CODE_NUMBER, key_of(ThrottleScope.WRONG_CODE_NUMBER, number))
+    if now - whole.window_started_at >= HOUR and not (whole.locked_until and whole.locked_until > now):
+        whole.count, whole.window_started_at = 0, now
+    if pair.locked_until:
+        pair.save()
+        minutes = max(1, int((pair.locked_until - now).total_seconds() // 60) + 1)
+        return f"该事项编号的查询码输错次数过多，查询已暂停，请 {minutes} 分钟后再试。"
+    if whole.locked_until and whole.locked_until > now:
+        seconds = max(1, int((whole.locked_until - now).total_seconds()) + 1)
+        return f"该事项编号近期查询码错误较多，请 {seconds} 秒后再试。"
+    pair.count += 1
+    whole.count += 1
+    if pair.count >= limit:
+        pair.locked_until = now + lock_for
+    if whole.count >= limit:
+        whole.locked_until = now + _backoff(whole.count, limit)
+    pair.save()
+    whole.save()
+    return None
+
+
+def wrong_code_locked(number: str, ip: str) -> None:
+    """码不对（已计过数）：这一次刚好锁定了（编号, 来源）时记审计。"""
+    row = PortalThrottle.objects.filter(scope=ThrottleScope.WRONG_CODE,
+                                        key=key_of(ThrottleScope.WRONG_CODE, f"{number}|{ip}"),
+                                        locked_until__gt=clock.now()).first()
+    if row is not None:
+        with transaction.atomic():
+            record(actor=None, action="portal.lockout", object_type="portal.portalthrottle", object_id=row.pk,
+                   object_repr=f"{row.get_scope_display()}（键已散列）",
+                   changes={"locked_until": [None, row.locked_until.isoformat()]})
+
+
+def lookup_succeeded(number: str, ip: str) -> None:
+    """码对了：退回本次占的计数，清掉这个编号的错误计数（本人证明了自己）。"""
+    PortalThrottle.objects.filter(scope=ThrottleScope.WRONG_CODE,
+                                  key=key_of(ThrottleScope.WRONG_CODE, f"{number}|{ip}")).delete()
+    PortalThrottle.objects.filter(scope=ThrottleScope.WRONG_CODE_NUMBER,
+                                  key=key_of(ThrottleScope.WRONG_CODE_NUMBER, number)).delete()
+
+
 def clear(scope: str, raw: str) -> None:
     PortalThrottle.objects.filter(scope=scope, key=key_of(scope, raw), locked_until__isnull=True).delete()
 
@@ -143,7 +202,8 @@ def purge_throttles() -> int:
     cutoff = clock.now() - timedelta(days=1)
     deleted, _ = PortalThrottle.objects.filter(window_started_at__lt=cutoff).exclude(
         locked_until__gt=clock.now()).delete()
-    return deleted
+    used, _ = UsedChallenge.objects.filter(used_at__lt=clock.now() - timedelta(seconds=CHALLENGE_MAX_AGE)).delete()
+    return deleted + used
 
 
 def client_ip(request) -> str:
@@ -178,10 +238,25 @@ def new_challenge() -> tuple[str, str]:
     return question, token
 
 
+def consume_challenge(nonce: str) -> bool:
+    """把令牌记为已用；已经用过的返回 False。插入即判定（唯一约束），两个同时重放的请求只有一个成功。"""
+    if not nonce or len(nonce) > 32:
+        return False
+    try:
+        with transaction.atomic():
+            UsedChallenge.objects.create(nonce=nonce, used_at=clock.now())
+    except IntegrityError:
+        return False
+    return True
+
+
 def challenge_passed(token: str, answer: str) -> bool:
+    """签名有效、未过期、没用过（用一次即作废，答错也作废）且答案正确。"""
     try:
         data = signing.loads(token or "", salt="portal.challenge", max_age=CHALLENGE_MAX_AGE)
     except signing.BadSignature:
+        return False
+    if not isinstance(data, dict) or not consume_challenge(str(data.get("n", ""))):
         return False
     answer = (answer or "").strip()
     if not answer.isdigit():

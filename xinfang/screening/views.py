@@ -14,7 +14,7 @@ from xinfang.org.models import RoleCode
 
 from . import monthly, selectors
 from .documents import round_report
-from .models import Measure, ScreeningItem, Verdict
+from .models import Measure, Verdict
 from .risk import ranking_note
 
 PAGE = 100

@@ -123,30 +123,24 @@ def _grounds(event: MatterEvent, matter: Matter) -> list[tuple[str, str]]:
 
 
 def scan_events(*, batch: int = 2000) -> int:
-    """读取游标之后的新办理记录，提出追责线索、复查推翻时重开已办结的督办单；返回新提的线索数。"""
+    """读取游标之后（含安全窗口，见 core.cursors.drain）的新办理记录，提出追责线索、复查推翻时重开已办结的
+    督办单；返回新提的线索数。重读到的事件不会重复提线索（按事件与依据的唯一键），也不会重复重开。"""
     from .orders import reopen_overturned
 
-    proposed = 0
-    while True:
-        with transaction.atomic():
-            cursor = cursors.lock(CURSOR)
-            events = list(MatterEvent.objects.filter(pk__gt=cursor.position).order_by("pk")[:batch])
-            if not events:
-                return proposed
-            now = clock.now()
-            for event in events:
-                if event.action not in WATCHED:
-                    continue
-                matter = Matter.objects.select_related("department").get(pk=event.matter_id)
-                for ground, detail in _grounds(event, matter):
-                    proposed += _propose(matter, event, ground, detail, now)
-                for ground, detail, organ_id in _late(event, matter):
-                    proposed += _propose(matter, event, ground, detail, now, department_id=organ_id)
-                if event.action in REVIEW_EVENTS and _overturned(event, matter):
-                    reopen_overturned(matter, event=event)
-            cursor.position = events[-1].pk
-            cursor.ran_at = now
-            cursor.save(update_fields=["position", "ran_at"])
+    def handle(events: list[MatterEvent]) -> int:
+        proposed = 0
+        now = clock.now()
+        for event in events:
+            matter = Matter.objects.select_related("department").get(pk=event.matter_id)
+            for ground, detail in _grounds(event, matter):
+                proposed += _propose(matter, event, ground, detail, now)
+            for ground, detail, organ_id in _late(event, matter):
+                proposed += _propose(matter, event, ground, detail, now, department_id=organ_id)
+            if event.action in REVIEW_EVENTS and _overturned(event, matter):
+                reopen_overturned(matter, event=event)
+        return proposed
+
+    return cursors.drain(CURSOR, MatterEvent.objects.filter(action__in=WATCHED), handle, batch=batch)
 
 
 def _propose(matter: Matter, event: MatterEvent, ground: str, detail: str, now, *,

@@ -1,4 +1,4 @@
-"""通知：写入站内信箱（同一行兼作邮件、短信的发送队列），以及 worker 认领并发送。
+"""通知：写入站内信箱（同一行兼作邮件、短信的发送队列），以及周期任务认领并发送。
 
 认领照 Healthchecks 的做法：先读出候选 id，再对每一行执行一条
 ``UPDATE … WHERE id = ? AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < 过期)``，
@@ -74,7 +74,7 @@ def _outbox_fields(drafts: list[Draft], now: datetime) -> dict[int, tuple[list[s
 
 
 def create(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:
-    """写入通知（在调用方的事务中）；没有外部渠道的直接记为已发送，不进队列。提交后安排一次发送。"""
+    """写入通知（在调用方的事务中）；没有外部渠道的直接记为已发送，不进队列。"""
     drafts = list(drafts)
     if not drafts:
         return []
@@ -89,12 +89,9 @@ def create(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Noti
             matter_id=d.matter_id, data=d.data or {}, created_at=now, channels=channels,
             deliver_after=after, sent_at=None if channels else now,
         ))
-    created = Notification.objects.bulk_create(rows, batch_size=1000)
-    if any(row.channels for row in rows):
-        from .jobs import run_later
-
-        run_later("deliver_notifications")
-    return created
+    # 这张表本身就是发送队列（outbox）：周期任务"发送通知"（core.jobs.SCHEDULE，每 30 秒）认领并发送，
+    # 这里不排任何任务——领域代码不依赖队列，也就没有 notifications → tasks → notifications 的循环导入。
+    return Notification.objects.bulk_create(rows, batch_size=1000)
 
 
 def claim(pk: int, now: datetime) -> bool:

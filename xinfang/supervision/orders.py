@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from xinfang.audit.services import record
-from xinfang.core import clock
+from xinfang.core import clock, jobs
 from xinfang.org.access import has_role, role_codes
 from xinfang.org.models import Department, RoleCode, Staff
 from xinfang.petitions import documents as petition_documents
@@ -18,7 +18,6 @@ from xinfang.petitions.models import Matter, MatterEvent, Status
 from xinfang.petitions.selectors import visible_matters
 
 from . import notifications
-from .jobs import run_later
 from .models import Kind, OrderFeedback, OrderLevel, OrderStatus, OrderTarget, SupervisionOrder, TargetRole
 
 ISSUERS = (RoleCode.SUPERVISOR, RoleCode.LEADER, RoleCode.BUREAU_LEADER)
@@ -124,7 +123,7 @@ def issue_order(
                             body=f"{number}，限 {due_on:%Y-%m-%d} 前办结。{requirement.strip()}"[:500])
         for pk in sorted(recipients)
     ], now=now)
-    run_later("render_order_document", order.pk)
+    jobs.enqueue("render_order_document", order.pk)
     return order
 
 
@@ -195,7 +194,10 @@ def close_order(order: SupervisionOrder, *, by: Staff, note: str = "") -> Superv
 def reopen_overturned(matter: Matter, *, event: MatterEvent) -> int:
     """复查推翻了原答复：该事项已办结的督办单重新打开（在调用方的事务中）；返回重开的张数。"""
     reopened = 0
-    for order in SupervisionOrder.objects.select_for_update().filter(matter=matter, status=OrderStatus.CLOSED):
+    # 只重开在复查意见之前办结的：事件被重读（游标的安全窗口）时，之后又办结的督办单不会被再次打开。
+    closed = SupervisionOrder.objects.select_for_update().filter(matter=matter, status=OrderStatus.CLOSED,
+                                                                 closed_at__lt=event.at)
+    for order in closed:
         order.status, order.closed_at, order.closed_by = OrderStatus.OPEN, None, None
         order.close_note = f"{order.close_note}\n（复查推翻原处理意见，督办单于 {clock.today():%Y-%m-%d} 重新打开）".strip()
         order.save()

@@ -9,13 +9,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from xinfang.core.redirects import safe_next
 from xinfang.core import clock
 from xinfang.org import access, permissions
 from xinfang.org.permissions import access_matter
 
 from . import accountability, notifications, orders, selectors
 from .forms import CloseForm, CompleteForm, DecisionForm, FeedbackForm, OrderForm, PreferenceForm
-from .models import AccountabilityRecord, Ground, NotificationPreference, OrderStatus, RecordStatus
+from .models import Ground, NotificationPreference, OrderStatus, RecordStatus
 
 
 def _errors(form, exc: ValidationError) -> None:
@@ -160,7 +161,7 @@ def inbox(request):
 def mark_read(request):
     pk = request.POST.get("pk")
     notifications.mark_read(request.user, pk=int(pk) if pk and pk.isdigit() else None)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "supervision:inbox")
+    return redirect(safe_next(request, request.POST.get("next"), "supervision:inbox"))
 
 
 def preferences(request):

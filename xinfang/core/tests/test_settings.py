@@ -66,3 +66,15 @@ def test_env_example_lists_every_variable_the_settings_read():
     read = set(re.findall(r"XINFANG_[A-Z_]+", (root / "xinfang" / "settings.py").read_text()))
     listed = set(re.findall(r"^#?\s*(XINFANG_[A-Z_]+)=", (root / ".env.example").read_text(), re.M))
     assert read <= listed, read - listed
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("XINFANG_TRUSTED_PROXY", "proxy.local", "IP 地址"),
+    ("XINFANG_CSRF_TRUSTED_ORIGINS", "xinfang.example", "https://"),
+    ("XINFANG_CSRF_TRUSTED_ORIGINS", "https://x.example/path", "无路径"),
+    ("XINFANG_HSTS_SECONDS", "a year", "整数"),
+    ("XINFANG_CSP_REPORT_ONLY", "maybe", "true 或 false"),
+])
+def test_bad_proxy_and_header_settings_stop_start_up_naming_the_variable(tmp_path, name, value, words):
+    code, out = start(tmp_path, **{name: value})
+    assert code != 0 and name in out and words in out

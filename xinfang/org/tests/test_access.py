@@ -57,7 +57,7 @@ def test_another_departments_record_is_not_found_rather_than_forbidden(cast):
 def test_a_user_without_department_or_oversight_sees_nothing(cast):
     from xinfang.org.services import create_staff
 
-    loner = create_staff(by=None, username="loner", name="无部门", password="Loner2026pass", department=None)
+    loner = create_staff(by=None, username="loner", name="无部门", password="Alone2026pass", department=None)
     assert not access.departments(loner).exists()
 
 

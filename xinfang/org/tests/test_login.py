@@ -116,7 +116,7 @@ def test_passwords_are_hashed_with_argon2_in_production_settings():
 
 def test_argon2_hash_is_what_a_new_account_gets(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
-    staff = create_staff(by=None, username="argon", name="甲", password="Argon2026pass", department=None)
+    staff = create_staff(by=None, username="argon", name="甲", password="Hashme2026pass", department=None)
     assert staff.password.startswith("argon2$")
 
 

@@ -19,7 +19,8 @@ from ..models import (
     Attachment, Category, Matter, MatterEvent, Petition, PetitionPetitioner, Petitioner, PetitionerKind, Status,
 )
 from . import intake_rules
-from ..validators import check_attachment, id_number_problem, phone_problem, sha256_of, uscc_problem
+from ..attachments import CONTENT_TYPES, check_upload, suffix_of
+from ..validators import id_number_problem, phone_problem, sha256_of, uscc_problem
 
 COLLECTIVE_HEAD_COUNT = 5
 MAX_REPRESENTATIVES = 5
@@ -87,9 +88,7 @@ def validate(data: PetitionInput) -> None:
         add("received_at", "收到时间不能晚于现在")
     for upload in data.attachments:
         try:
-            head = upload.read(8)
-            upload.seek(0)
-            check_attachment(upload.name, upload.size, head)
+            check_upload(upload)
         except ValidationError as exc:
             add("attachments", exc.messages[0])
     if errors:
@@ -145,7 +144,8 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
     for upload in data.attachments:
         Attachment.objects.create(
             petition=petition, file=upload, name=upload.name[:200], size=upload.size,
-            content_type=getattr(upload, "content_type", "") or "", sha256=sha256_of(upload),
+            # 不存浏览器给的 Content-Type（可长可假）：内容已按扩展名核对过，类型由扩展名定。
+            content_type=CONTENT_TYPES[suffix_of(upload.name)], sha256=sha256_of(upload),
         )
     search.index_matters([(matter.pk, search.matter_text(matter))])
     MatterEvent.objects.create(

@@ -26,7 +26,7 @@ from ..models import ContactMethod, ReplyKind, ReturnVisit, Satisfaction, Solved
 REPLY_EVENTS = {"approve_reply": ReplyKind.REPLY, "issue_review": ReplyKind.REVIEW,
                 "issue_re_review": ReplyKind.RE_REVIEW}
 # 事件编号按分配顺序而非提交顺序递增：每次回看一段已读过的编号，接住提交晚了的事件。
-OVERLAP = 1000
+OVERLAP = cursors.SAFETY_WINDOW  # 与其它事件读者同一个安全窗口（见 core.cursors）
 CURSOR = "return_visits"
 
 RECORDERS = (RoleCode.HANDLER, RoleCode.CLERK)

@@ -116,7 +116,8 @@ def test_a_review_that_overturns_the_reply_reopens_the_order_and_proposes_accoun
     m = handled(cast)
     order = issue(cast, m)
     m = replied(cast, m, outcome=Outcome.REJECT)
-    orders.close_order(order, by=cast.supervisor)
+    with time_machine.travel(at("2026-03-24 09:00"), tick=False):  # 督办单在复查意见之前办结
+        orders.close_order(order, by=cast.supervisor)
     with time_machine.travel(at("2026-03-25 09:00"), tick=False):
         m = appeals.request_review(m, by=cast.clerk)
         appeals.issue_review(m, by=cast.leader, review_outcome="vary", decision=Outcome.SUPPORT,
@@ -128,7 +129,11 @@ def test_a_review_that_overturns_the_reply_reopens_the_order_and_proposes_accoun
     # 复查后的意见还没办结：督办单仍不能办结。
     with pytest.raises(ValidationError, match="尚未真正解决"):
         orders.close_order(order, by=cast.supervisor)
-    assert accountability.scan_events() == 0  # 游标已前移，不重复提出
+    assert accountability.scan_events() == 0  # 安全窗口里重读到同一事件，不重复提出
+    with time_machine.travel(at("2026-03-26 09:00"), tick=False):
+        SupervisionOrder.objects.filter(pk=order.pk).update(status=OrderStatus.CLOSED, closed_at=at("2026-03-26 09:00"))
+    accountability.scan_events()
+    assert SupervisionOrder.objects.get(pk=order.pk).status == OrderStatus.CLOSED  # 重读不会再次重开
 
 
 def test_a_review_that_upholds_the_reply_proposes_nothing(cast):

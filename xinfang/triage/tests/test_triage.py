@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from xinfang.petitions.actions import decisions, handling
-from xinfang.petitions.models import Category, Matter
+from xinfang.petitions.models import Category
 from xinfang.petitions.testing import register
 from xinfang.triage import services
 from xinfang.triage.feedback import record_feedback

@@ -26,5 +26,19 @@ class Command(BaseCommand):
         else:
             jobs.start_in_process()
             self.stdout.write(f"后台任务在本进程运行（{len(jobs.SCHEDULE)} 项周期任务）。")
+        if settings.TRUSTED_PROXY:
+            self.stdout.write(f"反向代理：只采信 {settings.TRUSTED_PROXY} 发来的 X-Forwarded-* 头。")
         self.stdout.write(f"Xinfang 已启动：http://{host}:{port}/   登录页 http://{host}:{port}/accounts/login/   按 Ctrl+C 停止。")
-        serve(application, host=host, port=port, threads=threads, ident="xinfang")
+        serve(application, host=host, port=port, threads=threads, ident="xinfang", **proxy_options())
+
+
+def proxy_options() -> dict:
+    """waitress 的反向代理设置：只采信 XINFANG_TRUSTED_PROXY 发来的转发头，其它来源带的一律丢弃。"""
+    if not settings.TRUSTED_PROXY:
+        return {}
+    return {
+        "trusted_proxy": settings.TRUSTED_PROXY,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": set(settings.TRUSTED_PROXY_HEADERS),
+        "clear_untrusted_proxy_headers": True,
+    }
