@@ -109,6 +109,7 @@ def open_attachment(user, pk: int):
     from django.http import Http404
 
     from xinfang.audit.services import record
+    from xinfang.org import permissions
 
     from .models import Attachment
     from .selectors import visible_matters
@@ -117,6 +118,7 @@ def open_attachment(user, pk: int):
                   .select_related("petition__matter").first())
     if attachment is None:
         raise Http404("附件不存在")
+    permissions.check(user, "attachment.open", attachment.petition.matter)
     with transaction.atomic():
         record(actor=user, action="attachment.read", obj=attachment, matter_number=attachment.petition.matter.number,
                object_repr=attachment.name, changes={"purpose": [None, "查看附件"]})

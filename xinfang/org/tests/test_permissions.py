@@ -172,7 +172,7 @@ SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 def world(cast):
     from xinfang.portal.actions import visits
     from xinfang.portal.models import ReturnVisit
-    from xinfang.supervision import orders, tasks
+    from xinfang.supervision import documents, orders
     from xinfang.supervision.models import AccountabilityRecord, Ground, OrderLevel
 
     m = drafted(cast)
@@ -188,9 +188,15 @@ def world(cast):
     from xinfang.petitions.actions import appeals
 
     reviewing = appeals.request_review(answered, by=cast.clerk)  # 复查中：决定机关的动作对它才有意义
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.petitions.models import Attachment
+
+    register(cast.clerk, department=cast.brigade_a, attachments=[SimpleUploadedFile("a.pdf", b"%PDF-1.4 scan")])
+    attachment = Attachment.objects.select_related("petition").get()
     order = orders.issue_order(by=cast.supervisor, matter=m, level=OrderLevel.GENERAL, lead=cast.brigade_a,
                                requirement="限期答复。", due_on=clock.today())
-    tasks.render_order_document(order.pk)  # 测试事务不提交，提交后的任务在这里就地运行
+    documents.render_order_document(order.pk)  # 测试事务不提交，提交后的任务在这里就地运行
     order.refresh_from_db()
     item = AccountabilityRecord.objects.create(matter=m, department=cast.brigade_a, ground=Ground.DEADLINE,
                                                key="test-1", proposed_at=clock.now())
@@ -198,7 +204,8 @@ def world(cast):
                                         locked_until=clock.now())
     return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
             "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
-            "department": cast.brigade_a, "execution": execution, "reviewing": reviewing}
+            "department": cast.brigade_a, "execution": execution, "reviewing": reviewing,
+            "attachment": attachment}
 
 
 def _args(name: str, world) -> dict:
@@ -212,6 +219,7 @@ def _args(name: str, world) -> dict:
         "portal:visit": {"pk": world["visit"].pk}, "portal:attention": {"pk": world["visit"].pk},
         "portal:issue_code": {"petition_pk": world["petition"].pk},
         "petitions:petitioner_full": {"pk": world["matter"].pk, "petitioner": world["petition"].petitioners.first().pk},
+        "petitions:attachment": {"pk": world["attachment"].pk},
         "petitions:execution_done": {"pk": world["execution"].matter_id, "item_pk": world["execution"].pk},
     }
     return by_name.get(name, {"pk": world["matter"].pk})
@@ -229,10 +237,11 @@ def _visible(user, name: str, world) -> bool:
         return seen and (name != "supervision:order_close" or may_close(user, world["order"]))
     if name in ("portal:visit", "portal:attention"):
         return visible_visits(user).filter(pk=world["visit"].pk).exists()
-    if name == "petitions:execution_done":
+    if name in ("petitions:execution_done", "petitions:attachment"):
         from xinfang.petitions.selectors import visible_matters
 
-        return visible_matters(user).filter(pk=world["execution"].matter_id).exists()
+        owner = world["execution"].matter_id if name == "petitions:execution_done" else world["attachment"].petition.matter_id
+        return visible_matters(user).filter(pk=owner).exists()
     if name == "org:department":
         from xinfang.org.access import departments
 
@@ -334,7 +343,7 @@ def test_no_get_request_writes_anything_except_the_record_of_a_personal_data_rea
 
     gets = [(name, url) for name, _, url, method in _requests(world) if method == "GET"]
     replied(cast)  # 一份新答复：回访任务要等后台任务来生成，打开回访页、首页都不该替它生成
-    reads = ("personal_data.read", "supervision.order.download")  # 记下一次查看，这是读留痕，不是改数据
+    reads = ("personal_data.read", "supervision.order.download", "attachment.read")  # 记下一次查看，这是读留痕，不是改数据
     before = AuditEvent.objects.exclude(action__in=reads).count()
     for who in ("clerk", "handler_a", "head_a", "head_b", "leader", "supervisor", "bureau", "auditor", "admin"):
         client.force_login(getattr(cast, who))
