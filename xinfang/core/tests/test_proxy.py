@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import re
@@ -44,7 +45,9 @@ class Server:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
         environment.update({
             "XINFANG_VAR_DIR": str(tmp_path), "XINFANG_DATABASE_URL": _database_url(),
-            "XINFANG_ALLOWED_HOSTS": f"{HOST},127.0.0.1", "XINFANG_HTTPS": "true", **env,
+            "XINFANG_ALLOWED_HOSTS": f"{HOST},127.0.0.1", "XINFANG_HTTPS": "true",
+            # 生产模式拒绝用生成在 var/ 下的开发密钥启动：给它一把测试用的加密密钥。
+            "XINFANG_DATA_KEYS": "test:" + base64.b64encode(os.urandom(32)).decode(), **env,
         })
         command = [str(Path(sys.executable).with_name("xinfang")), "serve", "--port", str(self.port), "--threads", "2"]
         self.process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
