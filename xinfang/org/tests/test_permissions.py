@@ -462,3 +462,18 @@ def test_opening_a_staff_record_in_the_admin_is_recorded_as_a_personal_data_read
     login(cast.admin).get(f"/admin/org/staff/{cast.handler_a.pk}/change/")
     assert AuditEvent.objects.filter(action="personal_data.read", actor=cast.admin,
                                      object_id=str(cast.handler_a.pk)).exists()
+
+
+def test_every_menu_item_leads_to_a_page_the_table_lets_that_person_open(cast, rf):
+    from django.urls import resolve
+
+    from xinfang.navigation import navigation
+
+    cast.handler_a.police_number = "A001"  # 有案件的民警看得到“我的排查”
+    for who, person in cast.everyone().items():
+        request = rf.get("/")
+        request.user = person
+        for label, url in navigation(request)["nav_items"]:
+            match = resolve(url)
+            code = permissions.route_capability(match.view_name, match.route, match.kwargs)
+            assert permissions.allows(person, code), (who, label, code)
