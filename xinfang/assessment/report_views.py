@@ -9,13 +9,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xinfang.core import clock
-from xinfang.org import access
+from xinfang.org import access, permissions
 
 from .models import Report, ReportStatus
 from .reports import request_monthly_report
 
 
 def _check(user) -> None:
+    permissions.require(user, "assessment.reports")
+    # 范围：只给看得到全部单位的人（不只是角色，分管范围覆盖全部单位者也在内）。
     if access.visible_department_ids(user) is not None:
         raise Http404("报告只对局领导与审计员开放")
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from xinfang.core import clock
-from xinfang.org import access
+from xinfang.org import access, permissions
 from xinfang.org.models import Department
 
 from . import dashboard
@@ -46,11 +46,13 @@ def home_unit(user) -> Department:
 
 
 def overview(request):
+    permissions.require(request.user, "assessment.view")
     target = reverse("assessment:unit", args=[home_unit(request.user).pk])
     return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
 
 
 def unit_page(request, pk: int):
+    permissions.require(request.user, "assessment.view")
     unit = access.access_department(request.user, pk)
     try:
         start, end = _period(request)
@@ -64,6 +66,7 @@ def unit_page(request, pk: int):
 
 
 def unit_data(request, pk: int):
+    permissions.require(request.user, "assessment.view")
     unit = access.access_department(request.user, pk)
     try:
         start, end = _period(request)
@@ -74,6 +77,7 @@ def unit_data(request, pk: int):
 
 def metric_page(request, pk: int, key: str):
     """一个指标的下钻：分母中的每条记录，是否计入分子。"""
+    permissions.require(request.user, "assessment.view")
     unit = access.access_department(request.user, pk)
     metric = BY_KEY.get(key)
     if metric is None:
@@ -93,6 +97,7 @@ def metric_page(request, pk: int, key: str):
 
 
 def records_page(request, pk: int):
+    permissions.require(request.user, "assessment.view")
     unit = access.access_department(request.user, pk)
     try:
         start, end = _period(request)
@@ -110,6 +115,7 @@ def records_page(request, pk: int):
 
 
 def bulletin_page(request, year: int, month: int):
+    permissions.require(request.user, "assessment.reports")
     if not 1 <= month <= 12:
         raise Http404("月份不对")
     if access.visible_department_ids(request.user) is not None:

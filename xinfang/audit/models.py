@@ -37,6 +37,11 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
         ]
 
+    @property
+    def change_rows(self) -> list[tuple[str, list]]:
+        """(字段, [之前, 之后])：模板里 ``changes.items`` 会先取名为 items 的字段（排查开轮次就记了 items），故另给一份。"""
+        return list((self.changes or {}).items())
+
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
 

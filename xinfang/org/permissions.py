@@ -106,12 +106,26 @@ CAPABILITIES: dict[str, Capability] = {
         _c("return_visit.record", "记录回访", {R.HANDLER, R.CLERK}),
         _c("return_visit.attention", "处理需关注的回访", {R.UNIT_HEAD, R.LEADER}),
         _c("return_visit.rates", "查看三率", {R.UNIT_HEAD, R.LEADER, R.BUREAU_LEADER, R.SUPERVISOR}),
-        # 配置后台按区域：组织与人员、类别与文书模板、节假日、分诊配置；只给系统管理员。
+        # 配置后台按区域：组织与人员、类别与文书模板、节假日、分诊配置、排查规则；只给系统管理员。
         _c("admin.site", "进入配置后台", {R.ADMIN}),
         _c("admin.org", "配置组织机构与人员", {R.ADMIN}),
         _c("admin.petitions", "配置类别与文书模板", {R.ADMIN}),
         _c("admin.core", "配置节假日", {R.ADMIN}),
         _c("admin.triage", "配置分诊", {R.ADMIN}),
+        _c("admin.screening", "配置排查规则", {R.ADMIN}),
+        # 执法案件排查（screening）：案件按民警编号分到本人，轮次按部门可见（screening.selectors）。
+        _c("screening.mine", "排查本人的执法案件", SIGNED_IN),
+        _c("screening.rounds", "查看各单位的每月排查", UNIT_VIEW | {R.AUDITOR}),
+        # 角色不限：轮次本身按部门可见（access_round），签字另限本单位负责人（monthly.sign_off）。
+        _c("screening.round", "查看排查轮次与报告", SIGNED_IN),
+        _c("screening.key", "查看重点案件", {R.UNIT_HEAD, R.LEADER, R.BUREAU_LEADER}),
+        _c("screening.import", "导入执法案件", {R.ADMIN}),
+        # 预警按部门可见（warning.selectors.access_warning）。
+        _c("warning.centre", "查看和处置预警", {R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER}),
+        # 考核看板按部门可见（access_department）；通报与报告点名各单位，只给看得到全部单位的人
+        # （visible_department_ids 为 None：局领导、审计员，及分管范围覆盖全部单位者），在视图里按范围判断。
+        _c("assessment.view", "查看考核看板", SIGNED_IN),
+        _c("assessment.reports", "查看月度通报与报告", SIGNED_IN),
     )
 }
 
@@ -166,6 +180,28 @@ ROUTES: dict[str, str] = {
     "portal:attention": "return_visit.attention",
     "portal:rates": "return_visit.rates",
     "portal:issue_code": "portal.issue_code",
+    "screening:mine": "screening.mine",
+    "screening:mark": "screening.mine",
+    "screening:rounds": "screening.rounds",
+    "screening:round": "screening.round",
+    "screening:report": "screening.round",
+    "screening:key": "screening.key",
+    "screening:import": "screening.import",
+    "screening:import_run": "screening.import",
+    "warning:centre": "warning.centre",
+    "warning:detail": "warning.centre",
+    "warning:acknowledge": "warning.centre",
+    "warning:close": "warning.centre",
+    "assessment:overview": "assessment.view",
+    "assessment:unit": "assessment.view",
+    "assessment:unit_data": "assessment.view",
+    "assessment:records": "assessment.view",
+    "assessment:metric": "assessment.view",
+    "assessment:bulletin": "assessment.reports",
+    "assessment:reports": "assessment.reports",
+    "assessment:request_report": "assessment.reports",
+    "assessment:report": "assessment.reports",
+    "assessment:download": "assessment.reports",
 }
 
 # 配置后台按地址的第二段归类：应用名 → admin.<应用>；后台自带的页面（首页、登录、退出、改本人密码、

@@ -3,7 +3,7 @@ from django.contrib import admin
 from xinfang.audit.services import record
 from xinfang.ml.screening import WORDING
 
-from .models import ImportRun, RiskModelVersion, RiskRule
+from .models import RiskModelVersion, RiskRule
 
 
 @admin.register(RiskRule)
@@ -39,10 +39,4 @@ class RiskModelVersionAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ("file_name", "status", "started_at", "created", "updated", "unchanged", "rejected")
-    readonly_fields = [f.name for f in ImportRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
+# 导入记录不是配置（后台只放配置）：导入进度与结果看 /screening/import/（系统管理员）。

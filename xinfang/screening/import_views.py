@@ -9,15 +9,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import close_old_connections
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from xinfang.core import clock
 from xinfang.ml.casefile import CaseFileError
-from xinfang.org.access import has_role
-from xinfang.org.models import RoleCode
+from xinfang.org import permissions
 
 from .importer import import_cases
 from .models import ImportRun, ImportStatus
@@ -26,11 +23,6 @@ log = logging.getLogger("xinfang.screening")
 # 网页上传经过浏览器与反向代理，比命令行保守：更大的文件请在服务器上用 xinfang import-cases。
 MAX_UPLOAD_BYTES = 200 * 1024 ** 2
 SUFFIXES = (".csv", ".xlsx")
-
-
-def _require_admin(user) -> None:
-    if not has_role(user, RoleCode.ADMIN):
-        raise Http404
 
 
 def run_import(run_id: int, path: str, by_id: int | None) -> None:
@@ -66,9 +58,8 @@ def start_background(run: ImportRun, path: Path, by) -> None:
                      name=f"import-{run.pk}", daemon=True).start()
 
 
-@login_required
 def upload(request):
-    _require_admin(request.user)
+    permissions.require(request.user, "screening.import")
     if request.method == "POST":
         uploaded = request.FILES.get("file")
         if uploaded is None:
@@ -92,9 +83,8 @@ def upload(request):
     return render(request, "screening/import.html", {"runs": ImportRun.objects.all()[:20]})
 
 
-@login_required
 def run_page(request, pk: int):
-    _require_admin(request.user)
+    permissions.require(request.user, "screening.import")
     run = get_object_or_404(ImportRun, pk=pk)
     template = "screening/_import_progress.html" if request.headers.get("HX-Request") else "screening/import_run.html"
     percent = 100 if run.status == ImportStatus.DONE else (

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from xinfang.org.access import has_role
-from xinfang.org.models import RoleCode
+from xinfang.org import permissions
 
 from . import monthly, selectors
 from .documents import round_report
@@ -18,15 +16,14 @@ from .models import Measure, Verdict
 from .risk import ranking_note
 
 PAGE = 100
-UNIT_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER, RoleCode.AUDITOR)
 
 
 def _message(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
-@login_required
 def mine(request):
+    permissions.require(request.user, "screening.mine")
     items = selectors.my_items(request.user)
     # 一页给每件案件一张表单：默认只列风险最高的 100 件，?all=1 列全部。
     show_all = request.GET.get("all") == "1"
@@ -37,9 +34,9 @@ def mine(request):
     })
 
 
-@login_required
 @require_POST
 def mark(request, pk: int):
+    permissions.require(request.user, "screening.mine")
     item = get_object_or_404(selectors.my_items(request.user), pk=pk)
     try:
         if request.POST.get("action") == "resolve":
@@ -56,15 +53,13 @@ def mark(request, pk: int):
     return redirect("screening:mine")
 
 
-@login_required
 def rounds(request):
-    if not has_role(request.user, *UNIT_ROLES):
-        raise Http404
+    permissions.require(request.user, "screening.rounds")
     return render(request, "screening/rounds.html", {"rounds": selectors.visible_rounds(request.user)[:200]})
 
 
-@login_required
 def round_page(request, pk: int):
+    permissions.require(request.user, "screening.round")
     round_ = selectors.access_round(request.user, pk)
     if request.method == "POST":
         try:
@@ -82,8 +77,8 @@ def round_page(request, pk: int):
     })
 
 
-@login_required
 def report(request, pk: int):
+    permissions.require(request.user, "screening.round")
     round_ = selectors.access_round(request.user, pk)
     response = HttpResponse(round_report(round_),
                             content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -91,8 +86,6 @@ def report(request, pk: int):
     return response
 
 
-@login_required
 def key_cases(request):
-    if not has_role(request.user, RoleCode.LEADER, RoleCode.BUREAU_LEADER, RoleCode.UNIT_HEAD):
-        raise Http404
+    permissions.require(request.user, "screening.key")
     return render(request, "screening/key.html", {"items": selectors.key_items(request.user)[:300]})

@@ -2,10 +2,8 @@
 
 from django.urls import reverse
 
-from xinfang.org.access import has_role
-
-from .views import CENTRE_ROLES
+from xinfang.org import permissions
 
 
 def nav_items(user) -> list[tuple[str, str]]:
-    return [("预警中心", reverse("warning:centre"))] if has_role(user, *CENTRE_ROLES) else []
+    return [("预警中心", reverse("warning:centre"))] if permissions.allows(user, "warning.centre") else []

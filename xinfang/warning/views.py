@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xinfang.org.access import has_role
-from xinfang.org.models import RoleCode
+from xinfang.org import permissions
 
 from . import selectors, services
 
-CENTRE_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER)
-
-
-def _require(user) -> None:
-    if not has_role(user, *CENTRE_ROLES):
-        raise Http404
-
 
 def centre(request):
-    _require(request.user)
+    permissions.require(request.user, "warning.centre")
     return render(request, "warning/centre.html", selectors.centre(request.user, show_closed=True))
 
 
 def detail(request, pk: int):
-    _require(request.user)
+    permissions.require(request.user, "warning.centre")
     warning = selectors.access_warning(request.user, pk)
     petitions = warning.petitions.select_related("matter").order_by("received_at")[:200]
     return render(request, "warning/detail.html", {"warning": warning, "petitions": petitions})
@@ -35,7 +26,7 @@ def detail(request, pk: int):
 
 @require_POST
 def acknowledge(request, pk: int):
-    _require(request.user)
+    permissions.require(request.user, "warning.centre")
     warning = selectors.access_warning(request.user, pk)
     try:
         services.acknowledge_warning(warning, by=request.user)
@@ -47,7 +38,7 @@ def acknowledge(request, pk: int):
 
 @require_POST
 def close(request, pk: int):
-    _require(request.user)
+    permissions.require(request.user, "warning.centre")
     warning = selectors.access_warning(request.user, pk)
     try:
         services.close_warning(warning, by=request.user, outcome=request.POST.get("outcome", ""))

@@ -81,3 +81,11 @@ def test_only_auditors_and_bureau_leaders_see_the_trail(cast, login, who):
 
 def test_bureau_leaders_see_the_trail(cast, login):
     assert login(cast.bureau).get("/audit/").status_code == 200
+
+
+def test_a_change_named_items_shows_in_the_trail_instead_of_breaking_the_page(cast, login):
+    with transaction.atomic():
+        record(actor=None, action="screening.round_opened", obj=cast.brigade_a, changes={"items": [None, 3]})
+    response = login(cast.auditor).get("/audit/")
+    assert response.status_code == 200
+    assert "<b>items</b>：— → 3" in response.content.decode()

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from xinfang.assessment.registry import METRICS
 from xinfang.audit.models import AuditEvent
 from xinfang.core import clock
 from xinfang.org import permissions
@@ -164,12 +165,13 @@ def replied(cast) -> Matter:
 # -- 走遍每个地址：表中允许的才进得去 ---------------------------------------------------------
 
 POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
-             "portal:issue_code", "org:unlock"}
+             "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
+             "assessment:request_report"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
 
 @pytest.fixture
-def world(cast):
+def world(cast, tmp_path):
     from xinfang.portal.actions import visits
     from xinfang.portal.models import ReturnVisit
     from xinfang.supervision import documents, orders
@@ -205,7 +207,44 @@ def world(cast):
     return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
             "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
             "department": cast.brigade_a, "execution": execution, "reviewing": reviewing,
-            "attachment": attachment}
+            "attachment": attachment, **_screening_world(cast, tmp_path), **_warning_world(cast), **_assessment_world(cast)}
+
+
+def _screening_world(cast, tmp_path) -> dict:
+    """导入一个小案件文件（承办人A的一件），开出上月的排查。"""
+    from datetime import date
+
+    from xinfang.screening import monthly
+    from xinfang.screening.importer import import_cases
+    from xinfang.screening.models import ScreeningItem, ScreeningRound
+    from xinfang.screening.testing import give_codes, sample_case, write_cases
+
+    give_codes(cast)
+    cast.handler_a.police_number = "A001"
+    cast.handler_a.save()
+    path = tmp_path / "cases.csv"
+    write_cases(path, [sample_case("WALK-1")])
+    run = import_cases(path, by=cast.admin).run
+    monthly.open_due_rounds(today=date(2026, 12, 1))
+    return {"import_run": run, "round": ScreeningRound.objects.get(department=cast.brigade_a),
+            "screening_item": ScreeningItem.objects.get(case__case_no="WALK-1")}
+
+
+def _warning_world(cast) -> dict:
+    from xinfang.warning import services
+    from xinfang.warning.models import WarningKind
+
+    return {"warning": services.raise_warning(kind=WarningKind.RISE, key="walk-1", title="大队A信访件上升",
+                                              detail="示例说明", department=cast.brigade_a)}
+
+
+def _assessment_world(cast) -> dict:
+    from xinfang.assessment import reports
+
+    today = clock.today()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    report = reports.generate(reports.request_monthly_report(year=year, month=month, by=cast.bureau))
+    return {"report": report, "bulletin": {"year": year, "month": month}}
 
 
 def _args(name: str, world) -> dict:
@@ -221,7 +260,18 @@ def _args(name: str, world) -> dict:
         "petitions:petitioner_full": {"pk": world["matter"].pk, "petitioner": world["petition"].petitioners.first().pk},
         "petitions:attachment": {"pk": world["attachment"].pk},
         "petitions:execution_done": {"pk": world["execution"].matter_id, "item_pk": world["execution"].pk},
+        "screening:mark": {"pk": world["screening_item"].pk},
+        "screening:round": {"pk": world["round"].pk}, "screening:report": {"pk": world["round"].pk},
+        "screening:import_run": {"pk": world["import_run"].pk},
+        "assessment:unit": {"pk": world["department"].pk}, "assessment:unit_data": {"pk": world["department"].pk},
+        "assessment:records": {"pk": world["department"].pk},
+        "assessment:metric": {"pk": world["department"].pk, "key": METRICS[0].key},
+        "assessment:bulletin": world["bulletin"],
+        "assessment:report": {"pk": world["report"].pk},
+        "assessment:download": {"pk": world["report"].pk, "fmt": "docx"},
     }
+    if name.startswith("warning:") and name != "warning:centre":
+        return {"pk": world["warning"].pk}
     return by_name.get(name, {"pk": world["matter"].pk})
 
 
@@ -242,10 +292,28 @@ def _visible(user, name: str, world) -> bool:
 
         owner = world["execution"].matter_id if name == "petitions:execution_done" else world["attachment"].petition.matter_id
         return visible_matters(user).filter(pk=owner).exists()
-    if name == "org:department":
+    if name in ("org:department", "assessment:unit", "assessment:unit_data", "assessment:records",
+                "assessment:metric"):
         from xinfang.org.access import departments
 
         return departments(user).filter(pk=world["department"].pk).exists()
+    if name == "screening:mark":
+        from xinfang.screening.selectors import my_items
+
+        return my_items(user).filter(pk=world["screening_item"].pk).exists()
+    if name in ("screening:round", "screening:report"):
+        from xinfang.screening.selectors import visible_rounds
+
+        return visible_rounds(user).filter(pk=world["round"].pk).exists()
+    if name.startswith("warning:") and name != "warning:centre":
+        from xinfang.warning.selectors import visible_warnings
+
+        return visible_warnings(user).filter(pk=world["warning"].pk).exists()
+    if name in ("assessment:bulletin", "assessment:reports", "assessment:request_report", "assessment:report",
+                "assessment:download"):
+        from xinfang.org.access import visible_department_ids
+
+        return visible_department_ids(user) is None  # 通报与报告点名各单位：只给看得到全部单位的人
     return True
 
 
@@ -370,10 +438,10 @@ def test_the_admin_site_holds_configuration_only():
     registered = {f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry}
     for gone in ("audit.auditevent", "supervision.accountabilityrecord", "supervision.notification",
                  "supervision.supervisionorder", "portal.returnvisit", "portal.portalaccess", "auth.group",
-                 "triage.feedback"):
+                 "triage.feedback", "screening.importrun"):
         assert gone not in registered
     assert {"org.department", "org.staff", "petitions.category", "petitions.documenttemplate",
-            "core.holiday", "core.calendaryear"} <= registered
+            "core.holiday", "core.calendaryear", "screening.riskrule"} <= registered
 
 
 def test_a_password_reset_in_the_admin_goes_through_the_audited_service(cast, login):
@@ -402,3 +470,18 @@ def test_opening_a_staff_record_in_the_admin_is_recorded_as_a_personal_data_read
     login(cast.admin).get(f"/admin/org/staff/{cast.handler_a.pk}/change/")
     assert AuditEvent.objects.filter(action="personal_data.read", actor=cast.admin,
                                      object_id=str(cast.handler_a.pk)).exists()
+
+
+def test_every_menu_item_leads_to_a_page_the_table_lets_that_person_open(cast, rf):
+    from django.urls import resolve
+
+    from xinfang.navigation import navigation
+
+    cast.handler_a.police_number = "A001"  # 有案件的民警看得到“我的排查”
+    for who, person in cast.everyone().items():
+        request = rf.get("/")
+        request.user = person
+        for label, url in navigation(request)["nav_items"]:
+            match = resolve(url)
+            code = permissions.route_capability(match.view_name, match.route, match.kwargs)
+            assert permissions.allows(person, code), (who, label, code)
