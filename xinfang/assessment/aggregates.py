@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 
 from xinfang.core import cursors
-from xinfang.petitions.models import Matter, MatterEvent, Petition
+from xinfang.petitions.models import Matter, MatterEvent, Opinion, OpinionKind, Petition
 
 from .models import DailyUnitFact, MatterSnapshot
 
@@ -45,11 +45,14 @@ def cells(s) -> Counter:
 
 def _current(matter_ids) -> dict[int, MatterSnapshot]:
     first_channel = Petition.objects.filter(matter=OuterRef("pk"), is_repeat=False).order_by("received_at", "id")
+    # "答复"按处理意见的作出日期计（与按期办结同一口径），送达是另一件事；重新办理后取最近一项。
+    last_reply = Opinion.objects.filter(matter=OuterRef("pk"), kind=OpinionKind.REPLY).order_by("-decided_on", "-id")
     rows = (Matter.objects.filter(pk__in=matter_ids)
             .annotate(first_channel=Subquery(first_channel.values("channel")[:1]),
+                      reply_decided_on=Subquery(last_reply.values("decided_on")[:1]),
                       repeated=Exists(Petition.objects.filter(matter=OuterRef("pk"), is_repeat=True)))
             .values_list("pk", "department_id", "category_id", "first_channel", "received_on",
-                         "reply_delivered_on", "closed_on", "is_skip_level", "is_collective", "repeated"))
+                         "reply_decided_on", "closed_on", "is_skip_level", "is_collective", "repeated"))
     return {r[0]: MatterSnapshot(r[0], *r[1:3], r[3] or "", *r[4:]) for r in rows}
 
 
@@ -108,7 +111,7 @@ def rebuild() -> int:
         DailyUnitFact.objects.all().delete()
         MatterSnapshot.objects.all().delete()
         snap, fact = MatterSnapshot._meta.db_table, DailyUnitFact._meta.db_table
-        matter, petition = Matter._meta.db_table, Petition._meta.db_table
+        matter, petition, opinion = Matter._meta.db_table, Petition._meta.db_table, Opinion._meta.db_table
         with connection.cursor() as c:
             c.execute(f"""
                 INSERT INTO {snap} (matter_id, department_id, category_id, channel, received_on, replied_on, closed_on,
@@ -116,7 +119,10 @@ def rebuild() -> int:
                 SELECT m.id, m.department_id, m.category_id,
                        COALESCE((SELECT p.channel FROM {petition} p WHERE p.matter_id = m.id AND NOT p.is_repeat
                                  ORDER BY p.received_at, p.id LIMIT 1), ''),
-                       m.received_on, m.reply_delivered_on, m.closed_on, m.is_skip_level, m.is_collective,
+                       m.received_on,
+                       (SELECT o.decided_on FROM {opinion} o WHERE o.matter_id = m.id AND o.kind = '{OpinionKind.REPLY}'
+                        ORDER BY o.decided_on DESC, o.id DESC LIMIT 1),
+                       m.closed_on, m.is_skip_level, m.is_collective,
                        EXISTS (SELECT 1 FROM {petition} p WHERE p.matter_id = m.id AND p.is_repeat)
                 FROM {matter} m""")
             month = ("CAST(date_trunc('month', received_on) AS date)" if connection.vendor == "postgresql"

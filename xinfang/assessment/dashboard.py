@@ -8,11 +8,12 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from xinfang.core import clock
 from xinfang.org.models import Department
-from xinfang.petitions.models import Category, Channel, Matter
+from xinfang.petitions.models import Category, Channel, Matter, Opinion, OpinionKind
 from xinfang.petitions.workflow import OPEN_STATES
 from xinfang.supervision.models import OrderStatus, OrderTarget
 
@@ -162,7 +163,10 @@ def records(unit: Department, start: date, end: date, *, measure: str, category:
         if channel:
             q = q.filter(petitions__is_repeat=False, petitions__channel=channel)
     elif measure == "replied":
-        q = q.filter(reply_delivered_on__range=(start, end))
+        # 与每日单位事实同一口径：最近一项处理意见的作出日期（见 aggregates._current）
+        last_reply = (Opinion.objects.filter(matter=OuterRef("pk"), kind=OpinionKind.REPLY)
+                      .order_by("-decided_on", "-id").values("decided_on")[:1])
+        q = q.annotate(reply_decided_on=Subquery(last_reply)).filter(reply_decided_on__range=(start, end))
     elif measure == "closed":
         q = q.filter(closed_on__range=(start, end))
     elif measure == "overdue":

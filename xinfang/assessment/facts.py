@@ -1,7 +1,8 @@
 """考核读取的全部事实：每件事项的收到、受理告知、期限、答复、办结、复查、重复来访、越级、集体，
-回访评价与督办反馈——都只从这个模块读。
+回访评价、督办反馈与落实事项——都只从这个模块读。
 
-信访模块的数据模型会变（答复与复查决定将成为带送达日期的意见记录）：那时只改这里，
+答复、复查、复核各是一行意见（``Opinion``），作出（decided_on）与送达（delivered_on）是两件事：
+按期办结看处理意见的作出日期（第三十四条），请求期限与回访看送达（第三十五条）。
 指标登记表（registry.py）只认这里给出的字段。这里只读，不写任何表。
 """
 
@@ -15,7 +16,10 @@ from django.db.models import Q
 
 from xinfang.core import clock
 from xinfang.org.models import Department, DepartmentKind, RoleCode, Staff
-from xinfang.petitions.models import Channel, Matter, MatterEvent, Petition, Status as S
+from xinfang.petitions.models import (
+    Channel, ExecutionItem, Matter, MatterEvent, MatterType, Opinion, OpinionKind, Petition, ReviewOutcome,
+    Status as S,
+)
 from xinfang.portal.models import SATISFIED_VALUES, ContactMethod, ReturnVisit, Satisfaction, Solved
 from xinfang.supervision.models import OrderFeedback, OrderTarget, SupervisionOrder, TargetRole
 
@@ -23,6 +27,8 @@ from xinfang.supervision.models import OrderFeedback, OrderTarget, SupervisionOr
 EARLY_DISPOSALS = {"decline": S.DECLINED, "transfer": S.TRANSFERRED, "divert": S.DIVERTED}
 HEAD_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER)
 GRASSROOTS_KINDS = (DepartmentKind.BRIGADE, DepartmentKind.SQUADRON)
+# 复查、复核改变原意见：变更，或撤销并责令重新办理；维持不算。
+OVERTURNING = (ReviewOutcome.VARY, ReviewOutcome.QUASH)
 
 
 @dataclass(slots=True)
@@ -39,8 +45,9 @@ class MatterFact:
     acceptance_due: date | None
     decided_on: date | None  # 作出受理 / 不予受理 / 转送 / 分类处理决定之日
     accepted_on: date | None
-    handling_due: date | None
+    handling_due: date | None  # 只有申诉求决类有办理期限（第三十四条）；其他类别为 None
     current_due: date | None
+    reply_decided_on: date | None  # 本轮办理的处理意见作出之日（按期办结看它）
     replied_on: date | None  # 处理意见送达之日
     closed_on: date | None
     finished_on: date | None  # 办结、终结，或以不予受理 / 转送 / 分类处理了结之日
@@ -48,12 +55,13 @@ class MatterFact:
     is_collective: bool
     is_skip_level: bool
     review_requested_on: date | None
-    review_delivered_on: date | None
-    overturned: bool  # 复查意见改变了原处理意见
     repeat_dates: list[date] = field(default_factory=list)  # 同一事项再次来信来访的日期
+    # 复查、复核意见，按作出日期先后：(作出日期, 是否变更或撤销了原意见)
+    reviews: list[tuple[date, bool]] = field(default_factory=list)
     drafted_by_head: bool | None = None  # 答复由单位负责人亲自起草；无起草记录或起草人不详为 None
     unsatisfied: bool = False  # 任一回访或网上评价为不满意
     grassroots: bool = False  # 责任单位是大队或中队
+    matter_type: str = MatterType.COMPLAINT
 
 
 @dataclass(slots=True)
@@ -82,6 +90,18 @@ class OrderFact:
 
 
 @dataclass(slots=True)
+class ExecutionFact:
+    """支持意见中的一项补救措施（赔偿、道歉、纠正）的落实，单位取落实单位。"""
+
+    id: int
+    matter_id: int
+    department_id: int
+    remedy: str
+    opened_on: date  # 意见作出之日
+    done_on: date | None
+
+
+@dataclass(slots=True)
 class ReceptionFact:
     """一次来访接待（来访渠道的信访件，含重复来访）。"""
 
@@ -101,6 +121,7 @@ class Facts:
     visits: list[VisitFact]
     orders: list[OrderFact]
     receptions: list[ReceptionFact]
+    executions: list[ExecutionFact] = field(default_factory=list)
 
 
 def head_staff_ids() -> frozenset[int]:
@@ -119,6 +140,7 @@ def _matter_scope(start: date, end: date) -> Q:
         | Q(closed_on__gte=start)
         | Q(reply_delivered_on__gte=start)
         | Q(review_delivered_on__gte=start)
+        | Q(pk__in=Opinion.objects.filter(decided_on__gte=start).values("matter_id"))
         | Q(handling_due__gte=start)
         | Q(acceptance_due__gte=start)
     )
@@ -126,8 +148,7 @@ def _matter_scope(start: date, end: date) -> Q:
 
 MATTER_COLUMNS = ("id", "number", "title", "department_id", "handler_id", "category_id", "status", "received_on",
                   "acceptance_due", "accepted_on", "handling_due", "current_due", "reply_delivered_on", "closed_on",
-                  "extension_days", "is_collective", "is_skip_level", "review_requested_on", "review_delivered_on",
-                  "outcome")
+                  "extension_days", "is_collective", "is_skip_level", "review_requested_on", "matter_type")
 
 
 def load(start: date, end: date, *, as_of: date | None = None, department_ids=None) -> Facts:
@@ -142,7 +163,8 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
     heads = head_staff_ids()
 
     channel, repeats = {}, defaultdict(list)
-    decided, review_outcome, drafted_by = {}, {}, {}
+    decided, drafted_by, reply_decided, reviews = {}, {}, {}, defaultdict(list)
+    accepted = {r[0]: r[9] for r in rows}
     for chunk in _chunks(ids):
         for matter_id, ch, received_at, is_repeat in (Petition.objects.filter(matter_id__in=chunk)
                                                      .values_list("matter_id", "channel", "received_at", "is_repeat")
@@ -152,15 +174,23 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
             else:
                 channel.setdefault(matter_id, ch)
         for matter_id, action, at, actor, data in (
-                MatterEvent.objects.filter(matter_id__in=chunk,
-                                           action__in=(*EARLY_DISPOSALS, "issue_review", "draft_reply"))
+                MatterEvent.objects.filter(matter_id__in=chunk, action__in=(*EARLY_DISPOSALS, "draft_reply"))
                 .values_list("matter_id", "action", "at", "actor_id", "data").order_by("at", "id")):
             if action in EARLY_DISPOSALS:
                 decided.setdefault(matter_id, clock.local_date(at))
-            elif action == "issue_review":
-                review_outcome[matter_id] = (data or {}).get("review_outcome") or ""
             else:  # 最后一次起草为准（退回修改后可能换人起草）
                 drafted_by[matter_id] = actor
+        for matter_id, kind, decided_on, outcome in (
+                Opinion.objects.filter(matter_id__in=chunk).values_list("matter_id", "kind", "decided_on",
+                                                                       "review_outcome")
+                .order_by("decided_on", "id")):
+            if kind == OpinionKind.REPLY:
+                # 复查撤销、重新办理后自新的受理日重新起算：只认本轮受理之后作出的处理意见。
+                since = accepted.get(matter_id)
+                if since is None or decided_on >= since:
+                    reply_decided[matter_id] = decided_on
+            else:
+                reviews[matter_id].append((decided_on, outcome in OVERTURNING))
 
     visits = load_visits(start, end, as_of=as_of, department_ids=department_ids)
     unsatisfied = set()
@@ -172,27 +202,38 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
     matters = []
     for (pk, number, title, dept, handler, category, status, received_on, acceptance_due, accepted_on,
          handling_due, current_due, replied_on, closed_on, extension_days, collective, skip_level,
-         review_requested_on, review_delivered_on, outcome) in rows:
+         review_requested_on, matter_type) in rows:
         decided_on = accepted_on or decided.get(pk)
         early = status in EARLY_DISPOSALS.values()
-        review = review_outcome.get(pk)
         drafter = drafted_by.get(pk)  # 无起草记录，或起草人不详（造数中的"系统"）
         matters.append(MatterFact(
             id=pk, number=number, title=title, department_id=dept, handler_id=handler, category_id=category,
             channel=channel.get(pk, ""), status=status, received_on=received_on, acceptance_due=acceptance_due,
-            decided_on=decided_on, accepted_on=accepted_on, handling_due=handling_due, current_due=current_due,
-            replied_on=replied_on, closed_on=closed_on,
+            decided_on=decided_on, accepted_on=accepted_on,
+            # 60日办理期限只对申诉求决类（第三十一条第六项、第三十四条）：别的类别即使留有旧的期限列也不算。
+            handling_due=handling_due if matter_type == MatterType.COMPLAINT else None, current_due=current_due,
+            reply_decided_on=reply_decided.get(pk), replied_on=replied_on, closed_on=closed_on,
             finished_on=closed_on or (decided_on if early else None), extension_days=extension_days,
             is_collective=collective, is_skip_level=skip_level, review_requested_on=review_requested_on,
-            review_delivered_on=review_delivered_on,
-            overturned=bool(review and outcome and review != outcome),
-            repeat_dates=repeats.get(pk, []),
+            repeat_dates=repeats.get(pk, []), reviews=reviews.get(pk, []),
             drafted_by_head=None if drafter is None else (drafter in heads),
-            unsatisfied=pk in unsatisfied, grassroots=dept in grassroots,
+            unsatisfied=pk in unsatisfied, grassroots=dept in grassroots, matter_type=matter_type,
         ))
     return Facts(start=start, end=end, as_of=as_of, matters=matters, visits=visits,
                  orders=load_orders(start, end, department_ids=department_ids),
-                 receptions=load_receptions(start, end, heads=heads, department_ids=department_ids))
+                 receptions=load_receptions(start, end, heads=heads, department_ids=department_ids),
+                 executions=load_executions(start, end, department_ids=department_ids))
+
+
+def load_executions(start: date, end: date, *, department_ids=None) -> list[ExecutionFact]:
+    """期间内落实完成的落实事项（单位取落实单位）。"""
+    q = ExecutionItem.objects.filter(done_on__range=(start, end))
+    if department_ids is not None:
+        q = q.filter(department_id__in=department_ids)
+    return [ExecutionFact(id=pk, matter_id=matter_id, department_id=dept, remedy=remedy, opened_on=opened,
+                          done_on=done_on)
+            for pk, matter_id, dept, remedy, opened, done_on in q.values_list(
+                "id", "matter_id", "department_id", "remedy", "opinion__decided_on", "done_on").order_by()]
 
 
 def load_visits(start: date, end: date, *, as_of: date, department_ids=None) -> list[VisitFact]:
@@ -252,7 +293,7 @@ def _chunks(ids: list[int], size: int = 20000):
         yield ids[i:i + size]
 
 
-__all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "load", "head_staff_ids",
+__all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "ExecutionFact", "load", "head_staff_ids",
            "SATISFIED_VALUES"]
 
 

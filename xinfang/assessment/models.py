@@ -13,7 +13,7 @@ class MatterSnapshot(models.Model):
     category_id = models.BigIntegerField("类别", null=True)
     channel = models.CharField("渠道", max_length=16, blank=True)
     received_on = models.DateField("收到日期")
-    replied_on = models.DateField("答复送达日期", null=True)
+    replied_on = models.DateField("答复日期（处理意见作出）", null=True)
     closed_on = models.DateField("办结日期", null=True)
     is_skip_level = models.BooleanField(default=False)
     is_collective = models.BooleanField(default=False)

@@ -14,8 +14,8 @@ from typing import Callable
 
 from django.core.exceptions import ValidationError
 
-from .facts import SATISFIED_VALUES, Facts, MatterFact, OrderFact, ReceptionFact, VisitFact
-from xinfang.petitions.models import Status as S
+from .facts import SATISFIED_VALUES, ExecutionFact, Facts, MatterFact, OrderFact, ReceptionFact, VisitFact
+from xinfang.petitions.models import MatterType, Status as S
 
 # 初信初访一次性化解：答复送达后多少天内没有再来、没有请求复查、没有不满意评价。
 FIRST_RESOLUTION_WINDOW_DAYS = 90
@@ -26,7 +26,7 @@ class Metric:
     key: str
     label: str
     kind: str  # "rate"（百分比）/ "count"（件数）/ "composite"（加权综合分）
-    source: str  # "matters" / "visits" / "orders" / "receptions"
+    source: str  # "matters" / "visits" / "orders" / "receptions" / "executions"
     basis: str  # 依据的条文或规则
     counted_by: str  # 按哪个日期计入期间
     numerator: str
@@ -65,11 +65,13 @@ def _notice_on_time(m: MatterFact, p: Facts):
 
 
 def _handling_on_time(m: MatterFact, p: Facts):
-    if not _in(m.handling_due, p):
+    # 只有申诉求决类走60日办理期限；建议意见类、检举控告类没有这个时钟，不在分母。
+    if m.matter_type != MatterType.COMPLAINT or not _in(m.handling_due, p):
         return None
-    if m.replied_on is None and (m.handling_due >= p.as_of or m.status == S.HEARING):
-        return None  # 期限未到，或听证中停钟
-    return m.replied_on is not None and m.replied_on <= m.handling_due
+    made = m.reply_decided_on  # 处理意见作出即"办结"；送达是另一件事（第三十五条的请求期限由它起算）
+    if made is None and m.handling_due >= p.as_of:
+        return None  # 期限未到（办理中的听证不停钟：听证中的事项照常计）
+    return made is not None and made <= m.handling_due
 
 
 def _first_time_resolved(m: MatterFact, p: Facts):
@@ -106,7 +108,9 @@ def _backlog(months: int):
 
 
 def _overturned(m: MatterFact, p: Facts):
-    return m.overturned if _in(m.review_delivered_on, p) else None
+    # 期间内作出的最近一项复查（复核）意见为准：同一事项在期间内先复查后复核只计一次。
+    in_period = [overturned for day, overturned in m.reviews if _in(day, p)]
+    return in_period[-1] if in_period else None
 
 
 def _visit_due(v: VisitFact, p: Facts) -> bool:
@@ -149,6 +153,10 @@ def _head_handling(m: MatterFact, p: Facts):
     return m.drafted_by_head if _in(m.replied_on, p) and m.drafted_by_head is not None else None
 
 
+def _execution_done(e: ExecutionFact, p: Facts):
+    return True if _in(e.done_on, p) else None
+
+
 def _grassroots(m: MatterFact, p: Facts):
     if not _in(m.finished_on, p):
         return None
@@ -168,8 +176,9 @@ METRICS: tuple[Metric, ...] = (
            "告知期限未到且尚未决定的不计", _notice_on_time),
     Metric("handling_on_time", "按期办结率", "rate", "matters",
            "《信访工作条例》第三十四条：受理之日起60日内办结（含依法延期）", "办理期限届满日",
-           "处理意见在办理期限内送达的事项", "办理期限落在期间内的事项",
-           "期限未到且未答复的、听证中停钟的不计；不予受理、转送、分类处理的没有办理期限", _handling_on_time),
+           "处理意见在办理期限内作出的事项（看作出日期，不看送达日期）", "办理期限落在期间内的申诉求决类事项",
+           "期限未到且未作出处理意见的不计；建议意见类、检举控告类没有60日办理期限，不计；"
+           "不予受理、转送、分类处理的没有办理期限；办理中的听证不停钟，照常计", _handling_on_time),
     Metric("first_time_resolution", "初信初访一次性化解率", "rate", "matters",
            "初信初访一次性化解：答复后没有再来、没有请求复查、没有不满意评价", "答复送达日期",
            f"答复送达后{FIRST_RESOLUTION_WINDOW_DAYS}日内（及答复前）没有重复信访、没有请求复查、回访与网上评价没有不满意的事项",
@@ -186,8 +195,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("backlog_6m_resolution", "积案化解率（超6个月）", "rate", "matters", "信访积案化解：期初已超6个月未了结",
            "期间开始日（积案认定）与了结日期", "期间内办结或了结的积案", "期间开始时收到已满6个月、尚未了结的事项",
            "期间开始前已了结的不计", _backlog(6)),
-    Metric("review_overturn_rate", "复查改变率", "rate", "matters", "《信访工作条例》第三十五条：复查改变原处理意见",
-           "复查意见送达日期", "复查意见与原处理意见不同的事项", "期间内复查意见送达的事项", "无", _overturned,
+    Metric("review_overturn_rate", "复查改变率", "rate", "matters",
+           "《信访工作条例》第三十五条、第三十六条：复查（复核）变更或撤销原意见",
+           "复查（复核）意见作出日期", "期间内最近一项复查（复核）意见的结论为变更或撤销并责令重新办理的事项",
+           "期间内作出复查（复核）意见的事项", "结论为维持的只计分母", _overturned,
            higher_is_better=False),
     Metric("return_visit_rate", "回访率", "rate", "visits", "答复后回访（见回访规则）", "答复日期",
            "已完成回访的", "期间内答复、回访期限已到或已回访的回访任务", "回访期限未到且未回访的不计", _visited),
@@ -206,6 +217,9 @@ METRICS: tuple[Metric, ...] = (
            "期间内签发的督办单", "时限未到且未反馈的不计", _feedback_on_time),
     Metric("supervision_closed_count", "督办事项办结数", "count", "orders", "督办事项真正解决后办结",
            "办结日期", "期间内办结的督办单", "—", "无", _order_closed),
+    Metric("execution_items_closed", "落实事项办结数", "count", "executions",
+           "《信访工作条例》第三十二条：支持意见应当督促有关机关、单位执行", "落实完成日期",
+           "期间内记为落实完成（附证据）的赔偿、道歉、纠正事项", "—", "未落实的不计", _execution_done),
     Metric("head_reception_share", "负责人接待占比", "rate", "receptions",
            "信访工作领导责任制；防止“上热下冷、头重脚轻”", "收到日期", "由单位负责人登记接待的来访",
            "期间内的来访（含重复来访）", "无", _head_reception, higher_is_better=None),
@@ -218,9 +232,8 @@ METRICS: tuple[Metric, ...] = (
 )
 BY_KEY = {m.key: m for m in METRICS}
 
-# 数据尚不在库里、暂不计算的指标（法定程序的意见记录、交办执行事项、排查）：
+# 数据尚不在库里、暂不计算的指标（排查）：
 NOT_YET = {
-    "execution_items_closed": "执行事项办结数：需要“意见”中的执行事项记录",
     "screening_completion": "矛盾排查完成率：需要排查模块",
 }
 

@@ -11,8 +11,11 @@ from itertools import count
 
 from django.utils import timezone
 
+from xinfang.core import clock
 from xinfang.petitions import clocks
-from xinfang.petitions.models import Channel, Matter, MatterEvent, Petition, Status as S
+from xinfang.petitions.models import (
+    Channel, ExecutionItem, Matter, MatterEvent, MatterType, Opinion, OpinionKind, Petition, Status as S,
+)
 from xinfang.portal.models import ReplyKind, ReturnVisit
 from xinfang.supervision.models import OrderFeedback, OrderLevel, OrderTarget, SupervisionOrder, TargetRole
 
@@ -25,18 +28,20 @@ def at(day: date, hour: int = 10) -> datetime:
 
 def make_matter(department, received: date, *, status: str = S.ACCEPTED, decision: tuple | None = None,
                 accepted: date | None = None, extension_days: int = 0, paused_days: int = 0,
-                replied: date | int | None = None, closed: date | None = None, outcome: str = "",
-                review_requested: date | None = None, review_delivered: date | None = None,
+                replied: date | int | None = None, delivered_after: int | None = 0, closed: date | None = None,
+                outcome: str = "", review_requested: date | None = None, review_decided: date | None = None,
                 review_outcome: str = "", repeats=(), collective: bool = False, skip_level: bool = False,
                 channel: str = Channel.LETTER, registered_by=None, repeat_registered_by=None,
-                repeat_channel: str = Channel.LETTER, drafted_by=None, handler=None) -> Matter:
+                repeat_channel: str = Channel.LETTER, drafted_by=None, handler=None,
+                matter_type: str = MatterType.COMPLAINT) -> Matter:
     """`decision=("accept" | "decline" | "transfer" | "divert", 相对告知期限的天数)`；
-    `replied` 为整数时表示相对办理期限的天数。"""
+    `replied` 是处理意见的作出日期，为整数时表示相对办理期限的天数；`delivered_after` 是作出后几天送达
+    （None 为尚未送达）。`review_decided` 是复查意见作出并送达之日，`review_outcome` 为维持 / 变更 / 撤销。"""
     m = Matter(number=f"T{next(_numbers):06d}", title="测试事项", summary="测试", department=department,
                status=status, received_on=received, accepted_on=accepted, extension_days=extension_days,
                paused_days=paused_days, is_collective=collective, is_skip_level=skip_level,
-               review_requested_on=review_requested, review_delivered_on=review_delivered, closed_on=closed,
-               outcome=outcome, handler=handler, petition_count=1 + len(repeats))
+               review_requested_on=review_requested, review_delivered_on=review_decided, closed_on=closed,
+               outcome=outcome, handler=handler, petition_count=1 + len(repeats), matter_type=matter_type)
     clocks.recompute(m)
     decided_on = None
     if decision:
@@ -47,7 +52,8 @@ def make_matter(department, received: date, *, status: str = S.ACCEPTED, decisio
             clocks.recompute(m)
     if isinstance(replied, int) and not isinstance(replied, bool):
         replied = m.handling_due + timedelta(days=replied)
-    m.reply_delivered_on = replied
+    m.reply_delivered_on = (replied + timedelta(days=delivered_after)
+                            if replied is not None and delivered_after is not None else None)
     clocks.recompute(m)
     m.save()
     Petition.objects.create(matter=m, channel=channel, received_at=at(received), content="测试",
@@ -61,11 +67,23 @@ def make_matter(department, received: date, *, status: str = S.ACCEPTED, decisio
     if drafted_by is not None:
         MatterEvent.objects.create(matter=m, at=at(replied - timedelta(days=1)), actor=drafted_by,
                                    action="draft_reply", from_status=S.IN_PROGRESS, to_status=S.REPLY_DRAFTED)
-    if review_delivered:
-        MatterEvent.objects.create(matter=m, at=at(review_delivered), action="issue_review",
-                                   from_status=S.REVIEWING, to_status=S.REVIEWED,
-                                   data={"review_outcome": review_outcome})
+    if replied is not None:
+        Opinion.objects.create(matter=m, kind=OpinionKind.REPLY, decision=outcome, text="处理意见",
+                               decided_on=replied, delivered_on=m.reply_delivered_on, created_at=at(replied))
+    if review_decided:
+        Opinion.objects.create(matter=m, kind=OpinionKind.REVIEW, review_outcome=review_outcome, text="复查意见",
+                               decided_on=review_decided, delivered_on=review_decided, created_at=at(review_decided))
+        MatterEvent.objects.create(matter=m, at=at(review_decided), action="issue_review",
+                                   from_status=S.REVIEWING, to_status=S.REVIEWED)
     return m
+
+
+def make_execution(matter: Matter, remedy: str, *, done_on: date | None = None, department=None) -> ExecutionItem:
+    """处理意见中的一项补救措施的落实；`done_on` 给出时记为已落实。"""
+    opinion = matter.opinions.get(kind=OpinionKind.REPLY)
+    return ExecutionItem.objects.create(matter=matter, opinion=opinion, remedy=remedy,
+                                        department=department or matter.department, done_on=done_on,
+                                        evidence="落实凭证" if done_on else "", created_at=clock.now())
 
 
 def make_visit(matter: Matter, *, due_on: date, contacted_on: date | None = None, method: str = "",

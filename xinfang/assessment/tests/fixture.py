@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date as d
 
-from xinfang.petitions.models import Channel, Status as S
+from xinfang.petitions.models import Channel, MatterType as MT, Remedy, ReviewOutcome as RO, Status as S
 from xinfang.portal.models import ContactMethod as CM, Satisfaction as SAT, Solved
 
-from ..testing import make_matter, make_order, make_visit
+from ..testing import make_execution, make_matter, make_order, make_visit
 
 START, END, AS_OF = d(2026, 2, 1), d(2026, 2, 28), d(2026, 9, 30)
 
@@ -39,32 +39,38 @@ def build(cast) -> dict:
                           repeats=[d(2026, 3, 15)], handler=cast.head_a)
     M["h3"] = make_matter(BA, d(2025, 11, 18), status=S.REVIEWING, accepted=d(2025, 11, 20), extension_days=30,
                           replied=-5, outcome="reject", review_requested=d(2026, 3, 1), drafted_by=cast.handler_a)
-    M["h4"] = make_matter(BA, d(2025, 11, 28), status=S.REPLIED, accepted=d(2025, 11, 30), paused_days=10,
-                          replied=0, outcome="explain", drafted_by=cast.handler_a)
-    M["h5"] = make_matter(BA, d(2025, 12, 8), status=S.HEARING, accepted=d(2025, 12, 10))  # 听证停钟
+    # 办理中的听证不停60日办理期限（第三十四条；只有复核的听证不计入期限）：h4 开过 10 天听证，
+    # 在期限届满后第 10 天才作出处理意见——算超期；h5 听证中、期限已过仍未答复——也算超期。
+    M["h4"] = make_matter(BA, d(2025, 12, 8), status=S.REPLIED, accepted=d(2025, 12, 10), paused_days=10,
+                          replied=10, outcome="explain", drafted_by=cast.handler_a)
+    M["h5"] = make_matter(BA, d(2025, 12, 8), status=S.HEARING, accepted=d(2025, 12, 10))
     M["h6"] = make_matter(BB, d(2025, 12, 3), status=S.IN_PROGRESS, accepted=d(2025, 12, 5))  # 超期未答复
     M["h7"] = make_matter(SQ, d(2025, 12, 8), status=S.REPLIED, accepted=d(2025, 12, 10), replied=0,
                           outcome="support", repeats=[d(2026, 7, 1)], drafted_by=cast.squad_handler,
                           handler=cast.squad_handler)
+    # h8 的处理意见在期限前一天作出，三天后才送达（已过期限）：按期办结看作出日期，仍按期。
     M["h8"] = make_matter(OF, d(2025, 12, 18), status=S.REPLIED, accepted=d(2025, 12, 20), replied=-1,
-                          outcome="explain")
+                          delivered_after=3, outcome="explain")
     M["h9"] = make_matter(BB, d(2025, 12, 24), status=S.IN_PROGRESS, accepted=d(2025, 12, 26))
+    # 建议意见类：没有60日办理期限（第三十一条、第三十四条），12 月受理、一直未答复也不计入按期办结。
+    M["t1"] = make_matter(BB, d(2025, 12, 3), status=S.IN_PROGRESS, accepted=d(2025, 12, 5),
+                          matter_type=MT.SUGGESTION)
     # 办理期限届满日 2026-02-14 是春节调休上班的周六：期限不顺延，1 月答复按期。
     M["o1"] = make_matter(OF, d(2025, 12, 15), status=S.CLOSED, accepted=d(2025, 12, 16), replied=d(2026, 1, 20),
                           closed=d(2026, 2, 10), outcome="support")
     # -- 复查 --------------------------------------------------------------------------
     M["r1"] = make_matter(BA, d(2025, 11, 5), status=S.REVIEWED, accepted=d(2025, 11, 6), replied=d(2025, 11, 20),
-                          outcome="reject", review_requested=d(2025, 12, 1), review_delivered=d(2026, 2, 12),
-                          review_outcome="support")  # 复查推翻原处理意见
+                          outcome="reject", review_requested=d(2025, 12, 1), review_decided=d(2026, 2, 12),
+                          review_outcome=RO.VARY)  # 复查变更原处理意见（不予支持 → 予以支持）
     M["r2"] = make_matter(BB, d(2025, 11, 5), status=S.REVIEWED, accepted=d(2025, 11, 6), replied=d(2025, 11, 25),
-                          outcome="support", review_requested=d(2025, 12, 1), review_delivered=d(2026, 2, 20),
-                          review_outcome="support")
+                          outcome="support", review_requested=d(2025, 12, 1), review_decided=d(2026, 2, 20),
+                          review_outcome=RO.UPHOLD)
     M["r3"] = make_matter(OF, d(2025, 12, 1), status=S.REVIEWED, accepted=d(2025, 12, 2), replied=d(2025, 12, 20),
-                          outcome="support", review_requested=d(2025, 12, 25), review_delivered=d(2026, 1, 15),
-                          review_outcome="reject")  # 1 月出具：不在期间
+                          outcome="support", review_requested=d(2025, 12, 25), review_decided=d(2026, 1, 15),
+                          review_outcome=RO.VARY)  # 1 月出具：不在期间
     M["r4"] = make_matter(BA, d(2025, 11, 10), status=S.CLOSED, accepted=d(2025, 11, 11), replied=d(2025, 12, 1),
-                          outcome="support", review_requested=d(2025, 12, 10), review_delivered=d(2026, 1, 10),
-                          review_outcome="support", closed=d(2026, 2, 5))
+                          outcome="support", review_requested=d(2025, 12, 10), review_decided=d(2026, 1, 10),
+                          review_outcome=RO.UPHOLD, closed=d(2026, 2, 5))
     # -- 积案（期初已超 3 / 6 个月）------------------------------------------------------
     M["b1"] = make_matter(BA, d(2025, 9, 15), status=S.IN_PROGRESS, accepted=d(2025, 9, 16))
     M["b2"] = make_matter(BA, d(2025, 7, 10), status=S.CLOSED, accepted=d(2025, 7, 11), replied=d(2026, 2, 1),
@@ -79,10 +85,10 @@ def build(cast) -> dict:
     # -- 回访 --------------------------------------------------------------------------
     make_visit(M["h1"], due_on=d(2026, 2, 16), contacted_on=d(2026, 2, 12), method=CM.PHONE, solved=Solved.YES,
                satisfaction=SAT.SATISFIED)
-    make_visit(M["h4"], due_on=d(2026, 2, 16), contacted_on=d(2026, 2, 18), method=CM.PHONE, solved=Solved.NO,
+    make_visit(M["h4"], due_on=d(2026, 2, 26), contacted_on=d(2026, 2, 28), method=CM.PHONE, solved=Solved.NO,
                satisfaction=SAT.UNSATISFIED)
     make_visit(M["h7"], due_on=d(2026, 2, 16))  # 过期未回访、未评价
-    make_visit(M["h8"], due_on=d(2026, 3, 2), contacted_on=d(2026, 2, 25), method=CM.UNREACHED,
+    make_visit(M["h8"], due_on=d(2026, 3, 2), contacted_on=d(2026, 2, 27), method=CM.UNREACHED,
                online_rating=SAT.BASICALLY)
     make_visit(M["h2"], due_on=d(2026, 2, 17), contacted_on=d(2026, 2, 11), method=CM.VISIT, solved=Solved.YES,
                satisfaction=SAT.BASICALLY)
@@ -94,4 +100,10 @@ def build(cast) -> dict:
     make_order(M["h6"], BB, issuer=cast.supervisor, issued=d(2026, 2, 20), due_on=d(2026, 3, 1))
     make_order(M["h7"], SQ, issuer=cast.supervisor, issued=d(2026, 1, 10), due_on=d(2026, 1, 20),
                closed=d(2026, 2, 2))
+    # -- 落实（支持意见中的补救措施，单位取落实单位）-----------------------------------
+    make_execution(M["h1"], Remedy.COMPENSATION, done_on=d(2026, 2, 15))
+    make_execution(M["h1"], Remedy.APOLOGY, done_on=d(2026, 3, 10))  # 3 月落实：不在期间
+    make_execution(M["h7"], Remedy.CORRECTION, done_on=d(2026, 2, 20))
+    make_execution(M["h2"], Remedy.CORRECTION, done_on=d(2026, 2, 25), department=BB)  # 由大队B落实
+    make_execution(M["b2"], Remedy.APOLOGY)  # 尚未落实
     return M

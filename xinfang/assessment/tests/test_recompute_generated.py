@@ -10,7 +10,6 @@ import pytest
 from django.db.models import (
     DateField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery,
 )
-from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, TruncDate
 
 from xinfang.assessment import facts
@@ -19,7 +18,10 @@ from xinfang.assessment.registry import METRICS, _months_before
 from xinfang.assessment.testing import make_order
 from xinfang.org.models import Department, DepartmentKind, RoleCode, Staff
 from xinfang.petitions.generate import generate
-from xinfang.petitions.models import Channel, Matter, MatterEvent, Petition, Status as S
+from xinfang.petitions.models import (
+    Channel, ExecutionItem, Matter, MatterEvent, MatterType, Opinion, OpinionKind, Outcome, Petition, Remedy,
+    ReviewOutcome,
+)
 from xinfang.portal.actions.visits import sync_return_visits
 from xinfang.portal.models import ContactMethod, ReturnVisit, Satisfaction, Solved
 from xinfang.supervision.models import SupervisionOrder
@@ -41,8 +43,13 @@ def independent(as_of: date) -> dict:
     """{指标: {部门 id: (分子, 分母) 或 件数}}，每个部门含其下级。"""
     early = (MatterEvent.objects.filter(matter=OuterRef("pk"), action__in=("decline", "transfer", "divert"))
              .annotate(day=_local("at")).order_by("at").values("day")[:1])
-    review = (MatterEvent.objects.filter(matter=OuterRef("pk"), action="issue_review").order_by("-at", "-id")
-              .annotate(o=KT("data__review_outcome")).values("o")[:1])
+    # 本轮受理之后最近一项处理意见的作出日期；期间内最近一项复查（复核）意见的结论。
+    reply_made = (Opinion.objects.filter(matter=OuterRef("pk"), kind=OpinionKind.REPLY,
+                                         decided_on__gte=OuterRef("accepted_on"))
+                  .order_by("-decided_on", "-id").values("decided_on")[:1])
+    reviews_in_period = Opinion.objects.filter(matter=OuterRef("pk"), decided_on__range=(START, END),
+                                               kind__in=(OpinionKind.REVIEW, OpinionKind.RE_REVIEW))
+    review = reviews_in_period.order_by("-decided_on", "-id").values("review_outcome")[:1]
     last_drafter = (MatterEvent.objects.filter(matter=OuterRef("pk"), action="draft_reply").order_by("-at", "-id")
                     .values("actor_id")[:1])
     heads = set(Staff.objects.filter(roles__code__in=(RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.BUREAU_LEADER))
@@ -55,10 +62,11 @@ def independent(as_of: date) -> dict:
     matters = Matter.objects.annotate(
         decided=Coalesce("accepted_on", Subquery(early, output_field=DateField())),
         window_end=_plus("reply_delivered_on", 90),
-        review_outcome=Subquery(review), drafter=Subquery(last_drafter),
+        reply_made=Subquery(reply_made, output_field=DateField()), review_outcome=Subquery(review),
+        reviewed=Exists(reviews_in_period), drafter=Subquery(last_drafter),
         repeated=Exists(Petition.objects.filter(matter=OuterRef("pk"), is_repeat=True)),
     )
-    early_states = (S.DECLINED, S.TRANSFERRED, S.DIVERTED)
+    early_states = ("declined", "transferred", "diverted")
     matters = matters.annotate(finished=Coalesce("closed_on", Subquery(early, output_field=DateField())))
     matters_finished = Q(closed_on__isnull=False) | Q(status__in=early_states)
     visits = ReturnVisit.objects.filter(replied_on__range=(START, END))
@@ -85,9 +93,9 @@ def independent(as_of: date) -> dict:
         out["acceptance_notice_on_time"][d.pk] = pair(
             received.filter(Q(decided__isnull=False) | Q(acceptance_due__lt=as_of)), Q(decided__lte=F("acceptance_due")))
         out["handling_on_time"][d.pk] = pair(
-            mine.filter(handling_due__range=(START, END)).filter(
-                Q(reply_delivered_on__isnull=False) | Q(handling_due__lt=as_of) & ~Q(status=S.HEARING)),
-            Q(reply_delivered_on__lte=F("handling_due")))
+            mine.filter(matter_type=MatterType.COMPLAINT, handling_due__range=(START, END)).filter(
+                Q(reply_made__isnull=False) | Q(handling_due__lt=as_of)),
+            Q(reply_made__lte=F("handling_due")))
         replied = mine.filter(reply_delivered_on__range=(START, END))
         out["first_time_resolution"][d.pk] = pair(
             replied, ~repeat_within & ~unsatisfied & ~Q(review_requested_on__lte=F("window_end")))
@@ -97,8 +105,9 @@ def independent(as_of: date) -> dict:
         out["backlog_3m_resolution"][d.pk] = backlog(3, p)
         out["backlog_6m_resolution"][d.pk] = backlog(6, p)
         out["review_overturn_rate"][d.pk] = pair(
-            mine.filter(review_delivered_on__range=(START, END)),
-            ~Q(review_outcome="") & ~Q(outcome="") & ~Q(review_outcome=F("outcome")) & Q(review_outcome__isnull=False))
+            mine.filter(reviewed=True), Q(review_outcome__in=(ReviewOutcome.VARY, ReviewOutcome.QUASH)))
+        out["execution_items_closed"][d.pk] = ExecutionItem.objects.filter(
+            department__path__startswith=p, done_on__range=(START, END)).count()
         v = visits.filter(department__path__startswith=p)
         out["return_visit_rate"][d.pk] = pair(v.filter(visit_due), Q(done_at__isnull=False))
         out["response_rate"][d.pk] = pair(v.filter(visit_due), Q(done_at__isnull=False) & ~Q(
@@ -138,6 +147,31 @@ def generated(db):
         if rng.random() < 0.3:
             visit.online_rating = rng.choice(Satisfaction.values)
         visit.save()
+    # 意见与落实：造数只写事项上的送达日期（旧模型），这里按送达日期补上意见行——处理意见在送达前
+    # 0-5 天作出（不早于受理日），复查意见在送达前 0-3 天作出、结论随机——支持意见随机开出落实事项。
+    # 另把一部分已受理的事项改为建议意见类（保留原来算出的期限列）：按期办结仍须把它们排除在外。
+    opinions = []
+    for m in Matter.objects.filter(reply_delivered_on__isnull=False).order_by("pk"):
+        made = m.reply_delivered_on - timedelta(days=rng.randint(0, 5))
+        if m.accepted_on:
+            made = max(made, m.accepted_on)
+        opinions.append(Opinion(matter=m, kind=OpinionKind.REPLY, decision=m.outcome or Outcome.EXPLAIN,
+                                text="处理意见", decided_on=made, delivered_on=m.reply_delivered_on,
+                                created_at=facts.clock.now()))
+        if m.review_delivered_on:
+            opinions.append(Opinion(matter=m, kind=OpinionKind.REVIEW, review_outcome=rng.choice(ReviewOutcome.values),
+                                    text="复查意见", decided_on=m.review_delivered_on - timedelta(days=rng.randint(0, 3)),
+                                    delivered_on=m.review_delivered_on, created_at=facts.clock.now()))
+    Opinion.objects.bulk_create(opinions)
+    units_all = list(Department.objects.all())
+    ExecutionItem.objects.bulk_create([
+        ExecutionItem(matter_id=o.matter_id, opinion=o, remedy=rng.choice(Remedy.values),
+                      department=rng.choice(units_all), created_at=facts.clock.now(),
+                      done_on=o.decided_on + timedelta(days=rng.randint(0, 60)) if rng.random() < 0.7 else None)
+        for o in Opinion.objects.filter(kind=OpinionKind.REPLY, decision=Outcome.SUPPORT).order_by("pk")
+        if rng.random() < 0.5])
+    accepted = list(Matter.objects.filter(accepted_on__isnull=False).order_by("pk").values_list("pk", flat=True))
+    Matter.objects.filter(pk__in=rng.sample(accepted, len(accepted) // 10)).update(matter_type=MatterType.SUGGESTION)
     staff = Staff.objects.filter(username="clerk").get()
     units = list(Department.objects.filter(kind__in=(DepartmentKind.BRIGADE, DepartmentKind.SQUADRON)))
     for matter in Matter.objects.filter(received_on__year=2025).order_by("?")[:60]:
@@ -162,8 +196,11 @@ def test_every_indicator_recomputed_independently_matches_for_every_unit(generat
                 got = (fig.numerator, fig.denominator) if fig else (0, 0)
             assert got == want, (key, unit)
             checked += 1
-    assert checked == len([k for k in expected if expected[k]]) * Department.objects.count() == 18 * 12
+    assert checked == len([k for k in expected if expected[k]]) * Department.objects.count() == 19 * 12
     # 数据足以让每个比率都有分母（否则比较没有意义）。造数几乎不产生跨年的积案：积案由手工事项覆盖。
     for m in METRICS:
         if m.kind == "rate" and not m.key.startswith("backlog"):
             assert TOTAL in figures[m.key] and figures[m.key][TOTAL].denominator > 0, m.key
+    assert figures["execution_items_closed"][TOTAL].numerator > 0
+    # 建议意见类确实被排除：这些事项里有期限落在期间内的（否则排除无从检验）
+    assert Matter.objects.filter(matter_type=MatterType.SUGGESTION, handling_due__range=(START, END)).exists()

@@ -14,9 +14,13 @@ from .fixture import AS_OF, END, START, build
 EXPECTED = {
     # 2 月收到 7 件（n6 在 1 月）：按期 n1 n3 n7 n8；超期 n2(+1) n4(+3) n5(未决定)
     "acceptance_notice_on_time": {"BA": (3, 4), "SQ": (2, 2), "BB": (0, 2), "OF": (1, 1), "ALL": (4, 7)},
-    # 期限在 2 月：h1 按期、h2 晚一天、h3 延期后按期、h4 听证停钟后按期、h5 听证中不计、h6 h9 超期未答、
-    # h7 按期、h8 按期、o1 期限为调休周六 2-14、1 月已答复；r3 受理 12-02，届满 1-31 是周六，顺延到 2-02，已答复
-    "handling_on_time": {"BA": (4, 5), "SQ": (1, 1), "BB": (0, 2), "OF": (3, 3), "ALL": (7, 10)},
+    # 期限在 2 月（看处理意见的作出日期）：h1 按期、h2 晚一天、h3 延期后按期、h6 h9 超期未答、h7 按期、
+    # h8 期限前一天作出（送达在期限后）按期、o1 期限为调休周六 2-14、1 月已答复；r3 受理 12-02，届满 1-31
+    # 是周六，顺延到 2-02，已答复。
+    # 按新的法定模型重新手算（原为 BA (4, 5)、ALL (7, 10)）：办理中的听证不再停钟——h4（期限 2-09，
+    # 2-19 才作出）由按期变为超期，h5（听证中、期限 2-09 已过未答复）由不计变为超期；
+    # t1 是建议意见类，没有办理期限，不计。
+    "handling_on_time": {"BA": (3, 6), "SQ": (1, 1), "BB": (0, 2), "OF": (3, 3), "ALL": (6, 11)},
     # 2 月答复：h1 是；h2 再来、h3 请求复查、h4 不满意：否；h7 再来在 90 日后：是；h8 是；b2 是
     "first_time_resolution": {"BA": (3, 6), "SQ": (1, 1), "OF": (1, 1), "ALL": (4, 7)},
     "repeat_rate": {"BA": (1, 4), "SQ": (0, 2), "BB": (0, 2), "OF": (0, 1), "ALL": (1, 7)},
@@ -25,6 +29,7 @@ EXPECTED = {
     # 期初（2-01）收到已满 3 个月（早于 2025-11-01）未了结：b1 b2 b4 b5 b6；2 月了结 b2 b4
     "backlog_3m_resolution": {"BA": (1, 3), "SQ": (0, 1), "BB": (1, 1), "OF": (0, 1), "ALL": (2, 5)},
     "backlog_6m_resolution": {"BA": (1, 1), "OF": (0, 1), "ALL": (1, 2)},
+    # 2 月作出的复查意见：r1 变更（大队A）、r2 维持（大队B）；r3 r4 在 1 月
     "review_overturn_rate": {"BA": (1, 1), "BB": (0, 1), "ALL": (1, 2)},
     # 回访：h1 h4 h2 在大队A，h7 在中队A1（过期未回访），h8 在信访科（未联系上，网上评价基本满意）
     "return_visit_rate": {"BA": (3, 4), "SQ": (0, 1), "OF": (1, 1), "ALL": (4, 5)},
@@ -33,6 +38,9 @@ EXPECTED = {
     "satisfaction_rate": {"BA": (2, 3), "OF": (1, 1), "ALL": (3, 4)},
     "supervision_feedback_on_time": {"BA": (1, 1), "BB": (0, 2), "ALL": (1, 3)},
     "supervision_closed_count": {"BA": 2, "SQ": 1, "ALL": 2},
+    # 2 月落实完成：h1 赔偿（大队A）、h7 纠正（中队A1，计入大队A）、h2 纠正（落实单位大队B）；
+    # h1 道歉在 3 月、b2 道歉未落实
+    "execution_items_closed": {"BA": 2, "SQ": 1, "BB": 1, "ALL": 3},
     # 2 月来访：n1（登记员）、n2（大队长）与其重复来访（承办人）、n4（分管领导）、n7（登记员）
     "head_reception_share": {"BA": (1, 3), "BB": (1, 1), "OF": (0, 1), "ALL": (2, 5)},
     # 2 月答复且有起草记录：h1 h3 h4（承办人A）、h2（大队长）、h7（中队承办人）
@@ -82,7 +90,7 @@ def test_three_rate_composite_uses_the_beijing_weights(cast, figures):
 
 def test_rates_are_percentages_rounded_to_two_places(cast, figures):
     assert figures["acceptance_notice_on_time"][TOTAL].value == 57.14
-    assert figures["handling_on_time"][cast.brigade_a.pk].value == 80.0
+    assert figures["handling_on_time"][cast.brigade_a.pk].value == 50.0  # 3 / 6
 
 
 def test_handling_due_on_a_working_saturday_is_not_moved(cast):
@@ -95,8 +103,13 @@ def test_drill_down_lists_exactly_the_records_behind_a_figure(cast):
     m = build(cast)
     f = facts.load(START, END, as_of=AS_OF)
     rows = drill_down("handling_on_time", f, unit=cast.brigade_a.pk)
-    assert {r.number for r, _ in rows} == {m[k].number for k in ("h1", "h2", "h3", "h4", "h7")}
+    assert {r.number for r, _ in rows} == {m[k].number for k in ("h1", "h2", "h3", "h4", "h5", "h7")}
     late = drill_down("handling_on_time", f, unit=cast.brigade_a.pk, only="rest")
-    assert [r.number for r, _ in late] == [m["h2"].number]
+    assert {r.number for r, _ in late} == {m[k].number for k in ("h2", "h4", "h5")}
+    on_time = drill_down("handling_on_time", f, unit=cast.office.pk, only="numerator")
+    assert m["h8"].number in {r.number for r, _ in on_time}  # 送达晚于期限，作出在期限内
+    assert m["t1"].number not in {r.number for r, _ in drill_down("handling_on_time", f)}
+    done = drill_down("execution_items_closed", f, unit=cast.brigade_b.pk)  # 落实单位大队B，事项在大队A
+    assert [r.matter_id for r, _ in done] == [m["h2"].pk]
     visits = drill_down("response_rate", f, unit=cast.office.pk)
     assert [r.matter_id for r, _ in visits] == [m["h8"].pk]

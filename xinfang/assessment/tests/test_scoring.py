@@ -20,8 +20,9 @@ def figures(cast):
 def test_scores_follow_the_default_weights_by_hand(cast, figures):
     units = [(cast.brigade_a.pk, "大队A"), (cast.brigade_b.pk, "大队B"), (cast.office.pk, "信访科")]
     scores = {s.name: s for s in score_units(figures, units, min_matters=2)}
-    # 大队A：(80×25 + 75×15 + 50×20 + 65×20 + 100×10 + (100−25)×10) / 100
-    assert scores["大队A"].score == 71.75
+    # 大队A：(50×25 + 75×15 + 50×20 + 65×20 + 100×10 + (100−25)×10) / 100。按期办结率按新的法定模型
+    # 重新手算为 3/6 = 50（原 4/5 = 80，得分 71.75）：办理中的听证不停钟，h4 h5 算超期。
+    assert scores["大队A"].score == 64.25
     # 大队B：只有按期办结 0、告知 0、督办反馈 0、重复信访率 0（计 100）四项，权重 60：1000/60
     assert scores["大队B"].score == 16.67
     assert (scores["大队A"].rank, scores["大队B"].rank) == (1, 2)
@@ -48,7 +49,7 @@ def test_monthly_bulletin_names_the_best_and_the_lowest_with_their_indicators(ca
     assert (best.name, low.name) == ("大队A", "大队B")
     assert why_low[0].label == "按期办结率" and why_low[0].value == 0.0
     text = "\n".join(bulletin.paragraphs())
-    assert "表扬：大队A，得分 71.75，第 1 名" in text and "通报：大队B，得分 16.67，第 2 名" in text
+    assert "表扬：大队A，得分 64.25，第 1 名" in text and "通报：大队B，得分 16.67，第 2 名" in text
     assert "按期办结率 0%" in text and not bulletin.provisional
 
 
