@@ -47,18 +47,9 @@ def _secret_key(var_dir: Path) -> str:
         if len(configured) < 32:
             raise ImproperlyConfigured("环境变量 XINFANG_SECRET_KEY 至少需要 32 个字符")
         return configured
-    path = var_dir / "secret_key"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        # O_EXCL：两个进程同时首次启动时只有一个写入，另一个读它写下的值。
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    from xinfang.core.keys import generated_once
+
+    return generated_once(var_dir / "secret_key", lambda: secrets.token_urlsafe(50)).strip()
 
 
 VAR_DIR = Path(os.environ.get("XINFANG_VAR_DIR") or _default_var_dir())

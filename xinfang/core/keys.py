@@ -61,9 +61,14 @@ def load_data_keys(raw: str, var_dir: Path) -> tuple[list[tuple[str, bytes]], bo
     """
     if raw.strip():
         return parse(raw), False
-    path = var_dir / KEY_FILE
+    text = generated_once(var_dir / KEY_FILE, lambda: "dev:" + base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    return parse(text), True
+
+
+def generated_once(path: Path, make) -> str:
+    """var/ 下只生成一次的秘密文件（0600）：不存在就用 make() 写一份，返回文件内容。"""
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         # O_EXCL：两个进程同时首次启动时只有一个写入，另一个读它写下的值。
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -71,5 +76,5 @@ def load_data_keys(raw: str, var_dir: Path) -> tuple[list[tuple[str, bytes]], bo
             pass
         else:
             with os.fdopen(fd, "w") as f:
-                f.write("dev:" + base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
-    return parse(path.read_text()), True
+                f.write(make())
+    return path.read_text()
