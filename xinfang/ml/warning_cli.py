@@ -25,6 +25,8 @@ __all__ = ["detect_spikes_main", "hot_issues_main", "officer_flags_main"]
 # ----------------------------------------------------------------------------- CSV helpers
 
 
+UNGROUPED = "未分组"
+
 def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line number, row)``; the header is line 1. Missing columns are refused."""
     try:
@@ -270,8 +272,8 @@ def read_activity(path: Path) -> list:
         officer = row["officer_no"]
         if not officer:
             raise DataError(f"{_where(path, line, 'officer_no')}：警号为空")
-        if not row["peer_group"]:
-            raise DataError(f"{_where(path, line, 'peer_group')}：同类组为空")
+        # 同类组是可选的：没填的民警归入同一个"未分组"，与全体民警比较（不因缺一列而拒收整份文件）。
+        row["peer_group"] = row["peer_group"] or UNGROUPED
         if groups.setdefault(officer, row["peer_group"]) != row["peer_group"]:
             raise DataError(f"{_where(path, line, 'peer_group')}：警号 {officer} 出现在两个同类组"
                             f"（{groups[officer]}、{row['peer_group']}）")

@@ -149,3 +149,14 @@ def test_the_xinfang_command_runs_detect_spikes(tmp_path):
     done = subprocess.run([sys.executable, "-m", "xinfang.manage", "detect-spikes", "--counts", str(bad),
                            "--out", str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "不能为负数" in done.stderr
+
+
+def test_officer_flags_puts_officers_without_a_peer_group_into_one_group(tmp_path):
+    lines = ["officer_no,peer_group,period_start,actions,complaints"]
+    lines += [f"P{i},,2030-01-01,200,1" for i in range(20)] + ["HIGH,,2030-01-01,200,12"]
+    path = tmp_path / "a.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "f.csv"
+    assert officer_flags_main(["--activity", str(path), "--out", str(out)]) == 0
+    flags = {r["officer_no"]: r for r in _read(out)}
+    assert len(flags) == 21 and flags["HIGH"]["level"] != "none" and flags["P0"]["level"] == "none"
