@@ -41,7 +41,7 @@ class Message:
     title: str
     text: str
     user: str
-    time: datetime
+    time: datetime | None  # 可选：没有时间的留言不参与首末时间与增长
     likes: int = 0
     dislikes: int = 0
 
@@ -52,8 +52,8 @@ class HotIssue:
     heat: float
     description: str
     place: str
-    first: datetime
-    last: datetime
+    first: datetime | None
+    last: datetime | None
     petitioners: int
     message_ids: list[str] = field(default_factory=list)
 
@@ -63,8 +63,8 @@ class HotIssue:
             "heat": round(self.heat, 3),
             "description": self.description,
             "place": self.place,
-            "first": self.first.isoformat(sep=" "),
-            "last": self.last.isoformat(sep=" "),
+            "first": self.first.isoformat(sep=" ") if self.first else "",
+            "last": self.last.isoformat(sep=" ") if self.last else "",
             "petitioners": self.petitioners,
             "message_ids": self.message_ids,
         }
@@ -282,14 +282,15 @@ def hot_issues(
     for members in groups.values():
         if len(members) < min_messages:
             continue
-        items = sorted((messages[i] for i in members), key=lambda m: (m.time, m.id))
+        items = sorted((messages[i] for i in members), key=lambda m: (m.time is None, m.time or datetime.min, m.id))
         petitioners = len({m.user for m in items})
         likes = sum(max(m.likes, 0) for m in items)
-        first, last = items[0].time, items[-1].time
-        span_days = (last - first).total_seconds() / 86400
-        # Growth: share of messages in the latter half of the span (0.5 = steady).
-        middle = first + (last - first) / 2
-        growth = sum(1 for m in items if m.time > middle) / len(items) if span_days > 0 else 0.5
+        dated = [m for m in items if m.time is not None]
+        first, last = (dated[0].time, dated[-1].time) if dated else (None, None)
+        span_days = (last - first).total_seconds() / 86400 if dated else 0.0
+        # Growth: share of dated messages in the latter half of the span (0.5 = steady).
+        middle = first + (last - first) / 2 if dated else None
+        growth = sum(1 for m in dated if m.time > middle) / len(dated) if span_days > 0 else 0.5
         heat = (
             3.0 * math.log1p(petitioners)
             + 1.0 * math.log1p(len(items))
@@ -300,7 +301,7 @@ def hot_issues(
         issues.append(
             HotIssue(0, heat, _describe(items), _place(items), first, last, petitioners, [m.id for m in items])
         )
-    issues.sort(key=lambda h: (-h.heat, h.first))
+    issues.sort(key=lambda h: (-h.heat, h.first or datetime.max))
     for rank, issue in enumerate(issues[:top], start=1):
         issue.rank = rank
     return issues[:top]

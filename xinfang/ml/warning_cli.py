@@ -239,7 +239,7 @@ def read_messages(path: Path) -> list:
         likes = int(_number(row["likes"] or "0", path, line, "likes", integer=True))
         dislikes = int(_number(row["dislikes"] or "0", path, line, "dislikes", integer=True))
         messages.append(Message(row["id"], row["title"], row["text"], row["user"] or f"匿名{row['id']}",
-                                _time(row["time"], path, line), likes, dislikes))
+                                _time(row["time"], path, line) if row["time"] else None, likes, dislikes))
     return messages
 
 

@@ -160,3 +160,13 @@ def test_officer_flags_puts_officers_without_a_peer_group_into_one_group(tmp_pat
     assert officer_flags_main(["--activity", str(path), "--out", str(out)]) == 0
     flags = {r["officer_no"]: r for r in _read(out)}
     assert len(flags) == 21 and flags["HIGH"]["level"] != "none" and flags["P0"]["level"] == "none"
+
+
+def test_hot_issues_accepts_messages_without_time_user_or_likes(tmp_path, capsys):
+    path = tmp_path / "m.csv"
+    path.write_text("id,title,text,user,time,likes,dislikes\n"
+                    "1,,东风路口电子警察乱抓拍闯红灯，请求核查,,,,\n"
+                    "2,东风路口电子警察,东风路口电子警察乱抓拍闯红灯，请求核查撤销,u2,2020-01-02,,\n", encoding="utf-8")
+    assert hot_issues_main(["--csv", str(path), "--top", "3"]) == 0
+    issues = json.loads(capsys.readouterr().out)
+    assert issues[0]["message_ids"] == ["2", "1"] and issues[0]["first"] == issues[0]["last"] == "2020-01-02 00:00:00"
