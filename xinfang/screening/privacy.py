@@ -1,8 +1,7 @@
 """当事人证件号码的唯一入口：只存盲索引（HMAC）与遮蔽形式，从不存明文。
 
-信访人证件号码的加密（AES-GCM + HMAC 盲索引）由平台另行实现；届时把 `protect_party_id`
-换成同一套密钥与索引函数即可，调用方不变。注意：更换 XINFANG_SECRET_KEY 后盲索引会变，
-"同一当事人的其他案件"需要重新导入才能对上。
+盲索引用与信访人资料同一把数据密钥（XINFANG_DATA_KEYS 的第一把，见 core/crypto.py），不随
+XINFANG_SECRET_KEY 变。注意：换数据密钥后（xinfang rotate-keys 只重算信访人），案件的索引要重新导入才能对上。
 """
 
 from __future__ import annotations
@@ -10,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from django.conf import settings
+from xinfang.core.crypto import current_key
 
 
 def _key() -> bytes:
-    return hashlib.sha256(b"xinfang.screening.party_id|" + settings.SECRET_KEY.encode()).digest()
+    return hashlib.sha256(b"xinfang.screening.party_id|" + current_key().mac).digest()
 
 
 def normalize_party_id(raw: str) -> str:
