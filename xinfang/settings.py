@@ -310,6 +310,9 @@ HEARING_FLAG_DAYS = env_int("XINFANG_HEARING_FLAG_DAYS", 30)
 WARNING_WORKDAYS = env_int("XINFANG_WARNING_WORKDAYS", 3)
 # 超期后每再过 N 个工作日，提醒再上溯一级部门的负责人（默认同黄牌天数）。
 ESCALATION_WORKDAYS = env_int("XINFANG_ESCALATION_WORKDAYS", WARNING_WORKDAYS)
+# 重大紧急事项（《信访工作条例》第二十五条）：多少人以上的集体访立即报告；报告后多少分钟无人确认即再上报一级。
+URGENT_COLLECTIVE_SIZE = env_int("XINFANG_URGENT_COLLECTIVE_SIZE", 20)
+URGENT_ACK_MINUTES = env_int("XINFANG_URGENT_ACK_MINUTES", 30)
 # 附件：单个文件大小上限（MB）与允许的类型。
 ATTACHMENT_MAX_MB = env_int("XINFANG_ATTACHMENT_MAX_MB", 20)
 # 回访：答复后多少日内完成回访（默认 7）。

@@ -56,6 +56,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("生成上月月报", 3600, "xinfang.assessment.reports:scheduled_monthly_report"),
     # 预警：每天按周计数检测各单位、各类别的上升（同一周重复运行不重复预警）。
     PeriodicJob("预警检测", 86400, "xinfang.warning.detectors:run_daily"),
+    # 重大紧急事项（《信访工作条例》第二十五条）：读新的登记与办理记录立即报告；无人确认的逐级上报（都不重复）。
+    PeriodicJob("重大紧急事项报告", 60, "xinfang.warning.urgent:scan_events"),
+    PeriodicJob("重大紧急事项逐级上报", 60, "xinfang.warning.urgent:escalate_unacknowledged"),
+    # 敏感时期：截止时提示未报日报的单位并自动生成当日汇总；超过内部目标的事项列入重点事项。
+    PeriodicJob("敏感时期日报截止", 300, "xinfang.warning.reports:run_cutoff"),
+    PeriodicJob("敏感时期重点事项", 3600, "xinfang.warning.periods:sync_key_matters"),
 )
 
 

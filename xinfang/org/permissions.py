@@ -122,6 +122,17 @@ CAPABILITIES: dict[str, Capability] = {
         _c("screening.import", "导入执法案件", {R.ADMIN}),
         # 预警按部门可见（warning.selectors.access_warning）。
         _c("warning.centre", "查看和处置预警", {R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER}),
+        # 重大紧急事项（第二十五条）：标记媒体关注、已到省 / 国家信访的，是经手该事项的人；报告的查看与确认按预警可见。
+        _c("warning.flag", "标记重大紧急情况", INTAKE | HANDLING, (Scope.LEAD, Scope.HANDLER, Scope.CO_UNIT)),
+        _c("warning.urgent", "查看和确认重大紧急事项报告", {R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER}),
+        # 敏感时期：时期按范围可见（warning.periods.visible_periods）；设置只给系统管理员；日报由本单位的值班人报送
+        # （warning.reports 核对其单位在范围内）；汇总报告点名范围内每个单位，只给看得到其中全部单位的人。
+        _c("warning.periods", "查看敏感时期", SIGNED_IN),
+        _c("warning.periods.manage", "设置敏感时期", {R.ADMIN}),
+        _c("warning.daily.submit", "报送日报", {R.CLERK, R.HANDLER, R.UNIT_HEAD, R.LEADER}),
+        _c("warning.consolidated", "查看和生成日报汇总", {R.SUPERVISOR, R.LEADER, R.BUREAU_LEADER}),
+        _c("warning.key", "列入和研判重点事项", {R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER}),
+        _c("warning.reception", "排定和登记领导接访", {R.UNIT_HEAD, R.LEADER, R.BUREAU_LEADER}),
         # 考核看板按部门可见（access_department）；通报与报告点名各单位，只给看得到全部单位的人
         # （visible_department_ids 为 None：局领导、审计员，及分管范围覆盖全部单位者），在视图里按范围判断。
         _c("assessment.view", "查看考核看板", SIGNED_IN),
@@ -192,6 +203,19 @@ ROUTES: dict[str, str] = {
     "warning:detail": "warning.centre",
     "warning:acknowledge": "warning.centre",
     "warning:close": "warning.centre",
+    "warning:flag": "warning.flag",
+    "warning:urgent": "warning.urgent",
+    "warning:urgent_acknowledge": "warning.urgent",
+    "warning:periods": "warning.periods",
+    "warning:period_new": "warning.periods.manage",
+    "warning:period": "warning.periods",
+    "warning:daily_report": "warning.daily.submit",
+    "warning:consolidate": "warning.consolidated",
+    "warning:consolidated_download": "warning.consolidated",
+    "warning:key_add": "warning.key",
+    "warning:key_review": "warning.key",
+    "warning:reception_new": "warning.reception",
+    "warning:reception_record": "warning.reception",
     "assessment:overview": "assessment.view",
     "assessment:unit": "assessment.view",
     "assessment:unit_data": "assessment.view",

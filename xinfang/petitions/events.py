@@ -22,6 +22,8 @@ OTHER_EVENTS = {
     "execution_done": "补救措施落实",
     "correct": "更正登记内容",
     "correct_petition": "更正信访件",
+    "major_flag": "标记重大紧急情况（媒体关注、到省、到国家信访）",
+    "urgent_report": "重大紧急事项报告（《信访工作条例》第二十五条）",
 }
 
 OPINION_ID = "opinion_id"

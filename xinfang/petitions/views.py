@@ -118,6 +118,7 @@ def matter_page(request, pk: int):
         "can_correct": permissions.allows(request.user, "matter.correct", matter),
         "can_record_execution": permissions.allows(request.user, "matter.execution", matter),
         "can_issue_order": orders.can_issue(request.user, matter),
+        "can_flag": permissions.allows(request.user, "warning.flag", matter),
         **appeal_status.panel(matter, today),
     })
 

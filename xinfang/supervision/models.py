@@ -185,10 +185,12 @@ class Kind(models.TextChoices):
     ORDER = "order", "督办单"
     FEEDBACK = "feedback", "督办反馈"
     ACCOUNTABILITY = "accountability", "责任追究"
+    URGENT = "urgent", "重大紧急事项报告"
+    DAILY_REPORT = "daily_report", "敏感时期日报"
 
 
-# 红牌与升级无视免打扰时段。
-URGENT_KINDS = frozenset({Kind.RED, Kind.ESCALATION})
+# 红牌、升级与重大紧急事项报告（《信访工作条例》第二十五条：及时报告）无视免打扰时段。
+URGENT_KINDS = frozenset({Kind.RED, Kind.ESCALATION, Kind.URGENT})
 
 
 class Notification(models.Model):

@@ -63,3 +63,10 @@ class Warning(models.Model):  # noqa: A001 - the glossary's name; never imported
 
     def __str__(self) -> str:
         return self.title
+
+
+# 重大紧急事项报告与敏感时期的模型在各自的模块里，这里导入以便 Django 发现。
+from .models_periods import (  # noqa: E402,F401
+    ConsolidatedReport, DailyReport, KeyMatter, KeyMatterReview, Reception, SensitivePeriod,
+)
+from .models_urgent import FlagKind, MatterFlag, UrgentGround, UrgentRecipient, UrgentReport  # noqa: E402,F401
