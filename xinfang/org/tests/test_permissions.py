@@ -166,7 +166,8 @@ def replied(cast) -> Matter:
 
 POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
-             "assessment:request_report"}
+             "assessment:request_report", "warning:urgent_acknowledge", "warning:period_new", "warning:consolidate",
+             "warning:key_add", "warning:key_review", "warning:reception_new"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
 
@@ -231,11 +232,22 @@ def _screening_world(cast, tmp_path) -> dict:
 
 
 def _warning_world(cast) -> dict:
-    from xinfang.warning import services
-    from xinfang.warning.models import WarningKind
+    from datetime import timedelta
 
+    from xinfang.warning import periods, reports, services, urgent
+    from xinfang.warning.models import KeyMatter, WarningKind
+
+    today = clock.today()
+    period = periods.create_period(by=cast.admin, name="全国两会", starts_on=today - timedelta(days=1),
+                                   ends_on=today + timedelta(days=5))
+    matter = register(cast.clerk, department=cast.brigade_a, content="对停车场收费有异议。")
+    report = urgent.report(matter, grounds=["media"], lines=["本地媒体报道。"])
+    reception = periods.schedule_reception(by=cast.head_a, department=cast.brigade_a, leader=cast.head_a, day=today,
+                                           place="大队A接待室", period=period)
     return {"warning": services.raise_warning(kind=WarningKind.RISE, key="walk-1", title="大队A信访件上升",
-                                              detail="示例说明", department=cast.brigade_a)}
+                                              detail="示例说明", department=cast.brigade_a),
+            "urgent": report, "period": period, "key_matter": KeyMatter.objects.get(period=period, matter=matter),
+            "reception": reception, "consolidated": reports.consolidate(period, today, by=cast.bureau)}
 
 
 def _assessment_world(cast) -> dict:
@@ -270,9 +282,20 @@ def _args(name: str, world) -> dict:
         "assessment:report": {"pk": world["report"].pk},
         "assessment:download": {"pk": world["report"].pk, "fmt": "docx"},
     }
-    if name.startswith("warning:") and name != "warning:centre":
+    if name in WARNING_ROUTES:
         return {"pk": world["warning"].pk}
+    by_name.update({
+        "warning:urgent": {"pk": world["urgent"].pk}, "warning:urgent_acknowledge": {"pk": world["urgent"].pk},
+        "warning:consolidated_download": {"pk": world["consolidated"].pk},
+        "warning:key_review": {"pk": world["key_matter"].pk}, "warning:reception_record": {"pk": world["reception"].pk},
+        **{n: {"pk": world["period"].pk} for n in PERIOD_ROUTES},
+    })
     return by_name.get(name, {"pk": world["matter"].pk})
+
+
+WARNING_ROUTES = ("warning:detail", "warning:acknowledge", "warning:close")
+PERIOD_ROUTES = ("warning:period", "warning:daily_report", "warning:consolidate", "warning:key_add",
+                 "warning:reception_new")
 
 
 def _visible(user, name: str, world) -> bool:
@@ -306,9 +329,7 @@ def _visible(user, name: str, world) -> bool:
 
         return visible_rounds(user).filter(pk=world["round"].pk).exists()
     if name.startswith("warning:") and name != "warning:centre":
-        from xinfang.warning.selectors import visible_warnings
-
-        return visible_warnings(user).filter(pk=world["warning"].pk).exists()
+        return _warning_visible(user, name, world)
     if name in ("assessment:bulletin", "assessment:reports", "assessment:request_report", "assessment:report",
                 "assessment:download"):
         from xinfang.org.access import visible_department_ids
@@ -317,7 +338,27 @@ def _visible(user, name: str, world) -> bool:
     return True
 
 
-MATTER_ROUTES = {"petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
+def _warning_visible(user, name: str, world) -> bool:
+    from xinfang.org.access import departments
+    from xinfang.petitions.selectors import visible_matters
+    from xinfang.warning import periods
+    from xinfang.warning.selectors import visible_warnings
+
+    if name in WARNING_ROUTES:
+        return visible_warnings(user).filter(pk=world["warning"].pk).exists()
+    if name.startswith("warning:urgent"):
+        return visible_warnings(user).filter(pk=world["urgent"].warning_id).exists()
+    period_seen = periods.visible_periods(user).filter(pk=world["period"].pk).exists()
+    if name in ("warning:consolidate", "warning:consolidated_download"):
+        return period_seen and periods.sees_whole_scope(user, world["period"])
+    if name == "warning:key_review":
+        return period_seen and visible_matters(user).filter(pk=world["key_matter"].matter_id).exists()
+    if name == "warning:reception_record":
+        return departments(user).filter(pk=world["reception"].department_id).exists()
+    return period_seen if name in PERIOD_ROUTES else True
+
+
+MATTER_ROUTES = {"warning:flag", "petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
                  "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
                  "portal:issue_code"}
 
