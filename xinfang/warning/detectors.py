@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import F
@@ -67,6 +68,7 @@ def run_rise_detection(today: date | None = None) -> int:
     departments = Department.objects.in_bulk([k for kind, k in series if kind == "department"])
     categories = Category.objects.in_bulk([k for kind, k in series if kind == "category"])
     options = DetectorOptions(period="week")
+    sensitive = _sensitive_alpha(today)
     raised = 0
     for (kind, pk), counts in series.items():
         # Leading weeks before the first petition of the series are not history: cut them off.
@@ -74,12 +76,27 @@ def run_rise_detection(today: date | None = None) -> int:
         counts, hol = counts[start:], holiday[start:]
         if len(counts) < 2:
             continue
-        result = detect_last(counts, options, holiday=hol)
+        alpha = sensitive(pk if kind == "department" else None)
+        result = detect_last(counts, options if alpha is None else replace(options, alpha=alpha), holiday=hol)
         if not result.alarm:
             continue
         raised += _raise_rise(kind, pk, last_week, result, departments, categories)
     log.info("上升检测：%s 条序列，新预警 %s 条", len(series), raised)
     return raised
+
+
+def _sensitive_alpha(today: date):
+    """敏感时期里更敏感的预警线（该时期设置的显著性水平）；类别序列只看全局的时期。按单位缓存。"""
+    from .periods import thresholds
+
+    cache: dict[int | None, float | None] = {}
+
+    def alpha(department_id: int | None) -> float | None:
+        if department_id not in cache:
+            cache[department_id] = thresholds(department_id, today).rise_alpha
+        return cache[department_id]
+
+    return alpha
 
 
 def _raise_rise(kind, pk, week: date, result, departments, categories) -> int:
