@@ -2,9 +2,12 @@
 
 每个虚拟用户一个保持连接的 HTTP 会话，按真实比例循环：工作台 30%、事项列表 25%、全文检索 15%、
 事项页 20%、登记一件信访 10%（登记员账号承担全部登记，其它账号不登记，合计约十分之一）。
-两次操作之间不停顿（压力上限）；只打 127.0.0.1，到时（--seconds）或到请求上限（--max-requests）即停。
+默认两次操作之间不停顿（压力上限，测的是吞吐能力）；`--think 1-5` 让每个用户每次操作后停 1–5 秒（均匀分布），
+是真人的节奏（读页面、填表）。只打 127.0.0.1，到时（--seconds）或到请求上限（--max-requests）即停。
+`--workers N` 让 `xinfang serve` 起 N 个进程（一个 Python 进程只用得上一个核）。
 
     XINFANG_VAR_DIR=/tmp/platform_bench python benchmarks/load_bench.py --users 50 --seconds 60
+    XINFANG_VAR_DIR=/tmp/platform_bench python benchmarks/load_bench.py --users 50 --workers 2 --think 1-5
     XINFANG_DATABASE_URL=postgres://postgres@127.0.0.1:5432/xf_bench python benchmarks/load_bench.py
 
 库里须已有示范账号（`xinfang seed-demo`）与数据（`xinfang generate --petitions N`）。打印每类操作的
@@ -86,11 +89,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, threads: int) -> subprocess.Popen:
+def start_server(port: int, threads: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "XINFANG_HTTPS": "false", "XINFANG_ALLOWED_HOSTS": "127.0.0.1",
            # 50 个用户都从 127.0.0.1 登录：别让按来源的登录失败计数碍事（本基准不测锁定）。
            "XINFANG_LOGIN_FAILURES_PER_IP": "100000"}
-    command = [str(Path(sys.executable).with_name("xinfang")), "serve", "--port", str(port), "--threads", str(threads)]
+    command = [str(Path(sys.executable).with_name("xinfang")), "serve", "--port", str(port), "--threads", str(threads),
+               "--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -127,7 +131,8 @@ def intake_form(session: Session, rng: random.Random) -> dict:
     }
 
 
-def user_loop(index: int, port: int, stop_at: float, budget: list, results: dict, errors: dict, lock) -> None:
+def user_loop(index: int, port: int, stop_at: float, budget: list, results: dict, errors: dict, lock,
+              think: tuple[float, float]) -> None:
     rng = random.Random(index)
     username = ACCOUNTS[index % len(ACCOUNTS)]
     session = Session(port)
@@ -172,6 +177,8 @@ def user_loop(index: int, port: int, stop_at: float, budget: list, results: dict
         if kind in ("list", "search") and ok:
             found = re.findall(r"/petitions/matters/(\d+)/", body)
             matters = (found + matters)[:200]
+        if think[1]:
+            time.sleep(rng.uniform(*think))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -184,19 +191,23 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-requests", type=int, default=100_000)
-    parser.add_argument("--threads", type=int, default=8, help="waitress 线程数（xinfang serve --threads）")
+    parser.add_argument("--threads", type=int, default=8, help="每个进程的 waitress 线程数（xinfang serve --threads）")
+    parser.add_argument("--workers", type=int, default=1, help="xinfang serve 的进程数（--workers）")
+    parser.add_argument("--think", default="0", help="每次操作后停顿的秒数范围，如 1-5（均匀分布）；默认 0 不停顿")
     args = parser.parse_args()
+    low, _, high = args.think.partition("-")
+    think = (float(low), float(high or low))
 
     prepared = time.monotonic()
     catch_up_jobs()
     print(f"后台任务追平用时 {time.monotonic() - prepared:.0f} 秒")
     port = free_port()
     load_before = os.getloadavg()
-    server = start_server(port, args.threads)
+    server = start_server(port, args.threads, args.workers)
     results, errors, lock, budget = defaultdict(list), defaultdict(list), threading.Lock(), [args.max_requests]
     try:
         stop_at = time.monotonic() + args.seconds + 60  # 登录（Argon2）另算，下面按实际起止计吞吐
-        threads = [threading.Thread(target=user_loop, args=(i, port, stop_at, budget, results, errors, lock))
+        threads = [threading.Thread(target=user_loop, args=(i, port, stop_at, budget, results, errors, lock, think))
                    for i in range(args.users)]
         began = time.monotonic()
         for t in threads:
@@ -227,7 +238,7 @@ def main() -> None:
 
     everything = [v for values in snapshot.values() for v in values]
     total_errors = sum(len(v) for v in failed.values())
-    print(f"{args.users} 个用户，{measured:.0f} 秒，waitress {args.threads} 线程；负载 开测前 {load_before[0]:.1f} / 结束 {load_after[0]:.1f}")
+    print(f"{args.users} 个用户，{measured:.0f} 秒，{args.workers} 个进程 × {args.threads} 线程，停顿 {args.think} 秒；负载 开测前 {load_before[0]:.1f} / 结束 {load_after[0]:.1f}")
     print(f"{'操作':<10}{'次数':>8}{'p50 ms':>10}{'p95 ms':>10}{'错误':>6}")
     for kind in ("workbench", "list", "search", "matter", "intake"):
         values = snapshot.get(kind, [])
@@ -238,7 +249,8 @@ def main() -> None:
         if messages:
             print(f"  {kind} 错误示例：{messages[:3]}")
     print(json.dumps({
-        "users": args.users, "seconds": round(measured, 1), "threads": args.threads,
+        "users": args.users, "seconds": round(measured, 1), "workers": args.workers, "threads": args.threads,
+        "think_seconds": args.think,
         "requests": len(everything), "errors": total_errors, "throughput_rps": round(len(everything) / measured, 1),
         "p50_ms": round(percentile(everything, .5)), "p95_ms": round(percentile(everything, .95)),
         "by_kind": {k: {"n": len(v), "p50_ms": round(percentile(v, .5)), "p95_ms": round(percentile(v, .95))}

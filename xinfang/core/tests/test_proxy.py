@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, tmp_path: Path, **env: str):
+    def __init__(self, tmp_path: Path, *args: str, **env: str):
         self.port = _free_port()
         environment = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
         environment.update({
@@ -49,7 +49,7 @@ class Server:
             # 生产模式拒绝用生成在 var/ 下的开发密钥启动：给它一把测试用的加密密钥。
             "XINFANG_DATA_KEYS": "test:" + base64.b64encode(os.urandom(32)).decode(), **env,
         })
-        command = [str(Path(sys.executable).with_name("xinfang")), "serve", "--port", str(self.port), "--threads", "2"]
+        command = [str(Path(sys.executable).with_name("xinfang")), "serve", "--port", str(self.port), "--threads", "2", *args]
         self.process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def __enter__(self):
