@@ -56,12 +56,15 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("生成上月月报", 3600, "xinfang.assessment.reports:scheduled_monthly_report"),
     # 预警：每天按周计数检测各单位、各类别的上升（同一周重复运行不重复预警）。
     PeriodicJob("预警检测", 86400, "xinfang.warning.detectors:run_daily"),
+    # 12345 回传：把工单所涉事项的新办理记录写成消息（outbox），再发给对端；失败的按指数退避重试。
+    PeriodicJob("12345 回传", 30, "xinfang.exchange.outbox:run"),
 )
 
 
 # 一次性任务：名字 → "模块路径:函数名"。函数只收 id、可重复执行。
 TASKS: dict[str, str] = {
     "render_order_document": "xinfang.supervision.documents:render_order_document",
+    "import_petitions": "xinfang.exchange.imports:execute_import",
 }
 
 
