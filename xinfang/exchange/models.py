@@ -100,6 +100,7 @@ class PetitionImport(models.Model):
     file_size = models.BigIntegerField("文件大小", default=0)
     source_system = models.CharField("来源系统", max_length=60)
     mapping = models.JSONField("列对应", default=dict, blank=True)  # {"列序号": "字段"}
+    default_channel = models.CharField("默认渠道", max_length=16, blank=True)  # 文件没有渠道列（或为空）时用
     update_contacts = models.BooleanField("更新已登记信访人的联系方式", default=False)
     dry_run = models.BooleanField("只检查不导入", default=False)
     status = models.CharField("状态", max_length=8, choices=ImportStatus.choices, default=ImportStatus.MAPPING)

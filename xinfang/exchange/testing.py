@@ -91,3 +91,37 @@ class Receiver:
         if self._placeholder is not None:
             self._placeholder.close()
             self._placeholder = None
+
+
+# -- 台账导入 ---------------------------------------------------------------------------------
+
+LEDGER_HEADER = ["原编号", "信访形式", "登记日期", "姓名", "身份证号码", "联系电话", "反映内容", "诉求", "人数", "代表", "备注"]
+
+
+def ledger_rows(n: int, *, start: int = 1, id_number: str | None = None) -> list[list]:
+    """n 行合法的台账（来访、个人），来源编号 R{序号}。"""
+    from xinfang.petitions.testing import id_number as valid_id
+
+    person = id_number or valid_id("11010119900307123")
+    return [[f"R{i}", "来访", "2026-02-10", f"王{i}", person, "13800138000",
+             f"对第 {i} 起违停处罚有异议，请求复核。", "撤销处罚", 1, "", "无"] for i in range(start, start + n)]
+
+
+def write_csv(path, rows, header=None) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header or LEDGER_HEADER)
+        writer.writerows(rows)
+
+
+def write_xlsx(path, rows, header=None) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("台账")
+    sheet.append(header or LEDGER_HEADER)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
