@@ -26,8 +26,10 @@ from xinfang.audit.services import record
 from xinfang.core import clock, crypto
 from xinfang.org.models import Department
 from xinfang.petitions.actions import intake_rules
-from xinfang.petitions.actions.intake import PetitionerInput, PetitionInput, register_petition
-from xinfang.petitions.models import Category, Channel, PetitionerKind
+from xinfang.petitions.actions.intake import (
+    PetitionerInput, PetitionInput, register_new_petitions, register_petition, validate,
+)
+from xinfang.petitions.models import Category, Channel, Petitioner, PetitionerKind
 from xinfang.petitions.selectors import visible_matters
 
 from . import ledger
@@ -335,15 +337,53 @@ def _input(row: ledger.LedgerRow, batch: PetitionImport) -> PetitionInput:
 
 
 def _commit(batch: PetitionImport, rows: list[ledger.LedgerRow], upto: int, *, by, lookups, note) -> None:
-    """一批在一个事务里：这批的信访件、来源键、进度与审计同进退；只检查时信访件那一层回滚。"""
+    """一批在一个事务里：这批的信访件、来源键、进度与审计同进退；只检查时信访件那一层回滚。
+
+    新事项、新信访人的行（台账里几乎都是）经 intake.register_new_petitions 成批登记；挂到已有事项、
+    信访人已登记过或同批重复的行逐行经 register_petition（联系方式确认、不再受理等分支都在那里）。
+    两条路先都经 intake.validate 逐行校验，问题按行报告。
+    """
     with transaction.atomic():
         created_before = batch.created
         with transaction.atomic():
             known = {rec.record_id: rec for rec in ImportedRecord.objects.filter(
                 source_system=batch.source_system, record_id__in=[r.source_id for r in rows]
             ).select_related("petition__matter")}
+            ids = {p.id_number for r in rows for p in r.people if p.id_number}
+            registered = {crypto.normalise_id_number(v) for v in
+                          Petitioner.objects.filter(id_number__in=list(ids)).values_list("id_number", flat=True)}
+            fresh, slow, taken = [], [], set()
             for row in rows:
-                _one(batch, row, known.get(row.source_id), by=by, note=note)
+                if row.source_id in known:
+                    _known(batch, row, known[row.source_id], note=note)
+                    continue
+                data = _input(row, batch)
+                try:
+                    validate(data)
+                except ValidationError as exc:
+                    _rejected(batch, row, exc, note=note)
+                    continue
+                mine = [crypto.normalise_id_number(p.id_number) for p in row.people if p.id_number]
+                if row.matter is None and not (set(mine) & (registered | taken)) and len(set(mine)) == len(mine):
+                    fresh.append((row, data))
+                    taken.update(mine)
+                else:
+                    slow.append(row)
+            if fresh:
+                try:
+                    with transaction.atomic():
+                        petitions = register_new_petitions([data for _, data in fresh], by=by,
+                                                           note=f"（导入「{batch.file_name}」）")
+                        ImportedRecord.objects.bulk_create([ImportedRecord(
+                            source_system=batch.source_system, record_id=row.source_id, petition=petition,
+                            batch_id=batch.pk, imported_at=clock.now(),
+                            fingerprint=crypto.blind_index(fingerprint_texts(row), context=FINGERPRINT_CONTEXT))
+                            for (row, _), petition in zip(fresh, petitions)])
+                    batch.created += len(fresh)
+                except IntegrityError:  # 另一次导入同时写入了其中的来源编号：这批改为逐行
+                    slow = [row for row, _ in fresh] + slow
+            for row in slow:
+                _one(batch, row, None, by=by, note=note)
             if batch.dry_run:
                 transaction.set_rollback(True)
         batch.last_committed_row, batch.heartbeat_at = upto, clock.now()
@@ -353,35 +393,43 @@ def _commit(batch: PetitionImport, rows: list[ledger.LedgerRow], upto: int, *, b
                 "rows": [rows[0].number, rows[-1].number], "created": [created_before, batch.created]})
 
 
+def _known(batch: PetitionImport, row: ledger.LedgerRow, existing: ImportedRecord, *, note) -> None:
+    if _same(existing, fingerprint_texts(row)):
+        batch.unchanged += 1
+        return
+    batch.conflicts += 1
+    note(ledger.Problem(row.number, "来源编号", row.source_id,
+                        f"这条记录已于 {clock.localtime(existing.imported_at):%Y-%m-%d} 导入为事项 "
+                        f"{existing.petition.matter.number}，本行内容与当时不同：未合并，请在事项页更正"), batch.problems)
+
+
+def _rejected(batch: PetitionImport, row: ledger.LedgerRow, exc: ValidationError, *, note) -> None:
+    batch.rejected += 1
+    for name, messages in exc.message_dict.items():
+        column = INTAKE_COLUMNS.get(name, name)
+        value = row.values.get(next((f.key for f in ledger.FIELDS if f.label == column), ""), "")
+        for message in messages:
+            note(ledger.Problem(row.number, column, value, message), batch.problems)
+
+
 def _same(existing: ImportedRecord, texts: str) -> bool:
     return existing.fingerprint in crypto.blind_indexes(texts, context=FINGERPRINT_CONTEXT)
 
 
 def _one(batch: PetitionImport, row: ledger.LedgerRow, existing: ImportedRecord | None, *, by, note) -> None:
-    texts = fingerprint_texts(row)
+    """逐行：经 register_petition 登记（一行一个保存点，出错只退回这一行）。"""
     if existing is not None:
-        if _same(existing, texts):
-            batch.unchanged += 1
-        else:
-            batch.conflicts += 1
-            note(ledger.Problem(row.number, "来源编号", row.source_id,
-                                f"这条记录已于 {clock.localtime(existing.imported_at):%Y-%m-%d} 导入为事项 "
-                                f"{existing.petition.matter.number}，本行内容与当时不同：未合并，请在事项页更正"),
-                 batch.problems)
+        _known(batch, row, existing, note=note)
         return
     try:
         with transaction.atomic():
             petition = register_petition(_input(row, batch), by=by, matter=row.matter)
             ImportedRecord.objects.create(source_system=batch.source_system, record_id=row.source_id,
                                           petition=petition, batch_id=batch.pk, imported_at=clock.now(),
-                                          fingerprint=crypto.blind_index(texts, context=FINGERPRINT_CONTEXT))
+                                          fingerprint=crypto.blind_index(fingerprint_texts(row),
+                                                                         context=FINGERPRINT_CONTEXT))
     except ValidationError as exc:
-        batch.rejected += 1
-        for name, messages in exc.message_dict.items():
-            column = INTAKE_COLUMNS.get(name, name)
-            value = row.values.get(next((f.key for f in ledger.FIELDS if f.label == column), ""), "")
-            for message in messages:
-                note(ledger.Problem(row.number, column, value, message), batch.problems)
+        _rejected(batch, row, exc, note=note)
         return
     except IntegrityError:  # 另一次导入同时写入了同一来源编号：它先提交，这一行按已导入过计
         batch.unchanged += 1

@@ -12,7 +12,7 @@ from xinfang.exchange import imports, ledger
 from xinfang.exchange.models import ImportedRecord, ImportStatus, PetitionImport
 from xinfang.exchange.testing import LEDGER_HEADER, ledger_rows, write_csv, write_xlsx
 from xinfang.petitions.models import Channel, Matter, MatterEvent, Petition, Status
-from xinfang.petitions.testing import register
+from xinfang.petitions.testing import id_number, register
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +261,25 @@ def test_the_page_refuses_a_missing_source_and_a_wrong_file_type(cast, login):
                        follow=True).content.decode()
     assert "只接受 .xlsx 或 CSV" in page
     assert not PetitionImport.objects.exists()
+
+
+def test_new_people_go_in_as_a_batch_with_the_same_facts_as_registering_one_by_one(cast, tmp_path):
+    from xinfang.petitions import search
+
+    rows = ledger_rows(3)
+    for i, row in enumerate(rows):
+        row[4] = id_number(f"44010619850101{i}12")  # 三个不同的人：走成批登记
+    path = tmp_path / "ledger.csv"
+    write_csv(path, rows)
+    batch = run(path, cast)
+    assert batch.created == 3, batch.problems
+    assert AuditEvent.objects.filter(action="petition.register_many").count() == 1
+    assert not AuditEvent.objects.filter(action="petition.register").exists()
+    batched = Matter.objects.order_by("pk").first()
+    single = register(cast.clerk, received_at=Petition.objects.order_by("pk").first().received_at)
+    assert batched.number == f"XF2026{batched.pk:08d}" and batched.acceptance_due == single.acceptance_due
+    assert batched.petition_count == 1 and batched.department == cast.clerk.department
+    assert MatterEvent.objects.filter(matter=batched, action="register").exists()
+    assert batched.pk in search.matching_ids("违停处罚")
+    person = batched.petitions.get().petitioners.get()
+    assert person.id_number == rows[0][4] and Petition.objects.filter(petitioners__id_number=rows[0][4]).count() == 1
