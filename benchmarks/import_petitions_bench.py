@@ -49,11 +49,15 @@ def uptime() -> str:
 
 def ledger(path: Path, rows: int) -> None:
     r = _Rand(18)
-    data = []
+    data, ids = [], set()
     for i in range(1, rows + 1):
+        person = id_number(r)
+        while person in ids:  # 随机号码偶有重复：同一人两行、电话不同，会按登记规则退回
+            person = id_number(r)
+        ids.add(person)
         topic = TOPICS[i % len(TOPICS)]
         data.append([f"BENCH-{i:06d}", CHANNELS[i % len(CHANNELS)], f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}",
-                     f"信访人{i}", id_number(r), f"139{i:08d}",
+                     f"信访人{i}", person, f"139{i:08d}",
                      f"反映{topic}问题（第 {i} 件）：{'具体情况说明。' * (1 + i % 5)}", f"请求依法处理{topic}", 1, "", ""])
     write_xlsx(path, data, header=LEDGER_HEADER)
 
@@ -92,7 +96,7 @@ def main() -> None:
     print(f"- 结束时负载：`{load_end}`\n")
     print("| 步骤 | 行数 | 秒 | 行/秒 |")
     print("|---|---:|---:|---:|")
-    print(f"| 首次导入（逐行登记） | {args.rows:,} | {first:.1f} | {args.rows / first:,.0f} |")
+    print(f"| 首次导入（逐行校验，新人新事项成批登记） | {args.rows:,} | {first:.1f} | {args.rows / first:,.0f} |")
     print(f"| 再导入同一文件（全部已导入过） | {args.rows:,} | {second:.1f} | {args.rows / second:,.0f} |")
     print(f"\n目标 ≤ 60 秒：{'达到' if first <= 60 else '未达到'}。")
 
