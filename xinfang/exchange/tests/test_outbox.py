@@ -186,3 +186,15 @@ def test_the_operator_commands_send_and_report(cast, receiver, capsys):
     out = capsys.readouterr().out
     assert "本次送达 2 条" in out and "已送达 2 条" in out
     assert len(receiver.accepted) == 2
+
+
+def test_the_cursor_moves_past_unrelated_events_so_the_next_scan_does_not_start_over(cast):
+    from xinfang.core import cursors
+    from xinfang.petitions.models import MatterEvent
+    from xinfang.petitions.testing import register
+
+    register(cast.clerk, department=cast.brigade_a)
+    assert outbox.scan_events() == 0
+    assert cursors.position(outbox.CURSOR) == MatterEvent.objects.order_by("-pk").first().pk
+    decisions.accept_matter(receive(cast), by=cast.clerk)  # 之后的工单照样读到
+    assert outbox.scan_events() == 1
