@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from .models import ImportedRecord, ImportStatus, PetitionImport
 log = logging.getLogger("xinfang.exchange")
 
 BATCH_SIZE = 500
+FLUSH_SECONDS = 2.0  # 逐行登记的行慢（约 30 ms）：至多这么久提交一批，进度条不至于十几秒不动
 MAX_PROBLEMS = 500
 STALLED_AFTER = timedelta(minutes=2)  # 进行中却这么久没有提交一批：进程多半已退出，可以续传
 FINGERPRINT_CONTEXT = "exchange.import.row"
@@ -263,9 +265,12 @@ def _run(batch: PetitionImport) -> None:
         if len(into) < MAX_PROBLEMS:
             into.append({**problem.as_dict(), "value": _mask(problem.column, problem.value)[:60]})
 
+    flushed = [time.monotonic()]
+
     def flush(upto: int) -> None:
         _commit(batch, pending, upto, by=by, lookups=lookups, note=note)
         pending.clear()
+        flushed[0] = time.monotonic()
 
     for number, cells in rows:
         source_id = ledger._cell_text(cells[source_at]) if source_at is not None and source_at < len(cells) else ""
@@ -287,7 +292,7 @@ def _run(batch: PetitionImport) -> None:
         else:
             pending.append(row)
         last_row = number
-        if len(pending) >= BATCH_SIZE:
+        if len(pending) >= BATCH_SIZE or (pending and time.monotonic() - flushed[0] > FLUSH_SECONDS):
             flush(last_row)
     flush(last_row)
     batch.status, batch.finished_at = ImportStatus.DONE, clock.now()

@@ -160,6 +160,7 @@ def test_batches_are_atomic_and_an_interrupted_import_resumes_after_the_last_com
     path = tmp_path / "ledger.csv"
     write_csv(path, ledger_rows(7))
     monkeypatch.setattr(imports, "BATCH_SIZE", 3)
+    monkeypatch.setattr(imports, "FLUSH_SECONDS", 3600)
     real = imports._one
 
     def crash_on_row_5(batch, row, *args, **kwargs):
