@@ -198,3 +198,18 @@ def test_the_cursor_moves_past_unrelated_events_so_the_next_scan_does_not_start_
     assert cursors.position(outbox.CURSOR) == MatterEvent.objects.order_by("-pk").first().pk
     decisions.accept_matter(receive(cast), by=cast.clerk)  # 之后的工单照样读到
     assert outbox.scan_events() == 1
+
+
+@pytest.mark.parametrize(("env", "words"), [
+    ({"XINFANG_12345_ENDPOINT": "ftp://12345.example/cb"}, "XINFANG_12345_ENDPOINT 须以 http:// 或 https:// 开头"),
+    ({"XINFANG_12345_ENDPOINT": "https://12345.example/cb", "XINFANG_12345_SECRET": "short"}, "XINFANG_12345_SECRET"),
+])
+def test_a_bad_endpoint_setting_stops_start_up_naming_the_variable(env, words, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], capture_output=True, text=True,
+                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "xinfang.settings",
+                                 "XINFANG_VAR_DIR": str(tmp_path), **env})
+    assert result.returncode != 0 and words in result.stderr
