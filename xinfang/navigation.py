@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from xinfang.exchange import panels as exchange_panels
 from xinfang.org import permissions
 from xinfang.org.access import has_role
 from xinfang.org.models import RoleCode
@@ -24,6 +25,7 @@ def navigation(request) -> dict:
     if has_role(user, RoleCode.UNIT_HEAD, RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.BUREAU_LEADER, RoleCode.AUDITOR):
         items.append(("考核看板", reverse("assessment:overview")))
     items += warning_panels.nav_items(user)
+    items += exchange_panels.nav_items(user)
     items.append(("组织机构", reverse("org:departments")))
     if permissions.allows(user, "audit.log"):
         items.append(("审计日志", reverse("audit:events")))

@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "xinfang.screening",
     "xinfang.assessment",
     "xinfang.warning",
+    "xinfang.exchange",
     "xinfang.demo",
 ]
 
@@ -318,6 +319,15 @@ ATTACHMENT_MAX_MB = env_int("XINFANG_ATTACHMENT_MAX_MB", 20)
 # 回访：答复后多少日内完成回访（默认 7）。
 RETURN_VISIT_DAYS = env_int("XINFANG_RETURN_VISIT_DAYS", 7)
 # 门户防滥用：同一来源每小时可成功提交几件、可尝试（提交、查询、评价）几次，同一查询码每小时可查询几次；
+# 12345 回传（xinfang/exchange/outbox.py）：对端地址（未设置时消息留在队列里不发）、共享密钥与超时秒数。
+EXCHANGE_12345_ENDPOINT = os.environ.get("XINFANG_12345_ENDPOINT", "").strip()
+if EXCHANGE_12345_ENDPOINT and not EXCHANGE_12345_ENDPOINT.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"环境变量 XINFANG_12345_ENDPOINT 须以 http:// 或 https:// 开头，当前为 {EXCHANGE_12345_ENDPOINT!r}")
+EXCHANGE_12345_SECRET = os.environ.get("XINFANG_12345_SECRET", "")
+if EXCHANGE_12345_ENDPOINT and len(EXCHANGE_12345_SECRET) < 16:
+    raise ImproperlyConfigured("设置了 XINFANG_12345_ENDPOINT 时，XINFANG_12345_SECRET（共享密钥）至少需要 16 个字符")
+EXCHANGE_12345_TIMEOUT = env_int("XINFANG_12345_TIMEOUT", 10)
+
 # 同一事项编号连续输错几次查询码后锁定多少分钟（到时自动解锁）。
 PORTAL_SUBMISSIONS_PER_HOUR = env_int("XINFANG_PORTAL_SUBMISSIONS_PER_HOUR", 5)
 PORTAL_REQUESTS_PER_HOUR = env_int("XINFANG_PORTAL_REQUESTS_PER_HOUR", 30)

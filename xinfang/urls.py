@@ -24,6 +24,7 @@ urlpatterns = [
     path("screening/", include("xinfang.screening.urls")),
     path("assessment/", include("xinfang.assessment.urls")),
     path("warning/", include("xinfang.warning.urls")),
+    path("exchange/", include("xinfang.exchange.urls")),
     # 配置后台不另设登录页：统一走带锁定的登录。
     path("admin/login/", org_views.admin_login_redirect),
     path("admin/", admin.site.urls),

@@ -62,12 +62,15 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     # 敏感时期：截止时提示未报日报的单位并自动生成当日汇总；超过内部目标的事项列入重点事项。
     PeriodicJob("敏感时期日报截止", 300, "xinfang.warning.reports:run_cutoff"),
     PeriodicJob("敏感时期重点事项", 3600, "xinfang.warning.periods:sync_key_matters"),
+    # 12345 回传：把工单所涉事项的新办理记录写成消息（outbox），再发给对端；失败的按指数退避重试。
+    PeriodicJob("12345 回传", 30, "xinfang.exchange.outbox:run"),
 )
 
 
 # 一次性任务：名字 → "模块路径:函数名"。函数只收 id、可重复执行。
 TASKS: dict[str, str] = {
     "render_order_document": "xinfang.supervision.documents:render_order_document",
+    "import_petitions": "xinfang.exchange.imports:execute_import",
 }
 
 

@@ -120,6 +120,9 @@ CAPABILITIES: dict[str, Capability] = {
         _c("screening.round", "查看排查轮次与报告", SIGNED_IN),
         _c("screening.key", "查看重点案件", {R.UNIT_HEAD, R.LEADER, R.BUREAU_LEADER}),
         _c("screening.import", "导入执法案件", {R.ADMIN}),
+        # 数据交换（exchange）：信访台账导入是登记工作（导入记录只给上传人本人看）；12345 回传队列给系统管理员。
+        _c("petition.import", "导入信访台账", INTAKE),
+        _c("exchange.outbox", "查看和重发 12345 回传队列", {R.ADMIN}),
         # 预警按部门可见（warning.selectors.access_warning）。
         _c("warning.centre", "查看和处置预警", {R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER}),
         # 重大紧急事项（第二十五条）：标记媒体关注、已到省 / 国家信访的，是经手该事项的人；报告的查看与确认按预警可见。
@@ -199,6 +202,11 @@ ROUTES: dict[str, str] = {
     "screening:key": "screening.key",
     "screening:import": "screening.import",
     "screening:import_run": "screening.import",
+    "exchange:outbox": "exchange.outbox",
+    "exchange:outbox_retry": "exchange.outbox",
+    "exchange:import": "petition.import",
+    "exchange:import_batch": "petition.import",
+    "exchange:import_start": "petition.import",
     "warning:centre": "warning.centre",
     "warning:detail": "warning.centre",
     "warning:acknowledge": "warning.centre",

@@ -19,9 +19,9 @@ from xinfang.supervision import orders
 
 from . import appeal_status, clocks, events, selectors, workflow
 from .action_forms import ACTION_FORMS
-from .actions import handling, intake, opinions, reads
+from .actions import handling, intake, intake_rules, opinions, reads
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
-from .models import Document, Status
+from .models import Document
 
 PAGE_SIZE = 30
 
@@ -76,9 +76,9 @@ def intake_page(request):
             _form_errors(form, exc)
         else:
             matter = petition.matter
-            if matter.status == Status.TERMINATED:
-                messages.warning(request, "该事项已经复核终结：同一事实和理由不再受理（《信访工作条例》第三十六条）。"
-                                          "本次信访已登记，请出具不再受理告知书。")
+            notice = intake_rules.not_accepted_again_notice(matter.status)
+            if notice:
+                messages.warning(request, notice)
             else:
                 messages.success(request, f"已登记，事项编号 {matter.number}。")
             return redirect("petitions:matter", pk=matter.pk)

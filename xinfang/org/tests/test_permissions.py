@@ -167,7 +167,8 @@ def replied(cast) -> Matter:
 POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
              "assessment:request_report", "warning:urgent_acknowledge", "warning:period_new", "warning:consolidate",
-             "warning:key_add", "warning:key_review", "warning:reception_new"}
+             "warning:key_add", "warning:key_review", "warning:reception_new",
+             "exchange:outbox_retry", "exchange:import_start"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
 
@@ -208,7 +209,8 @@ def world(cast, tmp_path):
     return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
             "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
             "department": cast.brigade_a, "execution": execution, "reviewing": reviewing,
-            "attachment": attachment, **_screening_world(cast, tmp_path), **_warning_world(cast), **_assessment_world(cast)}
+            "attachment": attachment, **_screening_world(cast, tmp_path), **_warning_world(cast), **_assessment_world(cast),
+            **_exchange_world(cast, tmp_path)}
 
 
 def _screening_world(cast, tmp_path) -> dict:
@@ -250,6 +252,22 @@ def _warning_world(cast) -> dict:
             "reception": reception, "consolidated": reports.consolidate(period, today, by=cast.bureau)}
 
 
+def _exchange_world(cast, tmp_path) -> dict:
+    """一张 12345 工单（其签收消息已停止重试）与登记员甲上传、待确认列对应的一份台账。"""
+    from xinfang.exchange import imports, services
+    from xinfang.exchange.models import OutboxMessage
+    from xinfang.exchange.testing import Integration, ledger_rows, order_payload, write_csv
+
+    services.receive_order(token_or_integration=Integration(department_id=cast.brigade_a.pk),
+                           payload=order_payload("WALK-1", deadline=None))
+    message = OutboxMessage.objects.get()
+    OutboxMessage.objects.filter(pk=message.pk).update(failed_at=clock.now(), last_error="对端答 400", attempts=1)
+    path = tmp_path / "ledger-walk.csv"
+    write_csv(path, ledger_rows(1))
+    return {"outbox_message": message,
+            "import_batch": imports.create_batch(path, by=cast.clerk, source_system="走查台账")}
+
+
 def _assessment_world(cast) -> dict:
     from xinfang.assessment import reports
 
@@ -281,6 +299,9 @@ def _args(name: str, world) -> dict:
         "assessment:bulletin": world["bulletin"],
         "assessment:report": {"pk": world["report"].pk},
         "assessment:download": {"pk": world["report"].pk, "fmt": "docx"},
+        "exchange:outbox_retry": {"pk": world["outbox_message"].pk},
+        "exchange:import_batch": {"pk": world["import_batch"].pk},
+        "exchange:import_start": {"pk": world["import_batch"].pk},
     }
     if name in WARNING_ROUTES:
         return {"pk": world["warning"].pk}
@@ -320,6 +341,8 @@ def _visible(user, name: str, world) -> bool:
         from xinfang.org.access import departments
 
         return departments(user).filter(pk=world["department"].pk).exists()
+    if name in ("exchange:import_batch", "exchange:import_start"):
+        return user == world["import_batch"].started_by  # 导入记录只给上传人本人
     if name == "screening:mark":
         from xinfang.screening.selectors import my_items
 

@@ -160,6 +160,70 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
     return petition
 
 
+def register_new_petitions(items: list[PetitionInput], *, by, note: str = "") -> list[Petition]:
+    """成批登记（导入台账用）：每件新开一件事项、信访人都是新建的——register_petition 最常见的那一支，成批插入。
+
+    与 register_petition 同样逐件校验（validate，含 intake_rules）、同样算告知受理期限、编号、全文索引与"登记"事件；
+    审计为一条列出全部事项编号的记录（逐件各记一条在一万件上要多花一倍时间）。调用方须先确认：不挂到已有事项、
+    信访人的身份证号都未登记过、同一批里不重复、没有附件（否则逐件用 register_petition）。须在调用方的事务中调用。
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("register_new_petitions 必须在事务中调用")
+    if not items:
+        return []
+    for data in items:
+        validate(data)
+        if data.attachments:
+            raise ValueError("成批登记不带附件")
+    from xinfang.core.calendar import current_calendar
+
+    calendar, now = current_calendar(), clock.now()
+    matters = []
+    for data in items:
+        received_on = clock.local_date(data.received_at)
+        matter = Matter(
+            number=f"tmp-{uuid.uuid4().hex[:16]}",
+            title=(data.title or data.content.strip().splitlines()[0])[:120],
+            summary=data.content, requests=data.requests, category=data.category,
+            competent_authority=data.competent_authority.strip(),
+            department=data.involved_department or by.department,
+            received_on=received_on, registered_by=by, petition_count=1,
+            is_collective=data.head_count >= COLLECTIVE_HEAD_COUNT, is_skip_level=data.is_skip_level,
+        )
+        clocks.recompute(matter, calendar=calendar)
+        matters.append(matter)
+    Matter.objects.bulk_create(matters)
+    for matter in matters:
+        matter.number = f"XF{matter.received_on.year}{matter.pk:08d}"
+    Matter.objects.bulk_update(matters, ["number"])
+    petitions = Petition.objects.bulk_create([Petition(
+        matter=matter, channel=data.channel, received_at=data.received_at, content=data.content,
+        requests=data.requests, involved_department=data.involved_department,
+        involved_officer=data.involved_officer, case_numbers=data.case_numbers, head_count=data.head_count,
+        is_collective=matter.is_collective, is_skip_level=data.is_skip_level, is_repeat=False, registered_by=by,
+        consents_electronic_delivery=data.consents_electronic_delivery,
+    ) for matter, data in zip(matters, items)])
+    people = [(petition, person, Petitioner(kind=person.kind, name=person.name.strip(),
+                                            id_number=person.id_number.strip().upper(), phone=person.phone.strip(),
+                                            address=person.address.strip()))
+              for petition, data in zip(petitions, items) for person in data.petitioners]
+    Petitioner.objects.bulk_create([row for _, _, row in people])
+    PetitionPetitioner.objects.bulk_create([PetitionPetitioner(petition=petition, petitioner=row,
+                                                               is_representative=person.is_representative)
+                                            for petition, person, row in people])
+    search.index_matters([(m.pk, " ".join(filter(None, [m.number, m.title, m.summary, m.requests])))
+                          for m in matters])
+    MatterEvent.objects.bulk_create([MatterEvent(
+        matter=matter, at=now, actor=by, action="register", from_status=matter.status, to_status=matter.status,
+        data={"petition_id": petition.pk, "channel": data.channel, "collective": matter.is_collective,
+              "skip_level": data.is_skip_level},
+    ) for matter, petition, data in zip(matters, petitions, items)])
+    record(actor=by, action="petition.register_many", object_type="petitions.matter",
+           object_id=f"{matters[0].pk}-{matters[-1].pk}", object_repr=f"{len(matters)} 件{note}",
+           changes={"matters": [None, [m.number for m in matters]]})
+    return petitions
+
+
 CONTACT_FIELDS = ("phone", "address")
 CONTACT_LABELS = {"phone": "联系电话", "address": "通讯地址"}
 

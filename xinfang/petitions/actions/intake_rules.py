@@ -43,3 +43,13 @@ def recusal_problem(involved_officers: Iterable[str], handler) -> str:
     if any(_same_person(officer, handler) for officer in involved_officers):
         return (f"{handler.name}是本事项反映的民警，应当回避，不能承办（《信访工作条例》第二十八条）")
     return ""
+
+
+def not_accepted_again_notice(status: str) -> str:
+    """挂到已复核终结的事项上的信访：照样登记、事项状态不变，提示出具不再受理告知书（第三十六条）；其余为空串。"""
+    from ..models import Status
+
+    if status != Status.TERMINATED:
+        return ""
+    return ("该事项已经复核终结：同一事实和理由不再受理（《信访工作条例》第三十六条）。"
+            "本次信访已登记，请出具不再受理告知书。")
