@@ -21,6 +21,18 @@ def blocked(matter: Matter, action: str, today: date) -> str | None:
                     "（《信访工作条例》第三十四条）。")
     if action in ("approve_reply", "return_draft") and not (matter.outcome and matter.reply_text.strip()):
         return "还没有答复草稿可审批。"
+    if action == "deliver":
+        from .actions.opinions import undelivered
+
+        if undelivered(matter) is None:
+            return "没有待送达的意见：已作出的意见都已登记送达。"
+    late = {"refuse_late_review": (matter.review_request_closes, "复查"),
+            "refuse_late_re_review": (matter.re_review_request_closes, "复核")}
+    if action in late:
+        closes, what = late[action]
+        if closes is not None and today <= closes:
+            return (f"请求{what}的期限到 {closes:%Y-%m-%d} 才届满：在此之前收到的请求都应受理，"
+                    f"请用“登记{what}请求”（《信访工作条例》第三十五条、第三十六条）。")
     return None
 
 

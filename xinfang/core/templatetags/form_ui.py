@@ -40,3 +40,10 @@ def styled(bound_field, size: str = ""):
     if kind != "choices":
         attrs["class"] = " ".join(dict.fromkeys(f"{existing} {css}".split()))
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def named(message, label) -> str:
+    """"字段：说明"——说明本身已以字段名开头的（"身份证号码应为 18 位"）不再重复字段名。"""
+    message, label = str(message), str(label)
+    return message if message.startswith(label) else f"{label}：{message}"

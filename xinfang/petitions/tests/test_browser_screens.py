@@ -72,7 +72,8 @@ def _world():
                                            delivered_on=clock.today())
     visits.sync_for_matter(portal_matter)
     # 回访期限已过仍未回访：事项页与回访清单上标红。
-    ReturnVisit.objects.filter(matter=portal_matter).update(due_on=clock.today() - timedelta(days=2))
+    ReturnVisit.objects.filter(matter=portal_matter).update(replied_on=clock.today() - timedelta(days=9),
+                                                            due_on=clock.today() - timedelta(days=2))
     return {"in_progress": in_progress, "drafted": drafted, "portal": (portal_matter, code)}
 
 

@@ -120,7 +120,7 @@ def test_the_petitioner_reads_the_reply_on_the_page_without_downloading(cast, li
     citizen = context.new_page()
     citizen.set_default_timeout(15000)
     downloads = []
-    citizen.on("download", downloads.append)
+    citizen.on("download", lambda download: downloads.append(download))
     citizen.goto(f"{live_server.url}/portal/query/")
     citizen.fill("#id_number", matter.number)
     citizen.fill("#id_code", code)
