@@ -60,8 +60,12 @@ class MultipleFileField(forms.FileField):
 
 
 class UnitChoiceField(forms.ModelChoiceField):
+    """信访人选单位：写机关全称（"示范市公安局交通警察支队一大队"），不写只有内部才懂的简称。"""
+
     def label_from_instance(self, obj):
-        return obj.name
+        from xinfang.petitions.organs import full_name
+
+        return full_name(obj)
 
 
 class SubmissionForm(StyledForm):

@@ -41,7 +41,7 @@ def test_a_citizen_on_a_phone_submits_follows_rates_and_staff_record_the_return_
     citizen.fill("#id_name", "钱七")
     citizen.fill("#id_id_number", id_number())
     citizen.fill("#id_phone", "13700137000")
-    citizen.select_option("#id_involved_department", label="大队A")
+    citizen.select_option("#id_involved_department", label="测试支队大队A")  # 机关全称
     citizen.fill("#id_content", "我的摩托车被扣押两个月，手续齐全仍未返还。")
     citizen.fill("#id_requests", "返还车辆")
     citizen.check("#id_consent")
