@@ -26,13 +26,12 @@ def blocked(matter: Matter, action: str, today: date) -> str | None:
 
         if undelivered(matter) is None:
             return "没有待送达的意见：已作出的意见都已登记送达。"
-    late = {"refuse_late_review": (matter.review_request_closes, "复查"),
-            "refuse_late_re_review": (matter.re_review_request_closes, "复核")}
-    if action in late:
-        closes, what = late[action]
-        if closes is not None and today <= closes:
-            return (f"请求{what}的期限到 {closes:%Y-%m-%d} 才届满：在此之前收到的请求都应受理，"
-                    f"请用“登记{what}请求”（《信访工作条例》第三十五条、第三十六条）。")
+    if action == "refuse_late_review" and matter.review_request_closes and today <= matter.review_request_closes:
+        return (f"请求复查的期限到 {matter.review_request_closes:%Y-%m-%d} 才届满：在此之前收到的复查请求都应受理，"
+                "请用“登记复查请求”（《信访工作条例》第三十五条）。")
+    if action == "refuse_late_re_review" and matter.re_review_request_closes and today <= matter.re_review_request_closes:
+        return (f"请求复核的期限到 {matter.re_review_request_closes:%Y-%m-%d} 才届满：在此之前收到的复核请求都应受理，"
+                "请用“登记复核请求”（《信访工作条例》第三十六条）。")
     return None
 
 
