@@ -188,6 +188,8 @@ TEMPLATES = [
                 "xinfang.navigation.navigation",
                 "xinfang.supervision.context.unread_notifications",
             ],
+            # 全站模板都能用：{{ d|dept }} 写部门路径，{% include "core/_form.html" %} 的表单样式。
+            "builtins": ["xinfang.org.templatetags.org_labels", "xinfang.core.templatetags.form_ui"],
         },
     },
 ]

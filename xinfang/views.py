@@ -9,7 +9,7 @@ from xinfang.core.calendar import current_calendar
 from xinfang.org import access, lockout
 from xinfang.org.models import RoleCode
 from xinfang.org.start import choose_start_page, start_pages_for
-from xinfang.petitions import clocks, selectors
+from xinfang.petitions import clocks, overview, selectors
 from xinfang.portal import panels as portal_panels
 from xinfang.supervision import panels as supervision_panels
 
@@ -32,6 +32,9 @@ def home(request):
     if page.role == RoleCode.ADMIN:
         context["locks"] = lockout.current_locks()[:20]
     context["panels"] = supervision_panels.home_panels(request, page) + portal_panels.home_panels(request, page)
+    if page.role == RoleCode.BUREAU_LEADER:
+        total, rows = overview.overview(request.user, clock.today())
+        context["panels"].insert(0, ("petitions/_panel_overview.html", {"total": total, "rows": rows}))
     context["departments"] = (
         access.departments(request.user)
         .annotate(staff_count=Count("staff"))

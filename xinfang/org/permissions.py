@@ -186,6 +186,7 @@ ROUTES: dict[str, str] = {
     "portal:lookup": "public",
     "portal:progress": "portal.petitioner",
     "portal:document": "portal.petitioner",
+    "portal:read": "portal.petitioner",
     "portal:rate": "portal.petitioner",
     "portal:review": "portal.petitioner",
     "portal:leave": "portal.petitioner",

@@ -19,7 +19,8 @@ class StartPage:
 START_PAGES = {
     page.role: page
     for page in (
-        StartPage(RoleCode.BUREAU_LEADER, "局领导总览", "全局信访态势、预警与各单位排名。"),
+        StartPage(RoleCode.BUREAU_LEADER, "局领导总览",
+                  "全局在办、超期、督办与不满意事项，按单位；指标与排名见考核看板，上升与热点见预警中心。"),
         StartPage(RoleCode.LEADER, "分管单位工作台", "您分管的单位：在办、将超期、被督办事项与签批事项。"),
         StartPage(RoleCode.UNIT_HEAD, "本单位工作台", "本单位全部在办事项、即将超期事项与督办事项。"),
         StartPage(RoleCode.SUPERVISOR, "督查督办台", "督办单、红黄牌事项与逐级提醒。"),

@@ -97,7 +97,7 @@ ACTION_FORMS: dict[str, ActionForm] = {
     "end_hearing": ActionForm(forms.DateForm, _call(handling.end_hearing, "on")),
     "draft_reply": ActionForm(forms.ReplyForm, _reply),
     "return_draft": ActionForm(forms.ReasonForm, _call(handling.return_draft, "reason")),
-    "approve_reply": ActionForm(forms.ApproveForm, _call(handling.approve_reply, "delivered_on")),
+    "approve_reply": ActionForm(forms.ApproveForm, _call(handling.approve_reply, "delivered_on", approval_note="note")),
     "extend": ActionForm(forms.ExtendForm, _call(handling.extend_matter, "days", "reason")),
     "close": ActionForm(forms.VersionedForm, _call(handling.close_matter)),
     "request_review": ActionForm(forms.RequestForm, _call(appeals.request_review, "requested_on", "reason")),

@@ -23,7 +23,7 @@ class MatterCorrectionForm(forms.Form):
     summary = forms.CharField(label="主要内容", widget=forms.Textarea(attrs={"rows": 5}))
     requests = forms.CharField(label="诉求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), required=False,
-                                      empty_label="（未选择）")
+                                      empty_label="请选择")
     competent_authority = forms.CharField(label="主管机关", max_length=60, required=False)
     is_skip_level = forms.BooleanField(label="越级访", required=False)
     reason = forms.CharField(label="更正理由", max_length=500, help_text="记入时间线与审计")

@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from xinfang.core import clock
 from xinfang.org import access
+from xinfang.org.labels import GroupedDepartmentChoiceField, GroupedDepartmentMultipleChoiceField, department_label
 from xinfang.org.models import Staff
 
 from .deadlines import STATUTORY_CHANNELS
 from .models import Category, Channel, Outcome, PetitionerKind
+from .validators import id_number_problem, phone_problem, uscc_problem
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -27,9 +29,15 @@ class MultipleFileField(forms.FileField):
         return [single(item, initial) for item in (data if isinstance(data, (list, tuple)) else [data])]
 
 
-class DepartmentChoiceField(forms.ModelChoiceField):
+# 部门选择框按大队分组、选项写路径（"一大队 / 一中队"），见 org/labels.py。
+DepartmentChoiceField = GroupedDepartmentChoiceField
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """选人：姓名后写部门路径，两个同名的人也分得清。"""
+
     def label_from_instance(self, obj):
-        return "　" * obj.depth + obj.name
+        return f"{obj.get_full_name()}（{department_label(obj.department, '未分配部门')}）"
 
 
 class IntakeForm(forms.Form):
@@ -40,11 +48,13 @@ class IntakeForm(forms.Form):
     requests = forms.CharField(label="诉求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True).select_related("parent"),
                                       required=False,
-                                      empty_label="（未选择）")
+                                      empty_label="请选择")
     competent_authority = forms.CharField(label="主管机关", max_length=60, required=False)
-    involved_department = DepartmentChoiceField(label="涉及单位", queryset=None, required=False, empty_label="（未选择）")
-    involved_officer = forms.CharField(label="涉及民警", max_length=60, required=False)
-    case_numbers = forms.CharField(label="关联执法案件编号", max_length=200, required=False)
+    involved_department = DepartmentChoiceField(label="涉及单位", queryset=None, required=False, empty_label="请选择")
+    involved_officer = forms.CharField(label="涉及民警", max_length=60, required=False,
+                                       widget=forms.TextInput(attrs={"placeholder": "姓名或警号"}))
+    case_numbers = forms.CharField(label="关联执法案件编号", max_length=200, required=False,
+                                   widget=forms.TextInput(attrs={"placeholder": "事故认定书、处罚决定书等编号，多个用逗号分开"}))
     head_count = forms.IntegerField(label="人数", min_value=1, max_value=100000, initial=1)
     is_skip_level = forms.BooleanField(label="越级访", required=False)
     attach_to = forms.IntegerField(label="并入已有事项", required=False, min_value=1, max_value=2**63 - 1,
@@ -57,18 +67,55 @@ class IntakeForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"))
 
+    def clean_received_at(self):
+        value = self.cleaned_data["received_at"]
+        if value and value > clock.now():
+            raise forms.ValidationError("不能晚于现在")
+        return value
+
 
 class PetitionerForm(forms.Form):
-    name = forms.CharField(label="姓名或单位名称", max_length=100)
+    """一名信访人。格式在这里就查（身份证号、统一社会信用代码、电话），错误写在那一格下面。"""
+
+    name = forms.CharField(label="姓名或单位名称", max_length=100, error_messages={"required": "请填写"})
     kind = forms.ChoiceField(label="类型", choices=PetitionerKind.choices, initial=PetitionerKind.PERSON)
-    id_number = forms.CharField(label="身份证号码", max_length=18, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    id_number = forms.CharField(label="身份证号码", max_length=18, required=False,
+                                help_text="单位填统一社会信用代码",
+                                error_messages={"max_length": "应为 18 位（现有 %(show_value)d 位）"},
+                                widget=forms.TextInput(attrs={"placeholder": "18 位，末位可为 X", "inputmode": "text",
+                                                              "autocomplete": "off"}))
+    phone = forms.CharField(label="联系电话", max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": "11 位手机号或区号-号码", "inputmode": "tel",
+                                                          "autocomplete": "off"}))
     address = forms.CharField(label="地址", max_length=200, required=False)
     is_representative = forms.BooleanField(label="代表", required=False)
-    update_contact = forms.BooleanField(label="更新已登记的联系方式", required=False)
+    update_contact = forms.BooleanField(label="用本次的电话与地址更新已登记的记录（记入审计）", required=False)
+
+    def clean(self):
+        data = super().clean()
+        value = (data.get("id_number") or "").strip().upper()
+        if value:
+            check = uscc_problem if data.get("kind") == PetitionerKind.ORGANISATION else id_number_problem
+            if problem := check(value):
+                self.add_error("id_number", problem)
+            else:
+                data["id_number"] = value
+        phone = (data.get("phone") or "").strip()
+        if phone and (problem := phone_problem(phone)):
+            self.add_error("phone", problem)
+        return data
 
 
-PetitionerFormSet = forms.formset_factory(PetitionerForm, extra=0, max_num=50, min_num=1, validate_min=True)
+class BasePetitionerFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": "表单不完整（信访人部分缺失），请刷新页面后重新填写。",
+        "too_many_forms": "一次至多登记 %(num)d 名信访人。",
+        "too_few_forms": "请至少填写一名信访人。",
+    }
+
+
+PetitionerFormSet = forms.formset_factory(PetitionerForm, formset=BasePetitionerFormSet, extra=0, max_num=50,
+                                          min_num=1, validate_min=True)
 
 
 class VersionedForm(forms.Form):
@@ -95,9 +142,10 @@ class DivertForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    lead = DepartmentChoiceField(label="牵头单位", queryset=None)
-    co = forms.ModelMultipleChoiceField(label="协办单位", queryset=None, required=False)
-    handler = forms.ModelChoiceField(label="承办人", queryset=None, required=False)
+    lead = DepartmentChoiceField(label="牵头单位", queryset=None, error_messages={"required": "请选择牵头单位"})
+    co = GroupedDepartmentMultipleChoiceField(label="协办单位", queryset=None, required=False,
+                                              help_text="按住 Ctrl（Mac 上 ⌘）可选多个")
+    handler = StaffChoiceField(label="承办人", queryset=None, required=False, empty_label="请选择（可稍后由牵头单位指定）")
     note = forms.CharField(label="交办意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user, **kwargs):
@@ -107,7 +155,7 @@ class AssignForm(VersionedForm):
         self.fields["co"].queryset = departments
         self.fields["handler"].queryset = Staff.objects.filter(
             department__in=departments, roles__code="handler", is_active=True
-        ).distinct()
+        ).select_related("department").distinct()
 
 
 class DateForm(VersionedForm):
@@ -130,6 +178,9 @@ class ReasonForm(VersionedForm):
 
 
 class ApproveForm(VersionedForm):
+    note = forms.CharField(label="审批意见", widget=forms.Textarea(attrs={"rows": 2, "placeholder": "如：同意。"}),
+                           max_length=2000, error_messages={"required": "请填写审批意见（同意的写“同意”）"},
+                           help_text="记入审批事件，在时间线上可见")
     delivered_on = forms.DateField(label="当场送达日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                    help_text="当场交给信访人的填今天；不填则以后另行登记送达，复查请求期限自送达之日起算")
 

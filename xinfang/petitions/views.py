@@ -17,11 +17,11 @@ from xinfang.org.permissions import access_matter
 from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
-from . import appeal_status, clocks, events, selectors, workflow
+from . import appeal_status, buttons, clock_rows, clocks, events, selectors, workflow
 from .action_forms import ACTION_FORMS
 from .actions import handling, intake, intake_rules, opinions, reads
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
-from .models import Document
+from .models import Document, Outcome
 
 PAGE_SIZE = 30
 
@@ -55,7 +55,9 @@ def intake_page(request):
     permissions.require(request.user, "petition.intake")
     form = IntakeForm(request.POST or None, request.FILES or None, user=request.user)
     people = PetitionerFormSet(request.POST or None, prefix="p")
-    if request.method == "POST" and form.is_valid() and people.is_valid():
+    # 两部分都校验，一次把全部错误摆出来（不因登记表有错就不查信访人）。
+    valid = [form.is_valid(), people.is_valid()] if request.method == "POST" else [False]
+    if all(valid):
         data = form.cleaned_data
         target = None
         if data.get("attach_to"):
@@ -73,7 +75,7 @@ def intake_page(request):
                 attachments=data["attachments"], petitioners=petitioners,
             ), by=request.user, matter=target)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            _intake_errors(form, people, exc)
         else:
             matter = petition.matter
             notice = intake_rules.not_accepted_again_notice(matter.status)
@@ -82,7 +84,28 @@ def intake_page(request):
             else:
                 messages.success(request, f"已登记，事项编号 {matter.number}。")
             return redirect("petitions:matter", pk=matter.pk)
+    for i, person_form in enumerate(people.forms, start=1):
+        person_form.error_prefix = f"信访人 {i} · "
     return render(request, "petitions/intake.html", {"form": form, "people": people})
+
+
+def _intake_errors(form, people, exc: ValidationError) -> None:
+    """写操作的错误放回原处：信访人的放到那个人那一格下（说明以"姓名："开头），其余放到登记表。"""
+    person_fields = set(people.forms[0].fields) if people.forms else set()
+    for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+        for error in errors:
+            if field in person_fields:
+                for person_form in people.forms:
+                    name = (person_form.cleaned_data or {}).get("name", "")
+                    if name and error.startswith(f"{name}："):
+                        person_form.add_error(field, error[len(name) + 1:])
+                        break
+                else:
+                    form.add_error(None, f"信访人 · {people.forms[0].fields[field].label}：{error}")
+            elif field == "petitioners":
+                form.add_error(None, f"信访人：{error}")
+            else:
+                form.add_error(field if field in form.fields else None, error)
 
 
 def intake_history(request):
@@ -106,14 +129,18 @@ def matter_page(request, pk: int):
     offers = portal_codes.code_offers(request.user, petitions)
     for petition in petitions:  # None：不能发；False：未发过；True：已发过（再发则旧码作废）
         petition.code_offer = offers.get(petition.pk)
+    timeline = events.timeline(matter)
     return render(request, "petitions/matter.html", {
         "matter": matter,
         "petitions": petitions,
-        "events": events.timeline(matter),
+        "events": timeline,
         "documents": matter.documents.all(),
         "assignments": matter.assignments.select_related("department"),
-        "actions": workflow.available_actions(request.user, matter),
-        "clocks": _clock_rows(matter, today),
+        "actions": buttons.actions_now(request.user, matter, today),
+        "clocks": clock_rows.rows(matter, timeline, today),
+        "orders": _orders(matter, today),
+        "visits": _visits(matter, today),
+        "can_open_visit": permissions.allows(request.user, "return_visit.view"),
         "can_note": matter.status in workflow.OPEN_STATES and permissions.allows(request.user, "matter.note", matter),
         "can_correct": permissions.allows(request.user, "matter.correct", matter),
         "can_record_execution": permissions.allows(request.user, "matter.execution", matter),
@@ -123,13 +150,21 @@ def matter_page(request, pk: int):
     })
 
 
-def _clock_rows(matter, today) -> list[tuple[str, object, int | None]]:
-    rows = [
-        ("告知受理期限", matter.acceptance_due), ("办理期限", matter.handling_due),
-        ("复查申请截止", matter.review_request_closes), ("复查期限", matter.review_due),
-        ("复核申请截止", matter.re_review_request_closes), ("复核期限", matter.re_review_due),
-    ]
-    return [(label, due, clocks.days_left(due, today)) for label, due in rows if due]
+def _orders(matter, today) -> list:
+    """事项的督办单（含已办结的），附上被督办单位与时限的红黄绿。"""
+    orders_ = list(matter.orders.select_related("issuer", "owner_leader").prefetch_related("targets__department")
+                   .order_by("-issued_at"))
+    for order in orders_:
+        order.clock = clocks.describe(order.due_on if not order.closed_at else None, today)
+    return orders_
+
+
+def _visits(matter, today) -> list:
+    """事项的回访：逾期未回访的标出来。"""
+    visits = list(matter.return_visits.select_related("handler", "department").order_by("replied_on", "pk"))
+    for visit in visits:
+        visit.overdue_days = (today - visit.due_on).days if not visit.done_at and visit.due_on < today else 0
+    return visits
 
 
 def matter_action(request, pk: int, action: str):
@@ -153,7 +188,19 @@ def matter_action(request, pk: int, action: str):
         else:
             messages.success(request, f"已{transition.label}。")
             return redirect("petitions:matter", pk=pk)
-    return render(request, "petitions/action.html", {"matter": matter, "form": form, "transition": transition})
+    show_draft = action in ("approve_reply", "return_draft")
+    return render(request, "petitions/action.html", {
+        "matter": matter, "form": form, "transition": transition, "show_draft": show_draft,
+        "blocked": buttons.blocked(matter, action, clock.today()),
+        "draft_event": matter.events.filter(action="draft_reply").select_related("actor").last() if show_draft else None,
+        "draft_items": _draft_items(matter) if show_draft else [],
+    })
+
+
+def _draft_items(matter) -> list[dict]:
+    labels = dict(Outcome.choices)
+    return [{**item, "decision_label": labels.get(item.get("decision"), item.get("decision"))}
+            for item in matter.reply_items or []]
 
 
 @require_POST

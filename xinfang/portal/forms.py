@@ -60,15 +60,22 @@ class MultipleFileField(forms.FileField):
 
 
 class UnitChoiceField(forms.ModelChoiceField):
+    """信访人选单位：写机关全称（"示范市公安局交通警察支队一大队"），不写只有内部才懂的简称。"""
+
     def label_from_instance(self, obj):
-        return obj.name
+        from xinfang.petitions.organs import full_name
+
+        return full_name(obj)
 
 
 class SubmissionForm(StyledForm):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18,
-                                error_messages={"min_length": "身份证号码应为 18 位"})
-    phone = forms.CharField(label="联系电话", max_length=20)
+                                error_messages={"min_length": "身份证号码应为 18 位"},
+                                widget=forms.TextInput(attrs={"placeholder": "18 位，末位可为 X", "autocomplete": "off"}))
+    phone = forms.CharField(label="联系电话", max_length=20,
+                            widget=forms.TextInput(attrs={"placeholder": "11 位手机号或区号-号码", "inputmode": "tel",
+                                                          "autocomplete": "tel"}))
     address = forms.CharField(label="通讯地址（选填）", max_length=200, required=False)
     involved_department = UnitChoiceField(
         label="涉及的交警单位（选填）", required=False, queryset=Department.objects.none(),
@@ -126,10 +133,28 @@ class RatingForm(StyledForm):
     reason = forms.CharField(label="理由（不满意时必填）", required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "rating_%s")  # 与复查表单的"理由"分开
+        super().__init__(*args, **kwargs)
+
 
 class ReviewForm(StyledForm):
-    reason = forms.CharField(label="请求复查（复核）的理由", required=False, max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    """请求复查（复核）：须写理由；先看一遍再确认提交（confirm=1 才真正提交）。"""
+
+    reason = forms.CharField(label="请求复查（复核）的理由", max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 4, "placeholder": "对意见的哪一点不服，为什么"}),
+                             error_messages={"required": "请写明理由：对意见的哪一点不服，为什么"})
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "review_%s")  # 与评价表单的"理由"分开，标签各指各的输入框
+        super().__init__(*args, **kwargs)
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 5:
+            raise ValidationError("请把理由写具体一些（至少 5 个字）")
+        return reason
 
 
 class VisitForm(StyledForm):

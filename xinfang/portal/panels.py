@@ -22,7 +22,7 @@ def home_panels(request, page) -> list[tuple[str, dict]]:
         panels.append(("portal/_panel_visits.html", {"rows": rows, "today": today}))
     if role in (RoleCode.UNIT_HEAD, RoleCode.LEADER):
         rows = list(selectors.unresolved_return_visits(user)[:10])
-        panels.append(("portal/_panel_attention.html", {"rows": rows}))
+        panels.append(("portal/_panel_attention.html", {"rows": rows, "today": today}))
     if role in RATE_ROLES:
         rows, total = selectors.rates(user, since=today.replace(day=1), until=today, today=today)
         panels.append(("portal/_panel_rates.html", {"rows": rows[:8], "total": total,

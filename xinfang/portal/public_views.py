@@ -174,6 +174,19 @@ def document(request, pk: int):
 
 
 @login_not_required
+@never_cache
+def read(request, pk: int):
+    """在本页阅读送达本人的文书（手机上不必下载 .docx）。与下载一样：同意电子送达的，阅读即为送达。"""
+    matter = _session_matter(request)
+    if matter is None:
+        return redirect("portal:lookup")
+    doc = selectors.petitioner_document(matter.pk, pk)
+    delivered_by_download(doc, how="在线阅读")
+    return render(request, "portal/read.html", {"doc": doc, "matter": matter,
+                                                "paragraphs": selectors.document_paragraphs(doc)})
+
+
+@login_not_required
 @require_POST
 def rate(request):
     matter = _session_matter(request)
@@ -203,6 +216,14 @@ def review(request):
     if not _attempt_allowed(request):
         return _refuse(request, "操作过于频繁，请一小时后再试。")
     form = ReviewForm(request.POST)
+    if request.POST.get("edit"):
+        return _progress_page(request, matter, review_form=ReviewForm(initial={"reason": request.POST.get("reason", "")}))
+    if form.is_valid() and not form.cleaned_data["confirm"]:
+        # 第一步：把理由给信访人再看一遍，确认后才提交（请求一经提交即进入复查程序）。
+        progress_ = selectors.progress(matter)
+        return render(request, "portal/review_confirm.html", {
+            "p": progress_, "form": ReviewForm(initial={"reason": form.cleaned_data["reason"], "confirm": True}),
+            "reason": form.cleaned_data["reason"], "is_re_review": progress_.review.startswith("re_")})
     if form.is_valid():
         is_re_review = selectors.progress(matter).review.startswith("re_")
         act = feedback.request_re_review if is_re_review else feedback.request_review

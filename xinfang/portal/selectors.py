@@ -11,6 +11,7 @@ from django.http import Http404
 from xinfang.core import clock
 from xinfang.org import access
 from xinfang.org.models import Department
+from xinfang.petitions import organs
 from xinfang.petitions.models import Document, Matter, Status as S
 
 from . import security
@@ -56,6 +57,7 @@ class Progress:
     review: str = ""  # "open"：可请求复查；"re_open"：可请求复核；"closed"：期限已届满
     window_closes: date | None = None
     department: str = field(default="")
+    opinions: list = field(default_factory=list)  # 已送达本人的处理、复查、复核意见：在进度页上直接读
 
 
 def progress(matter: Matter, *, today: date | None = None) -> Progress:
@@ -67,7 +69,9 @@ def progress(matter: Matter, *, today: date | None = None) -> Progress:
     docs = list(Document.objects.filter(matter=matter, to_petitioner=True).order_by("created_at", "pk"))
     result = Progress(matter=matter, stage=PUBLIC_STAGE.get(matter.status, "办理中"),
                       dates=[(label, day) for label, day in rows if day], current_due=matter.current_due,
-                      documents=docs, department=matter.department.name)
+                      documents=docs, department=organs.full_name(organs.organ_of(matter.department)))
+    result.opinions = list(matter.opinions.filter(delivered_on__isnull=False).prefetch_related("items")
+                           .order_by("decided_on", "pk"))
     latest = ReturnVisit.objects.filter(matter=matter).order_by("-replied_on", "-pk").first()
     answered = matter.reply_delivered_on is not None
     if latest is not None:
@@ -201,3 +205,29 @@ def rates(user, *, since: date, until: date, today: date | None = None) -> tuple
 __all__ = ["find_access", "session_matter", "progress", "petitioner_document", "pending_return_visits",
            "done_return_visits", "unresolved_return_visits", "visit_for_page", "petitioners_of", "rates",
            "Rates", "Progress"]
+
+
+def document_paragraphs(document: Document) -> list[str]:
+    """文书正文（.docx 里的段落与表格文字，按原顺序），供门户在页面上阅读；与下载的文件是同一份。"""
+    from docx import Document as Docx
+
+    with document.file.open("rb") as handle:
+        docx = Docx(handle)
+    lines: list[str] = []
+    body = docx.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = "".join(node.text or "" for node in child.iter() if node.tag.endswith("}t")).strip()
+            if text:
+                lines.append(text)
+        elif tag == "tbl":
+            for row in child.iter():
+                if row.tag.endswith("}tr"):
+                    cells = []
+                    for cell in row:
+                        if cell.tag.endswith("}tc"):
+                            cells.append("".join(n.text or "" for n in cell.iter() if n.tag.endswith("}t")).strip())
+                    if any(cells):
+                        lines.append("　".join(c for c in cells if c))
+    return lines

@@ -9,6 +9,7 @@ urlpatterns = [
     path("query/", public_views.lookup, name="lookup"),
     path("progress/", public_views.progress, name="progress"),
     path("progress/documents/<int:pk>/", public_views.document, name="document"),
+    path("progress/documents/<int:pk>/read/", public_views.read, name="read"),
     path("progress/rate/", public_views.rate, name="rate"),
     path("progress/review/", public_views.review, name="review"),
     path("progress/leave/", public_views.leave, name="leave"),

@@ -3,6 +3,7 @@
 from django import forms
 
 from xinfang.org import access
+from xinfang.org.labels import GroupedDepartmentChoiceField, GroupedDepartmentMultipleChoiceField, department_label
 from xinfang.org.models import RoleCode, Staff
 
 from .models import Measure, OrderLevel
@@ -13,10 +14,12 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 class OrderForm(forms.Form):
     level = forms.ChoiceField(label="督办级别", choices=OrderLevel.choices)
-    lead = forms.ModelChoiceField(label="牵头单位", queryset=None, required=False)
-    participants = forms.ModelMultipleChoiceField(label="参与单位", queryset=None, required=False)
+    lead = GroupedDepartmentChoiceField(label="牵头单位", queryset=None, required=False,
+                                        help_text="默认为事项的责任单位")
+    participants = GroupedDepartmentMultipleChoiceField(label="参与单位", queryset=None, required=False,
+                                                        help_text="按住 Ctrl（Mac 上 ⌘）可选多个")
     owner_leader = forms.ModelChoiceField(label="包案领导", queryset=None, required=False,
-                                          help_text="领导包案时必填")
+                                          empty_label="请选择", help_text="领导包案时必填")
     requirement = forms.CharField(label="督办要求", widget=forms.Textarea(attrs={"rows": 4}), required=False)
     due_on = forms.DateField(label="办结时限", widget=DATE, required=False)
 
@@ -35,7 +38,7 @@ class FeedbackForm(forms.Form):
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [(d.pk, d.name) for d in departments]
+        self.fields["department"].choices = [(d.pk, department_label(d)) for d in departments]
 
 
 class CloseForm(forms.Form):

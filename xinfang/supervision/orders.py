@@ -74,27 +74,35 @@ def issue_order(
         _fail("__all__", "您无权督办该事项。")
     if matter.status in NOT_SUPERVISED:
         _fail("__all__", f"事项已{matter.get_status_display()}，无需督办。")
+    # 各字段的问题一次说清（不是改一处、提交一次、再看下一处）。
+    problems: dict[str, list[str]] = {}
+
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
     if level not in OrderLevel.values:
-        _fail("level", "请选择督办级别。")
+        problem("level", "请选择督办级别。")
     if lead is None:
-        _fail("lead", "请指定一个牵头单位（联合督办也只能有一个牵头单位）。")
-    participants = [d for d in dict.fromkeys(participants) if d.pk != lead.pk]
+        problem("lead", "请指定一个牵头单位（联合督办也只能有一个牵头单位）。")
+    participants = [d for d in dict.fromkeys(participants) if lead is None or d.pk != lead.pk]
     if level == OrderLevel.JOINT and not participants:
-        _fail("participants", "联合督办须至少有一个参与单位。")
+        problem("participants", "联合督办须至少有一个参与单位。")
     if not requirement.strip():
-        _fail("requirement", "请写明督办要求。")
+        problem("requirement", "请写明督办要求。")
     today = clock.today()
     if due_on is None:
-        _fail("due_on", "请填写办结时限。")
-    if due_on < today:
-        _fail("due_on", f"办结时限不能早于今天（{today:%Y-%m-%d}）。")
+        problem("due_on", "请填写办结时限。")
+    elif due_on < today:
+        problem("due_on", f"办结时限不能早于今天（{today:%Y-%m-%d}）。")
     if level == OrderLevel.LEADER:
         if owner_leader is None:
-            _fail("owner_leader", "领导包案须指明包案领导。")
-        if not role_codes(owner_leader) & set(OWNERS):
-            _fail("owner_leader", f"{owner_leader} 不是分管领导或局领导，不能包案。")
+            problem("owner_leader", "领导包案须指明包案领导。")
+        elif not role_codes(owner_leader) & set(OWNERS):
+            problem("owner_leader", f"{owner_leader} 不是分管领导或局领导，不能包案。")
     elif owner_leader is not None:
-        _fail("owner_leader", "只有领导包案的督办单才指定包案领导。")
+        problem("owner_leader", "只有领导包案的督办单才指定包案领导。")
+    if problems:
+        raise ValidationError(problems)
     if by.department_id is None:
         _fail("__all__", "您的账号没有所属部门，无法为督办单编号。")
 

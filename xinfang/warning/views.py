@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from xinfang.org import permissions
 
 from . import selectors, services
+from .forms import CloseForm
 
 
 def centre(request):
@@ -17,11 +18,12 @@ def centre(request):
     return render(request, "warning/centre.html", selectors.centre(request.user, show_closed=True))
 
 
-def detail(request, pk: int):
+def detail(request, pk: int, *, close_form=None, status=200):
     permissions.require(request.user, "warning.centre")
     warning = selectors.access_warning(request.user, pk)
     petitions = warning.petitions.select_related("matter").order_by("received_at")[:200]
-    return render(request, "warning/detail.html", {"warning": warning, "petitions": petitions})
+    return render(request, "warning/detail.html", {"warning": warning, "petitions": petitions,
+                                                   "close_form": close_form or CloseForm()}, status=status)
 
 
 @require_POST
@@ -40,9 +42,15 @@ def acknowledge(request, pk: int):
 def close(request, pk: int):
     permissions.require(request.user, "warning.centre")
     warning = selectors.access_warning(request.user, pk)
-    try:
-        services.close_warning(warning, by=request.user, outcome=request.POST.get("outcome", ""))
-        messages.success(request, "预警已关闭。")
-    except ValidationError as exc:
-        messages.error(request, "；".join(e for errors in exc.message_dict.values() for e in errors))
-    return redirect("warning:detail", pk=warning.pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close_warning(warning, by=request.user, outcome=form.cleaned_data["outcome"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None,
+                               [e.removeprefix("处置情况：") for e in errors])
+        else:
+            messages.success(request, "预警已关闭。")
+            return redirect("warning:detail", pk=warning.pk)
+    return detail(request, pk, close_form=form, status=400)

@@ -131,8 +131,10 @@ def return_draft(matter: Matter, *, by, reason: str, expected_version: int | Non
 
 @transaction.atomic
 def approve_reply(matter: Matter, *, by, delivered_on: date | None = None, delivery_method: str = "",
-                  delivery_proof: str = "", expected_version: int | None = None) -> Matter:
+                  delivery_proof: str = "", expected_version: int | None = None, approval_note: str = "") -> Matter:
     """审批并答复：以承办单位所属机关的名义作出处理意见（一行 Opinion），生成处理意见书。
+
+    ``approval_note`` 是负责人的审批意见，记在审批事件的说明里（时间线上可见）。
 
     复查请求期限自信访人收到之日起算（第三十五条）：另行"登记送达"；当场交给信访人的，
     可随审批一并登记（给出 ``delivered_on``、方式与凭证）。
@@ -148,7 +150,8 @@ def approve_reply(matter: Matter, *, by, delivered_on: date | None = None, deliv
         )
         return events.opinion_issued(opinion)
 
-    matter = transition(matter, "approve_reply", by=by, expected_version=expected_version, apply=apply)
+    matter = transition(matter, "approve_reply", by=by, expected_version=expected_version,
+                        reason=approval_note.strip(), apply=apply)
     opinion = holder["opinion"]
     opinion.document = documents.issue_document(matter, DocumentKind.REPLY, by=by, opinion=opinion,
                                                 organ=opinion.deciding_organ)

@@ -159,8 +159,9 @@ def portal_download_delivers(document) -> bool:
     return opinion is not None and _consented(document.matter)
 
 
-def delivered_by_download(document) -> Matter | None:
-    """信访人在门户下载意见书：同意电子送达的，按电子送达登记（下载日为送达日）；否则什么也不做。"""
+def delivered_by_download(document, *, how: str = "下载") -> Matter | None:
+    """信访人在门户下载（或在线阅读，how="在线阅读"）意见书：同意电子送达的，按电子送达登记（当日为送达日）；
+    否则什么也不做。"""
     from ..workflow import WorkflowError
 
     if not portal_download_delivers(document):
@@ -169,7 +170,7 @@ def delivered_by_download(document) -> Matter | None:
     try:
         return record_delivery(document.matter, by=None, via_portal=True, method=DeliveryMethod.ELECTRONIC,
                                delivered_on=clock.today(),
-                               proof=f"门户下载《{document.get_kind_display()}》{document.number}", opinion=opinion)
+                               proof=f"门户{how}《{document.get_kind_display()}》{document.number}", opinion=opinion)
     except WorkflowError:
         # 下载本身不能因登记送达失败而失败（例如两次下载同时到达，另一次已登记）；送达可由工作人员补登。
         return None

@@ -59,7 +59,7 @@ def test_a_petition_goes_from_intake_to_closure_in_the_browser(cast, live_server
     clerk.select_option("#id_channel", label="来访")
     clerk.fill("#id_content", "我的车被扣押三个月未处理，请求尽快返还。")
     clerk.fill("#id_requests", "返还车辆")
-    clerk.select_option("#id_involved_department", label="　大队A")
+    clerk.select_option("#id_involved_department", label="大队A")
     clerk.keyboard.press("Alt+S")
     clerk.wait_for_selector("text=已登记")
     matter = Matter.objects.get()
@@ -67,7 +67,7 @@ def test_a_petition_goes_from_intake_to_closure_in_the_browser(cast, live_server
 
     act(clerk, "受理")
     assert "受理" in download_text(clerk, "受理告知书")
-    act(clerk, "交办", {"select|#id_lead": "　大队A", "select|#id_handler": "承办人A"})
+    act(clerk, "交办", {"select|#id_lead": "大队A", "select|#id_handler": "承办人A（大队A）"})
 
     handler = as_user(browser, base, "handler_a")
     handler.goto(f"{base}/petitions/matters/{matter.pk}/")
@@ -78,7 +78,7 @@ def test_a_petition_goes_from_intake_to_closure_in_the_browser(cast, live_server
 
     head = as_user(browser, base, "head_a")
     head.goto(f"{base}/petitions/matters/{matter.pk}/")
-    act(head, "审批并答复")
+    act(head, "审批并答复", {"#id_note": "同意。"})
     reply = download_text(head, "处理意见书")
     assert "支持" in reply and "复查" in reply
 

@@ -1,121 +1,108 @@
-"""信访页面：工作台、列表与检索、事项页、动作表单、文书下载、期限命令。"""
+"""事项页讲完整的故事、按钮只给做得成的、登记表一次说清全部错误、局领导总览只写现有的事实。"""
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
-from xinfang.audit.models import AuditEvent
+from xinfang.core import clock
+from xinfang.petitions import buttons, clock_rows
 from xinfang.petitions.actions import decisions, handling
-from xinfang.petitions.models import Matter, Status
+from xinfang.petitions.models import Matter, MatterEvent
+from xinfang.petitions.overview import overview
 from xinfang.petitions.testing import register
+from xinfang.portal.actions import visits
+from xinfang.portal.models import ReturnVisit
+from xinfang.supervision import orders
+from xinfang.supervision.models import OrderLevel
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def test_the_workbench_orders_by_nearest_deadline_with_lights(cast, login):
-    with time_machine.travel("2026-03-02 09:00 +0800", tick=False):
-        later = register(cast.clerk, department=cast.brigade_a, title="后到期")
-    with time_machine.travel("2026-02-24 09:00 +0800", tick=False):
-        sooner = register(cast.clerk, department=cast.brigade_a, title="先到期")
-    assert sooner.acceptance_due == date(2026, 3, 11) and later.acceptance_due == date(2026, 3, 17)
-    with time_machine.travel("2026-03-10 09:00 +0800", tick=False):
-        body = login(cast.head_a).get("/petitions/workbench/").content.decode()
-    assert body.index("先到期") < body.index("后到期")
-    # 3 月 10 日看：先到期的 11 日截止，不足 3 个工作日为黄；后到期的 17 日截止为绿。
-    assert body.count("clock-yellow") == 1 and body.count("clock-green") == 1
-
-
-def test_the_list_filters_by_state_and_searches_chinese_text(cast, login):
-    a = register(cast.clerk, department=cast.brigade_a, content="车辆被扣押后停车场收费过高")
-    register(cast.clerk, department=cast.brigade_a, content="电子警察抓拍闯红灯有误")
-    decisions.accept_matter(a, by=cast.clerk)
-    client = login(cast.head_a)
-    body = client.get("/petitions/", {"q": "停车场"}).content.decode()
-    assert a.number in body and "电子警察" not in body
-    assert "闯红灯" in client.get("/petitions/", {"q": "电子警察"}).content.decode()
-    body = client.get("/petitions/", {"status": Status.ACCEPTED}).content.decode()
-    assert a.number in body and body.count("/petitions/matters/") == 1
-    assert "检索词至少两个字" in client.get("/petitions/", {"q": "扣"}).content.decode()
-
-
-def test_the_list_and_search_are_scoped_to_the_users_departments(cast, login):
-    register(cast.clerk, department=cast.brigade_a, content="车辆被扣押后停车场收费过高")
-    body = login(cast.handler_b).get("/petitions/", {"q": "停车场"}).content.decode()
-    assert "没有符合条件的事项" in body
-
-
-def test_the_matter_page_shows_facts_clocks_timeline_and_allowed_actions_and_audits_the_read(cast, login):
-    m = decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk)
-    body = login(cast.clerk).get(f"/petitions/matters/{m.pk}/").content.decode()
-    assert "张三" in body and "办理期限" in body and "受理告知书" in body and "交办" in body
-    assert "审批并答复" not in body
-    assert AuditEvent.objects.filter(action="personal_data.read", object_id=str(m.pk)).exists()
-
-
-def test_another_departments_matter_page_and_document_answer_404(cast, login):
-    m = decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk)
-    client = login(cast.handler_b)
-    assert client.get(f"/petitions/matters/{m.pk}/").status_code == 404
-    assert client.get(f"/petitions/matters/{m.pk}/accept/").status_code == 404
-    assert client.get(f"/petitions/documents/{m.documents.get().pk}/").status_code == 404
-
-
-def test_an_action_form_applies_the_action_and_a_stale_one_is_told_so(cast, login):
+def in_progress(cast):
     m = register(cast.clerk, department=cast.brigade_a)
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    return handling.start_handling(m, by=cast.handler_a)
+
+
+def test_a_finished_clock_reads_met_on_its_date_and_a_late_one_reads_missed(cast):
+    m = in_progress(cast)
+    m = handling.draft_reply(m, by=cast.handler_a, outcome="explain", text="解释说明。")
+    late = m.handling_due + timedelta(days=3)
+    with time_machine.travel(clock.now() + (late - clock.today()), tick=False):
+        m = handling.approve_reply(Matter.objects.get(pk=m.pk), by=cast.head_a, approval_note="同意")
+        rows = {r.label: r for r in clock_rows.rows(m, list(m.events.all()), clock.today())}
+    assert rows["告知受理期限"].state == "met" and "按期" in rows["告知受理期限"].text
+    assert rows["办理期限"].state == "missed" and rows["办理期限"].text == f"逾期 3 天：{late:%Y-%m-%d} 完成"
+    assert "复查申请截止" not in rows  # 尚未送达：复查请求期限还没起算
+
+
+def test_extension_is_not_offered_once_it_cannot_succeed(cast):
+    m = in_progress(cast)
+    assert "extend" in [t.action for t in buttons.actions_now(cast.head_a, m, clock.today())]
+    after_due = m.handling_due + timedelta(days=1)
+    assert "extend" not in [t.action for t in buttons.actions_now(cast.head_a, m, after_due)]
+    m = handling.extend_matter(m, by=cast.head_a, days=10, reason="需调取外省记录。")
+    assert buttons.blocked(m, "extend", clock.today()).startswith("该事项已延期 10 日")
+    assert "extend" not in [t.action for t in buttons.actions_now(cast.head_a, m, clock.today())]
+
+
+def test_the_extension_form_says_why_instead_of_offering_a_button_that_fails(cast, login):
+    m = handling.extend_matter(in_progress(cast), by=cast.head_a, days=10, reason="需调取外省记录。")
+    client = login(cast.head_a)
+    assert f"/petitions/matters/{m.pk}/extend/" not in client.get(f"/petitions/matters/{m.pk}/").content.decode()
+    page = client.get(f"/petitions/matters/{m.pk}/extend/").content.decode()
+    assert 'id="blocked"' in page and "不能再次延期" in page
+
+
+def test_the_matter_page_shows_its_orders_and_flags_an_overdue_return_visit(cast, login):
+    m = in_progress(cast)
+    orders.issue_order(by=cast.supervisor, matter=m, level=OrderLevel.GENERAL, lead=cast.squadron_a1,
+                       requirement="五日内书面反馈。", due_on=clock.today() + timedelta(days=5))
+    m = handling.draft_reply(Matter.objects.get(pk=m.pk), by=cast.handler_a, outcome="explain", text="解释。")
+    m = handling.approve_reply(m, by=cast.head_a, approval_note="同意", delivered_on=clock.today())
+    visits.sync_for_matter(m)
+    ReturnVisit.objects.filter(matter=m).update(due_on=clock.today() - timedelta(days=4))
+    page = login(cast.head_a).get(f"/petitions/matters/{m.pk}/").content.decode()
+    assert "督办单（1）" in page and "大队A / 中队A1（牵头单位）" in page
+    assert "逾期 4 天未回访" in page
+    assert MatterEvent.objects.get(matter=m, action="approve_reply").reason == "同意"
+
+
+def test_intake_reports_the_matter_and_every_petitioner_problem_in_one_go(cast, login):
     client = login(cast.clerk)
-    assert "确认受理" in client.get(f"/petitions/matters/{m.pk}/accept/").content.decode()
-    response = client.post(f"/petitions/matters/{m.pk}/accept/", {"version": m.version}, follow=True)
-    assert "已受理" in response.content.decode()
-    body = client.post(f"/petitions/matters/{m.pk}/decline/",
-                       {"version": m.version, "reason": "x", "where_to_go": "y"}, follow=True).content.decode()
-    assert "您的提交未保存" in body
-    assert Matter.objects.get(pk=m.pk).status == Status.ACCEPTED
+    response = client.post("/petitions/intake/", {
+        "p-TOTAL_FORMS": "2", "p-INITIAL_FORMS": "0", "p-MIN_NUM_FORMS": "1", "p-MAX_NUM_FORMS": "50",
+        "p-0-name": "", "p-0-kind": "person", "p-0-id_number": "440101199001011234", "p-0-phone": "110",
+        "p-1-name": "某公司", "p-1-kind": "organisation", "p-1-id_number": "91440101MA5ABCDEFG",
+        "channel": "letter", "received_at": "2026-01-01T10:00", "head_count": "1", "content": "",
+    })
+    page = response.content.decode()
+    for text in ("信访人 1 · 姓名或单位名称：请填写", "信访人 1 · 身份证号码校验位不正确", "信访人 1 · 联系电话应为",
+                 "信访人 2 · 身份证号码：统一社会信用代码", "信访内容："):
+        assert text in page, text
+    assert Matter.objects.count() == 0
 
 
-def test_an_action_form_with_errors_keeps_what_was_typed(cast, login):
-    m = handling.start_handling(decisions.assign_matter(
-        decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk),
-        by=cast.clerk, lead=cast.brigade_a), by=cast.handler_a)
-    body = login(cast.head_a).post(f"/petitions/matters/{m.pk}/extend/",
-                                   {"version": m.version, "days": "45", "reason": "需要调查"}).content.decode()
-    assert "需要调查" in body and "30" in body
-    assert Matter.objects.get(pk=m.pk).extension_days == 0
+def test_an_empty_petitioner_list_is_told_in_plain_chinese(cast, login):
+    page = login(cast.clerk).post("/petitions/intake/", {
+        "p-TOTAL_FORMS": "0", "p-INITIAL_FORMS": "0", "channel": "letter", "received_at": "2026-01-01T10:00",
+        "head_count": "1", "content": "内容"}).content.decode()
+    assert "请至少填写一名信访人" in page and "表单" not in page.split("<main")[1].split("</main>")[0]
 
 
-def test_a_document_downloads_as_docx_and_the_download_is_audited(cast, login):
-    m = decisions.accept_matter(register(cast.clerk, department=cast.brigade_a), by=cast.clerk)
-    response = login(cast.head_a).get(f"/petitions/documents/{m.documents.get().pk}/")
-    content = b"".join(response.streaming_content)
-    assert response.status_code == 200 and content.startswith(b"PK")
-    assert AuditEvent.objects.filter(action="personal_data.read", object_type="petitions.document").exists()
-
-
-def test_the_deadline_command_prints_the_due_date(capsys):
-    call_command("deadline", "acceptance", "2026-02-01")
-    assert capsys.readouterr().out.strip() == "2026-02-24"
-    call_command("deadline", "re_review", "2031-03-01", "--paused-days", "5")
-    assert capsys.readouterr().out.strip().endswith(" provisional")
-
-
-@pytest.mark.parametrize("args", [("nosuch", "2026-01-01"), ("acceptance", "2026-02-30")])
-def test_the_deadline_command_refuses_unknown_codes_and_bad_dates(args):
-    with pytest.raises(CommandError):
-        call_command("deadline", *args)
-
-
-def test_a_co_department_sees_the_matter_in_its_workbench_and_list(cast, login):
-    m = decisions.assign_matter(decisions.accept_matter(
-        register(cast.clerk, department=cast.brigade_a, title="协办的事项"), by=cast.clerk),
-        by=cast.clerk, lead=cast.brigade_a, co=[cast.brigade_b])
-    assert Matter.objects.get(pk=m.pk).has_co_assignment
-    client = login(cast.handler_b)
-    assert "协办的事项" in client.get("/petitions/workbench/").content.decode()
-    assert "协办的事项" in client.get("/petitions/", {"status": Status.ASSIGNED}).content.decode()
+def test_the_bureau_overview_counts_open_overdue_supervised_by_first_level_unit(cast, login):
+    a = in_progress(cast)
+    register(cast.clerk, department=cast.squadron_a1)
+    register(cast.clerk, department=cast.brigade_b)
+    orders.issue_order(by=cast.supervisor, matter=a, level=OrderLevel.GENERAL, lead=cast.brigade_a,
+                       requirement="反馈。", due_on=clock.today() + timedelta(days=5))
+    total, rows = overview(cast.bureau, a.handling_due + timedelta(days=1))
+    by_unit = {r.department.name: r for r in rows}
+    assert (total.open, total.supervised) == (3, 1)
+    assert by_unit["大队A"].open == 2 and by_unit["大队A"].supervised == 1  # 中队A1 的事项算进大队A
+    assert by_unit["大队B"].open == 1
+    assert total.overdue == 3  # 那一天，三件的当前期限都已过
+    page = login(cast.bureau).get("/").content.decode()
+    assert 'href="/assessment/"' in page and 'href="/warning/"' in page and "排名" not in page.split("按单位")[0]

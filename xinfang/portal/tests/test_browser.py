@@ -41,7 +41,7 @@ def test_a_citizen_on_a_phone_submits_follows_rates_and_staff_record_the_return_
     citizen.fill("#id_name", "钱七")
     citizen.fill("#id_id_number", id_number())
     citizen.fill("#id_phone", "13700137000")
-    citizen.select_option("#id_involved_department", label="大队A")
+    citizen.select_option("#id_involved_department", label="测试支队大队A")  # 机关全称
     citizen.fill("#id_content", "我的摩托车被扣押两个月，手续齐全仍未返还。")
     citizen.fill("#id_requests", "返还车辆")
     citizen.check("#id_consent")
@@ -63,13 +63,13 @@ def test_a_citizen_on_a_phone_submits_follows_rates_and_staff_record_the_return_
     assert citizen.locator("#stage").inner_text() == "已答复"
     assert fits_the_screen(citizen)
     with citizen.expect_download() as info:
-        citizen.click("#documents a:has-text('处理意见书')")
+        citizen.click("#documents .doc-row:has-text('处理意见书') a:has-text('下载')")
     text = "\n".join(p.text for p in Docx(io.BytesIO(open(info.value.path(), "rb").read())).paragraphs)
     assert "支持" in text and "复查" in text
     for name in (cast.handler_a.name, cast.head_a.name):
         assert name not in citizen.content()
     citizen.click("#rating label:has-text('基本满意')")
-    citizen.fill("#id_reason", "处理及时")
+    citizen.fill("#rating_reason", "处理及时")
     citizen.click("#rating button[type=submit]")
     assert "基本满意" in citizen.locator("#rating").inner_text()
 
@@ -97,3 +97,52 @@ def test_a_citizen_on_a_phone_submits_follows_rates_and_staff_record_the_return_
     assert Matter.objects.get(pk=matter.pk).status == Status.REPLIED
     context.close()
     staff_context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1366, "height": 900}],
+                         ids=["phone", "wide"])
+def test_the_petitioner_reads_the_reply_on_the_page_without_downloading(cast, live_server, browser, viewport):
+    from xinfang.petitions.actions import decisions, handling
+    from xinfang.petitions.models import Opinion, Petition
+    from xinfang.portal.testing import submit
+
+    matter, code = submit(department=cast.brigade_a)
+    Petition.objects.filter(matter=matter).update(consents_electronic_delivery=True)
+    matter = decisions.accept_matter(matter, by=cast.clerk)
+    matter = decisions.assign_matter(matter, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    matter = handling.start_handling(matter, by=cast.handler_a)
+    matter = handling.draft_reply(matter, by=cast.handler_a, outcome="support",
+                                  text="经核查，当日抓拍设备校准异常，撤销该次处罚。")
+    handling.approve_reply(matter, by=cast.head_a, approval_note="同意")
+
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=viewport,
+                                  is_mobile=viewport["width"] < 500)
+    citizen = context.new_page()
+    citizen.set_default_timeout(15000)
+    downloads = []
+    citizen.on("download", lambda download: downloads.append(download))
+    citizen.goto(f"{live_server.url}/portal/query/")
+    citizen.fill("#id_number", matter.number)
+    citizen.fill("#id_code", code)
+    citizen.click("button[type=submit]:has-text('查询')")
+    citizen.click("#documents .doc-row:has-text('处理意见书') a:has-text('在线阅读')")
+    text = citizen.locator("#doc-read").inner_text()
+    assert "校准异常" in text and "复查" in text  # 意见书全文，含请求复查的告知
+    assert citizen.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert downloads == []
+    # 同意电子送达的，在线阅读即送达；回到进度页，结论与全文就写在页面上。
+    assert Opinion.objects.get(matter=matter).delivery_proof.startswith("门户在线阅读")
+    citizen.click("text=返回办理进度")
+    assert "校准异常" in citizen.locator("#opinions").inner_text()
+    # 请求复查：空理由不行；写了理由还要确认一次。
+    citizen.click("#review button[type=submit]")
+    assert "请写明理由" in citizen.locator("#review_reason_error").inner_text()
+    citizen.fill("#review_reason", "我要求当面说明设备校准情况。")
+    citizen.click("#review button[type=submit]")
+    assert "我要求当面说明设备校准情况" in citizen.locator("#confirm-reason").inner_text()
+    assert Matter.objects.get(pk=matter.pk).status == Status.REPLIED
+    citizen.click("#confirm-review")
+    citizen.wait_for_selector("text=已收到您的复查请求")
+    assert Matter.objects.get(pk=matter.pk).status == Status.REVIEWING
+    assert downloads == []
+    context.close()

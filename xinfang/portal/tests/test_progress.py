@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from xinfang.core import clock
-from xinfang.petitions.actions import decisions
+from xinfang.petitions.actions import decisions, handling
 from xinfang.petitions.models import Document, DocumentKind, MatterEvent, Status
 from xinfang.portal import security
 from xinfang.portal.models import ReturnVisit, Satisfaction
@@ -137,7 +137,12 @@ def test_a_review_request_within_the_window_starts_the_review(client, cast):
     reply(cast, matter)
     look(client, matter.number, code)
     assert "请求复查" in client.get("/portal/progress/").content.decode()
-    client.post("/portal/progress/review/", {"reason": "认定事实不清"})
+    # 第一步只是让信访人核对理由：什么也不改。
+    page = client.post("/portal/progress/review/", {"reason": "认定事实不清"}).content.decode()
+    assert "请确认您的复查请求" in page and "认定事实不清" in page
+    matter.refresh_from_db()
+    assert matter.status == Status.REPLIED and matter.review_requested_on is None
+    client.post("/portal/progress/review/", {"reason": "认定事实不清", "confirm": "1"})
     matter.refresh_from_db()
     assert matter.status == Status.REVIEWING and matter.review_requested_on == clock.today()
     assert matter.events.filter(action="request_review", actor=None, data__via="portal").exists()
@@ -151,7 +156,7 @@ def test_a_review_request_after_the_window_is_registered_and_answered_with_a_not
         look(client, matter.number, code)
         html = client.get("/portal/progress/").content.decode()
         assert f"{closes.year}年{closes.month}月{closes.day}日 届满" in html
-        client.post("/portal/progress/review/", {"reason": "晚了"})
+        client.post("/portal/progress/review/", {"reason": "晚了，但事实不清", "confirm": "1"})
     matter.refresh_from_db()
     # 逾期请求不默默拒收：登记下来，出具写明期限届满日的不予受理告知书（《信访工作条例》第三十五条）。
     assert matter.status == Status.REPLIED and matter.review_requested_on is None
@@ -168,3 +173,61 @@ def test_codes_survive_a_secret_key_change_while_the_old_key_is_a_fallback(clien
     settings.SECRET_KEY_FALLBACKS = [old_key]
     response = look(client, matter.number, code)
     assert response.status_code == 302 and response["Location"] == "/portal/progress/"
+
+
+def test_a_review_request_needs_a_reason_and_going_back_keeps_what_was_written(client, cast):
+    matter, code = submit(department=cast.brigade_a)
+    reply(cast, matter)
+    look(client, matter.number, code)
+    for reason in ("", "   "):
+        response = client.post("/portal/progress/review/", {"reason": reason, "confirm": "1"})
+        assert response.status_code == 400
+        assert "请求复查（复核）的理由：请写明理由" in response.content.decode()
+    page = client.post("/portal/progress/review/", {"reason": "事故认定未听取我方陈述", "edit": "1"}).content.decode()
+    assert "事故认定未听取我方陈述</textarea>" in page
+    matter.refresh_from_db()
+    assert matter.status == Status.REPLIED and not matter.appeal_requests.exists()
+
+
+def test_the_progress_page_labels_each_reason_box_once(client, cast):
+    matter, code = submit(department=cast.brigade_a)
+    reply(cast, matter)
+    look(client, matter.number, code)
+    page = client.get("/portal/progress/").content.decode()
+    assert page.count('for="rating_reason"') == 1 and page.count('for="review_reason"') == 1
+    assert 'id="id_reason"' not in page
+
+
+def test_the_reply_reads_on_the_page_and_reading_it_delivers_like_a_download(client, cast):
+    from xinfang.petitions.models import Opinion, Petition
+
+    matter, code = submit(department=cast.brigade_a)
+    matter = decisions_to_draft(cast, matter, text="经核查，抓拍设备当日故障，撤销处罚。")
+    Petition.objects.filter(matter=matter).update(consents_electronic_delivery=True)
+    matter = handling.approve_reply(matter, by=cast.head_a, approval_note="同意。")
+    look(client, matter.number, code)
+    doc = Document.objects.get(matter=matter, kind="reply")
+    assert f"/portal/progress/documents/{doc.pk}/read/" in client.get("/portal/progress/").content.decode()
+    page = client.get(f"/portal/progress/documents/{doc.pk}/read/").content.decode()
+    assert "抓拍设备当日故障" in page and "下载 Word 文件" in page
+    opinion = Opinion.objects.get(matter=matter)
+    assert opinion.delivered_on == clock.today() and opinion.delivery_proof.startswith("门户在线阅读")
+    # 送达之后，进度页上直接写着结论与全文。
+    progress = client.get("/portal/progress/").content.decode()
+    assert 'id="opinions"' in progress and "抓拍设备当日故障" in progress
+
+
+def test_another_matters_document_cannot_be_read(client, cast):
+    mine, code = submit(department=cast.brigade_a)
+    other, _ = submit(department=cast.brigade_a, name="赵六", id17="43010519800101124")
+    reply(cast, other)
+    look(client, mine.number, code)
+    doc = Document.objects.filter(matter=other).first()
+    assert client.get(f"/portal/progress/documents/{doc.pk}/read/").status_code == 404
+
+
+def decisions_to_draft(cast, matter, *, text):
+    matter = decisions.accept_matter(matter, by=cast.clerk)
+    matter = decisions.assign_matter(matter, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    matter = handling.start_handling(matter, by=cast.handler_a)
+    return handling.draft_reply(matter, by=cast.handler_a, outcome="support", text=text)

@@ -102,3 +102,15 @@ def test_menu_items_follow_the_roles(cast, login):
     page = login(cast.handler_a).get("/").content.decode()
     assert "督办台" not in page and "责任追究" not in page
     assert "责任追究" in login(cast.auditor).get("/").content.decode()
+
+
+def test_the_order_form_lists_every_problem_at_once_under_its_field(cast, login):
+    m = handled(cast)
+    with time_machine.travel(at("2026-03-10 09:00"), tick=False):
+        page = login(cast.supervisor).post(f"/supervision/matters/{m.pk}/order/", {
+            "level": "joint", "requirement": "", "due_on": "2026-03-01"}).content.decode()
+    for field, text in (("id_lead", "请指定一个牵头单位"), ("id_participants", "联合督办须至少有一个参与单位"),
+                        ("id_requirement", "请写明督办要求"), ("id_due_on", "办结时限不能早于今天")):
+        assert f'id="{field}_error"' in page and text in page.split(f'id="{field}_error"')[1][:200], field
+    assert '<optgroup label="大队A">' in page  # 牵头单位按大队分组
+    assert not SupervisionOrder.objects.exists()

@@ -109,3 +109,14 @@ def test_the_daily_job_is_in_the_schedule():
 def test_the_centre_is_in_the_menu_of_heads_and_leaders_only(cast, login):
     assert "/warning/" in login(cast.head_a).get("/").content.decode()
     assert "/warning/" not in login(cast.handler_a).get("/").content.decode()
+
+
+def test_a_too_short_closing_note_is_shown_under_its_field_and_closes_nothing(cast, login):
+    warning = _warning(cast)
+    response = login(cast.head_a).post(f"/warning/{warning.pk}/close/", {"outcome": "好"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "处置情况：请写明做了什么（至少 4 个字）" in page.split('id="id_outcome_error"')[1][:200]
+    assert "处置情况：处置情况" not in page
+    warning.refresh_from_db()
+    assert warning.status != WarningStatus.CLOSED
