@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,11 +18,11 @@ from xinfang.org.permissions import access_matter
 from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
-from . import appeal_status, clocks, events, selectors, workflow
+from . import appeal_status, clocks, events, law_records, selectors, workflow
 from .action_forms import ACTION_FORMS
-from .actions import handling, intake, opinions, reads
+from .actions import decisions, handling, intake, opinions, reads
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
-from .models import Document, Status
+from .models import Document, DocumentKind, Referral, Status
 
 PAGE_SIZE = 30
 
@@ -34,7 +35,14 @@ def _with_lights(matters) -> list:
 
 
 def workbench(request):
-    return render(request, "petitions/workbench.html", {"matters": _with_lights(selectors.workbench(request.user))})
+    from .actions.referrals import reports_due
+
+    today = clock.today()
+    dues = reports_due(request.user)
+    for row in dues:
+        row.overdue = row.report_due < today
+    return render(request, "petitions/workbench.html", {"matters": _with_lights(selectors.workbench(request.user)),
+                                                        "report_dues": dues})
 
 
 def matter_list(request):
@@ -63,26 +71,44 @@ def intake_page(request):
             if target is None:
                 raise Http404
         petitioners = [intake.PetitionerInput(**p) for p in people.cleaned_data if p]
+        on_spot = data.get("tell_on_spot") and target is None
         try:
-            petition = intake.register_petition(intake.PetitionInput(
-                channel=data["channel"], received_at=data["received_at"], content=data["content"],
-                title=data["title"], requests=data["requests"], head_count=data["head_count"],
-                involved_department=data["involved_department"], involved_officer=data["involved_officer"],
-                case_numbers=data["case_numbers"], category=data["category"], is_skip_level=data["is_skip_level"],
-                competent_authority=data["competent_authority"],
-                attachments=data["attachments"], petitioners=petitioners,
-            ), by=request.user, matter=target)
+            with transaction.atomic():
+                petition = _register(request, data, petitioners, target, on_spot)
         except ValidationError as exc:
             _form_errors(form, exc)
+        except workflow.WorkflowError as exc:
+            form.add_error(None, str(exc))
         else:
             matter = petition.matter
             if matter.status == Status.TERMINATED:
                 messages.warning(request, "该事项已经复核终结：同一事实和理由不再受理（《信访工作条例》第三十六条）。"
                                           "本次信访已登记，请出具不再受理告知书。")
+            elif on_spot:
+                notice = matter.documents.filter(kind=DocumentKind.ACCEPTANCE).order_by("-id").first()
+                messages.success(request, f"已登记并当场受理，事项编号 {matter.number}；受理告知书 {notice.number} "
+                                          "已生成，请在右侧“文书”中打开打印，当场交给信访人（《信访工作条例》第二十三条）。")
             else:
                 messages.success(request, f"已登记，事项编号 {matter.number}。")
             return redirect("petitions:matter", pk=matter.pk)
     return render(request, "petitions/intake.html", {"form": form, "people": people})
+
+
+def _register(request, data, petitioners, target, on_spot):
+    """登记；当场告知的（第二十三条）随即受理并生成受理告知书，两步同一事务。"""
+    petition = intake.register_petition(intake.PetitionInput(
+        channel=data["channel"], received_at=data["received_at"], content=data["content"],
+        title=data["title"], requests=data["requests"], head_count=data["head_count"],
+        involved_department=data["involved_department"], involved_officer=data["involved_officer"],
+        case_numbers=data["case_numbers"], category=data["category"], is_skip_level=data["is_skip_level"],
+        competent_authority=data["competent_authority"],
+        attachments=data["attachments"], petitioners=petitioners,
+        consents_electronic_delivery=data.get("consents_electronic_delivery", False),
+    ), by=request.user, matter=target)
+    if on_spot:
+        decisions.accept_matter(petition.matter, by=request.user, note="来访当场受理并书面告知")
+        petition.matter.refresh_from_db()
+    return petition
 
 
 def intake_history(request):
@@ -119,6 +145,7 @@ def matter_page(request, pk: int):
         "can_record_execution": permissions.allows(request.user, "matter.execution", matter),
         "can_issue_order": orders.can_issue(request.user, matter),
         **appeal_status.panel(matter, today),
+        **law_records.panel(request.user, matter, today),
     })
 
 
@@ -128,6 +155,12 @@ def _clock_rows(matter, today) -> list[tuple[str, object, int | None]]:
         ("复查申请截止", matter.review_request_closes), ("复查期限", matter.review_due),
         ("复核申请截止", matter.re_review_request_closes), ("复核期限", matter.re_review_due),
     ]
+    referral = Referral.objects.filter(matter=matter).first()
+    if referral is not None:
+        if matter.status == Status.REGISTERED and referral.objected_on is None:
+            rows.append(("提出异议截止（第二十三条）", referral.objection_closes))
+        if referral.report_due and referral.reported_on is None:
+            rows.append(("交办办结报告期限（第二十二条）", referral.report_due))
     return [(label, due, clocks.days_left(due, today)) for label, due in rows if due]
 
 
@@ -139,7 +172,8 @@ def matter_action(request, pk: int, action: str):
     matter = access_matter(request.user, pk, capability=f"matter.{action}")
     transition = workflow.TRANSITIONS[action]
     kwargs = {"user": request.user} if spec.needs_user else {}
-    form = spec.form(request.POST or None, initial={"version": matter.version}, **kwargs)
+    initial = {"version": matter.version, **(spec.initial(matter, request.user, request.GET) if spec.initial else {})}
+    form = spec.form(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
