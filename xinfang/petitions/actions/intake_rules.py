@@ -64,14 +64,18 @@ class SuperiorRepeatOffer:
     due: date
 
     @property
+    def due_text(self) -> str:
+        return f"{self.due.year}年{self.due.month}月{self.due.day}日"
+
+    @property
     def reason(self) -> str:
         return (f"你（单位）反映的问题已由{self.unit}受理（事项编号 {self.matter.number}），"
-                f"正在规定的办理期限内（至{self.due:%Y年%m月%d日}）。依照《信访工作条例》第十九条，"
+                f"正在规定的办理期限内（至{self.due_text}）。依照《信访工作条例》第十九条，"
                 "信访事项已经受理或者正在办理的，在规定期限内向其上级机关又提出同一信访事项的，上级机关不予受理")
 
     @property
     def where_to_go(self) -> str:
-        return f"向{self.unit}了解办理情况，该事项的办理期限至{self.due:%Y年%m月%d日}"
+        return f"向{self.unit}了解办理情况，该事项的办理期限至{self.due_text}"
 
 
 def _same_people(matter: Matter):
