@@ -611,7 +611,7 @@ class _Generator:
             cursor = moment
             created_at = created_at or moment
 
-        self._execution(matter_id, lead, opinions, on("closed") if target in FINISHED_STATES else None)
+        self._execution(matter_id, lead, opinions, on("closed") if status in FINISHED_STATES else None)
         self.tables["opinion"].rows.extend(tuple(row) for row in opinions)
         deciding = None  # 正在（或最后）作出复查、复核的系统内机关：复查办结、重新办理后清空（同 appeals）
         if OpinionKind.RE_REVIEW in requests_made:

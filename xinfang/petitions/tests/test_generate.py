@@ -207,16 +207,20 @@ def test_a_generated_review_can_be_decided_by_the_superior_organ_in_the_app(gene
     """造出来的复查中事项与应用自己登记的一样能办下去：复查机关（支队）的领导出具复查意见。"""
     import time_machine
 
-    from xinfang.org.models import Staff
+    from xinfang.org.models import RoleCode
+    from xinfang.org.services import create_staff
+    from xinfang.org.testing import PASSWORD
+    from xinfang.petitions import organs
     from xinfang.petitions.actions import appeals
     from xinfang.petitions.models import OpinionKind, ReviewOutcome
-    from xinfang.petitions.selectors import visible_matters
 
     settings.MEDIA_ROOT = tmp_path
-    leader = Staff.objects.get(username="leader")
+    m = Matter.objects.filter(status=Status.REVIEWING).first()
+    assert m is not None and m.deciding_organ == organs.review_organ(m)
+    # 复查机关（牵头单位所属机关的上一级，示范组织里是支队）的负责人。
+    chief = create_staff(by=None, username="chief", name="支队法制负责人", password=PASSWORD,
+                         department=m.deciding_organ, roles=[RoleCode.UNIT_HEAD])
     with time_machine.travel("2026-03-02 10:00 +0800", tick=False):
-        m = visible_matters(leader).filter(status=Status.REVIEWING).first()
-        assert m is not None and m.deciding_organ is not None
-        m = appeals.issue_review(m, by=leader, review_outcome=ReviewOutcome.UPHOLD, text="经复查，维持。")
+        m = appeals.issue_review(m, by=chief, review_outcome=ReviewOutcome.UPHOLD, text="经复查，维持。")
     review = m.opinions.get(kind=OpinionKind.REVIEW)
     assert review.request == m.appeal_requests.get(kind=OpinionKind.REVIEW) and review.document is not None
