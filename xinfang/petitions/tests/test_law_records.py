@@ -108,6 +108,16 @@ def test_six_representatives_on_a_visit_are_refused_at_the_intake_page_and_nothi
     assert not Matter.objects.exists()
 
 
+def test_the_officer_complained_about_cannot_become_the_handler_by_starting_the_work(cast):
+    m = register(cast.clerk, department=cast.brigade_a, involved_officer="承办人A")
+    m = decisions.accept_matter(m, by=cast.clerk)
+    m = decisions.assign_matter(m, by=cast.clerk, lead=cast.brigade_a)  # 未指定承办人
+    with pytest.raises(ValidationError, match="应当回避.*第二十八条"):
+        handling.start_handling(m, by=cast.handler_a)
+    assert (fresh(m).status, fresh(m).handler) == (Status.ASSIGNED, None)
+    assert handling.start_handling(m, by=cast.head_a).handler == cast.head_a
+
+
 # -- 第二十二条、第二十三条：转送、交办来的事项 --------------------------------------------------
 
 
