@@ -19,6 +19,8 @@ def navigation(request) -> dict:
     items = [("工作台", reverse("home")), ("信访事项", reverse("petitions:list"))]
     if permissions.allows(user, "petition.intake"):
         items.append(("登记信访", reverse("petitions:intake")))
+    if permissions.allows(user, "recommendation.list"):  # 第四十条的建议与书面反馈
+        items.append(("工作建议", reverse("petitions:recommendations")))
     items += supervision_panels.nav_items(user) + portal_panels.nav_items(user)
     items += screening_panels.nav_items(user)
     # 看板人人可开（按部门可见）；菜单只给管单位、看全局的人。

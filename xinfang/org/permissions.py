@@ -89,6 +89,15 @@ CAPABILITIES: dict[str, Capability] = {
            (Scope.LEAD, Scope.HANDLER, Scope.CO_UNIT)),
         # 补救措施（赔偿、道歉、纠正）由牵头单位落实（《信访工作条例》第三十二条）。
         _c("matter.execution", "登记补救措施落实", HANDLING, (Scope.LEAD, Scope.HANDLER)),
+        # 转送、交办来文（第二十二条、第二十三条）与检举控告移交纪检监察（督察）机关（第三十条）：登记员一类。
+        _c("matter.referral", "登记转送、交办来文", INTAKE, (Scope.LEAD,)),
+        _c("matter.discipline", "登记移交纪检监察（督察）机关及其答复", INTAKE, (Scope.LEAD,)),
+        # 终结、办结后的帮扶救助、教育疏导（第三十七条）。
+        _c("matter.aftercare", "记录帮扶救助、教育疏导", HANDLING | {R.CLERK}, (Scope.LEAD, Scope.HANDLER)),
+        # 第四十条：信访工作机构（督办员、领导）向有关单位提出建议，该单位书面反馈采纳情况。
+        _c("matter.recommend", "向有关单位提出工作建议", BOARD, (Scope.VISIBLE,)),
+        _c("recommendation.feedback", "登记工作建议的书面反馈", {R.UNIT_HEAD, R.LEADER}),
+        _c("recommendation.list", "查看工作建议与反馈", BOARD | UNIT_VIEW),
         _c("matter.precedents", "查看相似事项的答复", HANDLING, (Scope.VISIBLE,)),
         _c("document.download", "下载文书", SIGNED_IN, (Scope.VISIBLE,)),
         _c("attachment.open", "打开附件", SIGNED_IN, (Scope.VISIBLE,)),
@@ -164,6 +173,13 @@ ROUTES: dict[str, str] = {
     "petitions:correct_matter": "matter.correct",
     "petitions:correct_petition": "matter.correct",
     "petitions:execution_done": "matter.execution",
+    "petitions:referral": "matter.referral",
+    "petitions:discipline_route": "matter.discipline",
+    "petitions:discipline_answer": "matter.discipline",
+    "petitions:aftercare": "matter.aftercare",
+    "petitions:recommend": "matter.recommend",
+    "petitions:recommendation_feedback": "recommendation.feedback",
+    "petitions:recommendations": "recommendation.list",
     "petitions:petitioner_full": "petitioner.full",
     "petitions:document": "document.download",
     "petitions:attachment": "attachment.open",

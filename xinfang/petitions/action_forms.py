@@ -8,7 +8,7 @@ from typing import Callable
 from django import forms as django_forms
 
 from . import forms
-from .actions import appeals, decisions, handling, opinions
+from .actions import appeals, decisions, handling, opinions, referrals
 from .models import DeliveryMethod, MatterType, Outcome, ReviewOutcome
 
 _DATE = django_forms.DateInput(attrs={"type": "date"})
@@ -19,7 +19,8 @@ class AcceptForm(forms.NoteForm):
                                            required=False,
                                            help_text="只有申诉求决类走60日办理期限并可请求复查、复核（《信访工作条例》第三十一条）")
     discipline_body = django_forms.CharField(label="纪检监察（督察）机关", required=False, max_length=150,
-                                             help_text="检举控告类必填：交由哪个机关处理")
+                                             help_text="检举控告类必填：交由哪个机关处理（《信访工作条例》第三十条）")
+    discipline_reference = django_forms.CharField(label="移交文号", required=False, max_length=100)
 
     def clean_matter_type(self):
         return self.cleaned_data.get("matter_type") or MatterType.COMPLAINT
@@ -71,6 +72,18 @@ class ActionForm:
     form: type
     run: Callable  # (matter, by, version, cleaned_data) -> Matter
     needs_user: bool = False
+    initial: Callable | None = None  # (matter, user, GET 参数) -> 表单初值
+
+
+def _decline_offer(matter, user, query) -> dict:
+    """第十九条：下级机关正在期限内办理同一信访人的事项，按提示的那一件预填不予受理的理由与去向。"""
+    from .actions import intake_rules
+
+    wanted = query.get("offer", "")
+    for offer in intake_rules.superior_repeat_offers(matter):
+        if str(offer.matter.pk) == wanted:
+            return {"reason": offer.reason, "where_to_go": offer.where_to_go}
+    return {}
 
 
 def _call(fn, *names, **renames):
@@ -86,8 +99,14 @@ def _call(fn, *names, **renames):
 
 
 ACTION_FORMS: dict[str, ActionForm] = {
-    "accept": ActionForm(AcceptForm, _call(decisions.accept_matter, "note", "matter_type", "discipline_body")),
-    "decline": ActionForm(forms.DeclineForm, _call(decisions.decline_matter, "reason", "where_to_go")),
+    "accept": ActionForm(AcceptForm, _call(decisions.accept_matter, "note", "matter_type", "discipline_body",
+                                           "discipline_reference")),
+    "decline": ActionForm(forms.DeclineForm, _call(decisions.decline_matter, "reason", "where_to_go"),
+                          initial=_decline_offer),
+    "object_referral": ActionForm(forms.ObjectionForm, _call(referrals.object_to_referral, "reason", "on")),
+    "objection_agreed": ActionForm(forms.ObjectionAnswerForm, _call(referrals.objection_agreed, "on", "note")),
+    "objection_refused": ActionForm(forms.ObjectionAnswerForm, _call(referrals.objection_refused, "on", "note")),
+    "report_completion": ActionForm(forms.CompletionReportForm, _call(referrals.report_completion, "text")),
     "transfer": ActionForm(forms.TransferForm, _call(decisions.transfer_matter, "authority", "reason")),
     "divert": ActionForm(forms.DivertForm, _call(decisions.divert_matter, "channel", "note")),
     "assign": ActionForm(forms.AssignForm, _call(decisions.assign_matter, "lead", "handler", "note", co="co"),

@@ -61,4 +61,28 @@ def rows(matter, events, today: date) -> list[ClockRow]:
             out.append(ClockRow(label, due, "overdue", f"已超期 {(today - due).days} 天"))
         else:
             out.append(ClockRow(label, due, "running", f"剩 {(due - today).days} 天"))
+    return out + _referral_rows(matter, today)
+
+
+def _referral_rows(matter, today: date) -> list[ClockRow]:
+    """转送、交办来文的两个期限：提出异议截止（第二十三条，只在待受理时）与交办办结报告期限（第二十二条）。"""
+    from .models import Referral, Status
+
+    referral = Referral.objects.filter(matter=matter).first()
+    if referral is None:
+        return []
+    out = []
+    if matter.status == Status.REGISTERED and referral.objected_on is None and referral.objection_closes:
+        due = referral.objection_closes
+        out.append(ClockRow("提出异议截止（第二十三条）", due, "lapsed" if due < today else "running",
+                            "已届满" if due < today else f"剩 {(due - today).days} 天"))
+    if referral.report_due:
+        due, on = referral.report_due, referral.reported_on
+        if on:
+            out.append(ClockRow("交办办结报告期限（第二十二条）", due, "met" if on <= due else "missed",
+                                f"{'按期' if on <= due else f'逾期 {(on - due).days} 天'}：{on:%Y-%m-%d} 报告", on))
+        elif due < today:
+            out.append(ClockRow("交办办结报告期限（第二十二条）", due, "overdue", f"已超期 {(today - due).days} 天"))
+        else:
+            out.append(ClockRow("交办办结报告期限（第二十二条）", due, "running", f"剩 {(due - today).days} 天"))
     return out

@@ -60,7 +60,8 @@ def provisional_clocks(matter: Matter) -> frozenset[str]:
 
 def current_clock(matter: Matter) -> str | None:
     """当前阶段在走的时钟（期限列名）；听证中、已办结、已分流等没有时钟在走的状态为 None。"""
-    if matter.status == Status.REGISTERED:
+    # 异议待核实期间，告知受理的期限照走：不因本机关提出异议而让信访人多等（第二十三条）。
+    if matter.status in (Status.REGISTERED, Status.OBJECTED):
         return "acceptance_due"
     if matter.status in HANDLING_STATES:
         return "handling_due"

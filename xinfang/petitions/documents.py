@@ -76,7 +76,11 @@ KIND_PLACEHOLDERS: dict[str, list[str]] = {
     DocumentKind.RE_REVIEW: ["原复查意见书", "复核请求日期", *_OPINION, "终结告知"],
     DocumentKind.NOT_ACCEPTED_AGAIN: ["本次信访日期", "原复核意见书"],
     DocumentKind.LATE_APPEAL: ["请求种类", "请求日期", "原意见书", "送达日期", "期限届满日", "请求依据"],
+    DocumentKind.OBJECTION: ["转送交办机关", "转送交办", "来文编号", "异议理由"],
+    DocumentKind.COMPLETION_REPORT: ["转送交办机关", "来文编号", "报告期限", "办理结果", "报告内容"],
 }
+# 发给转送、交办机关的文书（不送达信访人，门户不列）。
+TO_ORGAN = frozenset({DocumentKind.OBJECTION, DocumentKind.COMPLETION_REPORT})
 # 缺了就不能发出的内容：先校验，再取号，免得白占文号。
 _REQUIRED: dict[str, tuple[str, ...]] = {
     DocumentKind.DECLINE: ("不予受理理由", "告知去向"),
@@ -87,6 +91,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     DocumentKind.REVIEW: ("处理意见", "意见内容"),
     DocumentKind.RE_REVIEW: ("处理意见", "意见内容"),
     DocumentKind.LATE_APPEAL: ("请求种类", "期限届满日"),
+    DocumentKind.OBJECTION: ("转送交办机关", "异议理由"),
+    DocumentKind.COMPLETION_REPORT: ("转送交办机关", "报告内容"),
 }
 # 《信访工作条例》第三十二条：予以支持、解释说明、不予支持。
 _OUTCOME_PHRASES = {
@@ -329,10 +335,28 @@ def _window(what: str, action: str, code: str, article: str, superior: str) -> s
             f"（《信访工作条例》{article}）。")
 
 
+def _referral_values(matter: Matter, kind: DocumentKind) -> dict[str, str]:
+    referral = getattr(matter, "referral", None)
+    if referral is None:
+        return {}
+    values = {"转送交办机关": referral.source, "转送交办": referral.get_kind_display(),
+              "来文编号": referral.reference or "无", "收到日期": cn_date(referral.received_on)}
+    if kind == DocumentKind.OBJECTION:
+        values["异议理由"] = referral.objection_reason
+    else:
+        reply = organs.latest_opinion(matter, OpinionKind.REPLY)
+        values.update({"报告期限": cn_date(referral.report_due, "（未指定）"), "报告内容": referral.report_text,
+                       "办理结果": (f"{reply.organ_name}于{cn_date(reply.decided_on)}出具处理意见书"
+                                f"（{reply.get_decision_display()}）" if reply else "（尚无处理意见）")})
+    return values
+
+
 def _kind_values(matter: Matter, kind: DocumentKind, organ, opinion: Opinion | None,
                  request: AppealRequest | None) -> dict[str, str]:
     disposal = matter.disposal or {}
     accepted = cn_date(matter.accepted_on, cn_date(clock.local_date()))
+    if kind in TO_ORGAN:
+        return _referral_values(matter, kind)
     if kind == DocumentKind.ACCEPTANCE:
         return {"受理日期": accepted, "办理时限": str(_limit(RuleCode.HANDLING)), "办理期限": _handling_due(matter)}
     if kind == DocumentKind.DECLINE:
@@ -454,7 +478,7 @@ def issue_document(matter: Matter, kind: str, *, by, extra: Mapping[str, str] | 
     document = Document(
         matter=matter, kind=kind, number=number, department=department, year=today.year,
         sequence=sequence, sha256=hashlib.sha256(data).hexdigest(),
-        to_petitioner=True,  # 每种文书都是告知信访人的，均须送达
+        to_petitioner=kind not in TO_ORGAN,  # 告知信访人的文书均须送达；异议书、办结报告发给机关
         created_by=actor, created_at=moment,
     )
     # 文件先写入存储：事务若回滚，留下的是无人引用的文件，不会有引用不存在文件的记录。

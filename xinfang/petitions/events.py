@@ -24,6 +24,12 @@ OTHER_EVENTS = {
     "correct_petition": "更正信访件",
     "major_flag": "标记重大紧急情况（媒体关注、到省、到国家信访）",
     "urgent_report": "重大紧急事项报告（《信访工作条例》第二十五条）",
+    "referral": "登记转送、交办来文",
+    "discipline_routed": "移交纪检监察（督察）机关",
+    "discipline_answered": "登记纪检监察（督察）机关的答复",
+    "aftercare": "帮扶救助、教育疏导",
+    "recommendation": "提出工作建议",
+    "recommendation_feedback": "登记建议的书面反馈",
 }
 
 OPINION_ID = "opinion_id"
@@ -105,3 +111,44 @@ def rehandled(on: date, opinion) -> dict:
 
 def execution_done(item) -> dict:
     return {"item_id": item.pk, "remedy": item.remedy, "done_on": item.done_on.isoformat()}
+
+
+def referral_recorded(referral) -> dict:
+    return {"kind": referral.kind, "source": referral.source, "received_on": referral.received_on,
+            "report_due": referral.report_due, "objection_closes": referral.objection_closes}
+
+
+def referral_objected(referral) -> dict:
+    return {"objected_on": referral.objected_on, "objection_closes": referral.objection_closes,
+            "source": referral.source}
+
+
+def objection_answered(referral) -> dict:
+    return {"agreed": referral.objection_agreed, "answered_on": referral.objection_answered_on}
+
+
+def completion_reported(referral) -> dict:
+    return {"reported_on": referral.reported_on, "report_due": referral.report_due,
+            "late": referral.report_due is not None and referral.reported_on > referral.report_due}
+
+
+def discipline_routed(row) -> dict:
+    return {"referral_id": row.pk, "body": row.body, "routed_on": row.routed_on, "reference": row.reference}
+
+
+def discipline_answered(row) -> dict:
+    return {"referral_id": row.pk, "answered_on": row.answered_on}
+
+
+def aftercare(row) -> dict:
+    return {"aftercare_id": row.pk, "kind": row.kind, "on": row.on, "who": row.who}
+
+
+def recommendation(row) -> dict:
+    return {"recommendation_id": row.pk, "kind": row.kind, "department": row.department.name,
+            "feedback_due": row.feedback_due}
+
+
+def recommendation_feedback(row) -> dict:
+    return {"recommendation_id": row.pk, "feedback_on": row.feedback_on,
+            "late": row.feedback_on > row.feedback_due}

@@ -11,7 +11,9 @@ from xinfang.org.labels import GroupedDepartmentChoiceField, GroupedDepartmentMu
 from xinfang.org.models import Staff
 
 from .deadlines import STATUTORY_CHANNELS
-from .models import Category, Channel, Outcome, PetitionerKind
+from .models import (
+    AftercareKind, Category, Channel, Outcome, PetitionerKind, RecommendationKind, ReferralKind,
+)
 from .validators import id_number_problem, phone_problem, uscc_problem
 
 
@@ -60,6 +62,12 @@ class IntakeForm(forms.Form):
     attach_to = forms.IntegerField(label="并入已有事项", required=False, min_value=1, max_value=2**63 - 1,
                                    widget=forms.HiddenInput)
     attachments = MultipleFileField(label="附件", required=False)
+    consents_electronic_delivery = forms.BooleanField(
+        label="信访人同意电子送达", required=False,
+        help_text="同意的，信访人在网上下载意见书之日即为送达之日（《信访工作条例》第三十五条）")
+    # 第二十三条：能够当场告知的，应当当场书面告知——来访当场受理，受理告知书随即生成、打印。
+    tell_on_spot = forms.BooleanField(label="当场受理并打印受理告知书", required=False,
+                                      help_text="属本机关职权范围、能当场告知的（《信访工作条例》第二十三条）")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -236,3 +244,64 @@ class ListFilterForm(forms.Form):
         if len(q) == 1:
             raise forms.ValidationError("检索词至少两个字")
         return q
+
+
+class ReferralForm(forms.Form):
+    kind = forms.ChoiceField(label="方式", choices=ReferralKind.choices)
+    source = forms.CharField(label="转送、交办机关", max_length=150)
+    reference = forms.CharField(label="来文编号", max_length=100, required=False)
+    received_on = forms.DateField(label="收到日期", widget=forms.DateInput(attrs={"type": "date"}))
+    report_due = forms.DateField(label="办结报告期限", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text="交办的必填（《信访工作条例》第二十二条）")
+
+
+class ObjectionForm(VersionedForm):
+    reason = forms.CharField(label="异议理由", widget=forms.Textarea(attrs={"rows": 4}),
+                             help_text="详细说明不属于本机关职权范围的理由（《信访工作条例》第二十三条）")
+    on = forms.DateField(label="提出日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                         help_text="不填即今天；须在收到之日起5个工作日内")
+
+
+class ObjectionAnswerForm(VersionedForm):
+    on = forms.DateField(label="收到核实结果日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CompletionReportForm(VersionedForm):
+    text = forms.CharField(label="办结报告内容", widget=forms.Textarea(attrs={"rows": 6}),
+                           help_text="办理经过与结果，报交办机关（《信访工作条例》第二十二条）")
+
+
+class DisciplineAnswerForm(forms.Form):
+    answered_on = forms.DateField(label="答复日期", widget=forms.DateInput(attrs={"type": "date"}))
+    answer = forms.CharField(label="处理结果", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DisciplineRouteForm(forms.Form):
+    body = forms.CharField(label="纪检监察（督察）机关", max_length=150)
+    routed_on = forms.DateField(label="移交日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label="移交文号", max_length=100, required=False)
+
+
+class AftercareForm(forms.Form):
+    kind = forms.ChoiceField(label="种类", choices=AftercareKind.choices)
+    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    who = forms.CharField(label="开展人员（单位）", max_length=150)
+    what = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RecommendationForm(forms.Form):
+    department = DepartmentChoiceField(label="被建议单位", queryset=None)
+    kind = forms.ChoiceField(label="种类", choices=RecommendationKind.choices)
+    text = forms.CharField(label="建议内容", widget=forms.Textarea(attrs={"rows": 3}))
+    feedback_due = forms.DateField(label="书面反馈期限", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                   help_text="不填为30日后（《信访工作条例》第四十条：应当书面反馈采纳情况）")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = access.departments(user)
+
+
+class FeedbackForm(forms.Form):
+    feedback = forms.CharField(label="采纳情况", widget=forms.Textarea(attrs={"rows": 3}))
+    feedback_on = forms.DateField(label="反馈日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))

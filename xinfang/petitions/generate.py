@@ -6,6 +6,10 @@
 
 为了速度，不经 ORM 逐行保存：先读各表最大 id 预分配 id，再按批写入
 （SQLite 用 executemany，PostgreSQL 用 COPY），每批一个事务。同一 seed 生成的内容相同。
+处理、复查、复核意见各写一行 ``Opinion``（作出机关按 ``organs`` 的规则：处理意见为牵头单位所属机关，
+复查为其上一级机关，复核为复查机关的上一级机关，系统外的按名称记），连同送达（方式、日期、凭证，
+另有一条"登记送达"事件）、复查与复核请求（``AppealRequest``）和支持意见的落实事项（``ExecutionItem``，
+已办结的记为已落实）；事件详情按 ``events`` 里同一种构造的键写，指向这些行。
 不生成文书文件与审计记录：它们记录的是真人的操作，造出来的数据没有真人操作可记。
 """
 
@@ -36,11 +40,12 @@ from xinfang.core.calendar import current_calendar
 from xinfang.org.demo import seed_demo
 from xinfang.org.models import Department, DepartmentKind, Staff
 
-from . import clocks, deadlines, search
+from . import clocks, deadlines, organs, search
 from .actions.config import DEFAULT_CATEGORIES, ensure_default_categories
 from .models import (
-    Assignment, AssignmentRole, Category, Channel, Matter, MatterEvent, Outcome, Petition, PetitionPetitioner,
-    Petitioner, PetitionerKind, Status as S,
+    AppealRequest, Assignment, AssignmentRole, Category, Channel, DeliveryMethod, ExecutionItem, Matter, MatterEvent,
+    Opinion, OpinionKind, Outcome, Petition, PetitionPetitioner, Petitioner, PetitionerKind, Remedy, ReviewOutcome,
+    Status as S,
 )
 from .workflow import FINISHED_STATES, TRANSITIONS
 
@@ -276,6 +281,7 @@ class Summary:
     petitioners: int = 0
     events: int = 0
     assignments: int = 0
+    opinions: int = 0
     seconds: float = 0.0
 
 
@@ -368,7 +374,7 @@ MATTER = ("id", "number", "title", "summary", "requests", "category_id", "depart
           "re_review_requested_on", "re_review_paused_days", "closed_on", "acceptance_due", "handling_due",
           "review_request_closes", "review_due", "re_review_request_closes", "re_review_due", "current_due",
           "due_provisional", "provisional_dues", "outcome", "reply_text", "remedy_compensation", "remedy_apology", "remedy_correction",
-          "disposal", "registered_by_id", "created_at", "updated_at")
+          "disposal", "registered_by_id", "created_at", "updated_at", "deciding_organ_id")
 PETITION = ("id", "matter_id", "channel", "received_at", "content", "requests", "involved_department_id",
             "involved_officer", "case_numbers", "head_count", "is_collective", "is_skip_level", "is_repeat",
             "registered_by_id", "created_at")
@@ -377,6 +383,21 @@ PETITIONER = ("id", "kind", "name", "id_number", "id_number_index", "phone", "ph
 LINK = ("id", "petition_id", "petitioner_id", "is_representative")
 ASSIGNMENT = ("id", "matter_id", "department_id", "role")
 EVENT = ("id", "matter_id", "at", "actor_id", "action", "from_status", "to_status", "reason", "data")
+OPINION = ("id", "matter_id", "kind", "request_id", "deciding_organ_id", "external_organ", "review_outcome", "decision",
+           "text", "remedy_compensation", "remedy_apology", "remedy_correction", "decided_on", "delivered_on",
+           "delivery_method", "delivery_proof", "created_by_id", "created_at")
+APPEAL = ("id", "matter_id", "kind", "requested_on", "reason", "window_closes", "window_provisional", "is_late",
+          "deciding_organ_id", "external_organ", "created_at")
+EXECUTION = ("id", "matter_id", "opinion_id", "remedy", "department_id", "done_on", "evidence", "done_by_id",
+             "created_at")
+# 上一级机关不在系统内且部门上没填名称时，请求里记的名称（与 appeals._register 相同）。
+UNNAMED_SUPERIOR = "上一级机关（未在系统中登记，请管理员在部门中填写系统外的上级机关）"
+OPINION_ACTIONS = {"approve_reply": OpinionKind.REPLY, "issue_review": OpinionKind.REVIEW,
+                   "issue_re_review": OpinionKind.RE_REVIEW}
+REQUEST_ACTIONS = {"request_review": OpinionKind.REVIEW, "request_re_review": OpinionKind.RE_REVIEW}
+DELIVERY = ((DeliveryMethod.IN_PERSON, "当面签收"), (DeliveryMethod.POST, "挂号信回执"))
+EXECUTION_EVIDENCE = {Remedy.COMPENSATION: "赔偿款已转账，信访人签收", Remedy.APOLOGY: "已当面赔礼道歉，信访人签字确认",
+                      Remedy.CORRECTION: "已撤销原处理决定并更正系统记录"}
 # 各动作由谁做：登记类由登记员，办理类由承办人，审批类由单位负责人（示范账号只覆盖一大队，其余记为系统）。
 HEAD_ACTIONS = frozenset({"start_hearing", "end_hearing", "return_draft", "approve_reply", "extend", "issue_review",
                           "start_re_review_hearing", "end_re_review_hearing", "issue_re_review"})
@@ -424,12 +445,31 @@ class _Generator:
         self.day_text: dict[int, str] = {}
         self.tables = {name: _Table(model, fields) for name, model, fields in (
             ("petitioner", Petitioner, PETITIONER), ("matter", Matter, MATTER), ("petition", Petition, PETITION),
-            ("link", PetitionPetitioner, LINK), ("assignment", Assignment, ASSIGNMENT), ("event", MatterEvent, EVENT))}
+            ("link", PetitionPetitioner, LINK), ("assignment", Assignment, ASSIGNMENT), ("event", MatterEvent, EVENT),
+            ("appeal", AppealRequest, APPEAL), ("opinion", Opinion, OPINION), ("execution", ExecutionItem, EXECUTION))}
+        self.organs = self._organs(tree)
         self.next_id = {name: (t.model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
                         for name, t in self.tables.items()}
         self.sealing = [Petitioner._meta.get_field(name) for name in ("id_number", "phone", "address")]
         self.search_rows: list[tuple[int, str]] = []
         self.pool: list[int] = []  # 本次已生成的信访人，供"同一人再次信访"挑选
+
+    @staticmethod
+    def _organs(tree) -> dict[int, tuple]:
+        """部门 → (所属机关 id, 其全称, 复查机关, 复核机关)；机关为 (id 或 None, 名称)。树只有几十个部门，先算好。"""
+
+        def named(organ) -> tuple[int | None, str]:
+            if isinstance(organ, Department):
+                return organ.pk, organs.full_name(organ)
+            return None, organ.name if organ is not None else UNNAMED_SUPERIOR
+
+        found = {}
+        for d in tree:
+            organ = organs.organ_of(d)
+            review = organs.superior_organ(organ)
+            re_review = organs.superior_organ(review) if review is not None else None
+            found[d.pk] = (organ.pk, organs.full_name(organ), named(review), named(re_review))
+        return found
 
     def _id(self, table: str) -> int:
         value = self.next_id[table]
@@ -507,6 +547,8 @@ class _Generator:
 
         status, lead, co, handler = S.REGISTERED, department, [], None
         head_unit = department[0] in self.head_units
+        opinions: list[list] = []  # 本事项的意见行（可变：送达时补上日期与方式）
+        requests_made: dict[str, int] = {}  # 请求种类 → 请求行 id
         later, petitions, links, events = [], self.tables["petition"].rows, self.tables["link"].rows, self.tables["event"].rows
         cursor = created_at = 0
         for day, _, action, petition_no in timeline:
@@ -553,12 +595,29 @@ class _Generator:
                     actor = self.head if head_unit else None
                 else:
                     actor = self.clerk
-                data, reason = self._event_data(action, info, start, lead, co, handler, outcome, remedies,
-                                                disposal, disposal_json)
+                if action in OPINION_ACTIONS:
+                    data, reason = self._opinion(OPINION_ACTIONS[action], matter_id, start + day, moment, actor, lead,
+                                                 outcome, remedies, opinions, requests_made), ""
+                elif action == "deliver":
+                    data, reason = self._delivery(opinions[-1], start + day), ""
+                elif action in REQUEST_ACTIONS:
+                    data, reason = self._request(REQUEST_ACTIONS[action], matter_id, start + day, moment, lead,
+                                                 opinions, requests_made), ""
+                else:
+                    data, reason = self._event_data(action, info, start, lead, co, handler, outcome, remedies,
+                                                    disposal, disposal_json)
             events.append((self._id("event"), matter_id, self._ts(moment), actor, action, from_status, to_status,
                            reason, data))
             cursor = moment
             created_at = created_at or moment
+
+        self._execution(matter_id, lead, opinions, on("closed") if status in FINISHED_STATES else None)
+        self.tables["opinion"].rows.extend(tuple(row) for row in opinions)
+        deciding = None  # 正在（或最后）作出复查、复核的系统内机关：复查办结、重新办理后清空（同 appeals）
+        if OpinionKind.RE_REVIEW in requests_made:
+            deciding = self.organs[lead[0]][3][0]
+        elif OpinionKind.REVIEW in requests_made and status != S.CLOSED:
+            deciding = self.organs[lead[0]][2][0]
 
         if any(action == "assign" for action, _ in steps):
             assignments = self.tables["assignment"].rows
@@ -587,7 +646,7 @@ class _Generator:
             day(on("review_delivered")), day(on("re_review_requested")), m.re_review_paused_days, day(on("closed")),
             _iso(m.acceptance_due), _iso(m.handling_due), _iso(m.review_request_closes), _iso(m.review_due),
             _iso(m.re_review_request_closes), _iso(m.re_review_due), _iso(m.current_due), m.due_provisional, m.provisional_dues,
-            outcome, reply, *remedies, disposal_json, self.clerk, self._ts(created_at), self._ts(cursor)))
+            outcome, reply, *remedies, disposal_json, self.clerk, self._ts(created_at), self._ts(cursor), deciding))
         self.search_rows.append((matter_id, " ".join([number, title, summary, requests, *later])))
         return 1 + len(repeats)
 
@@ -642,6 +701,7 @@ class _Generator:
             return steps, info
         step("approve_reply", 1, 3)
         info["delivered"] = day + r.between(0, 3)
+        steps.append(("deliver", info["delivered"]))  # 登记送达：复查请求期限自此起算（第三十五条）
         if target == S.REPLIED:
             return steps, info
         appeal = target != S.CLOSED or r.random() < 0.04
@@ -656,6 +716,7 @@ class _Generator:
             return steps, info
         step("issue_review", 10, 28)
         info["review_delivered"] = day + r.between(0, 3)
+        steps.append(("deliver", info["review_delivered"]))
         if target == S.REVIEWED:
             return steps, info
         day = max(day, info["review_delivered"])
@@ -673,7 +734,57 @@ class _Generator:
             info["re_paused"] = r.between(3, 15)
             step("end_re_review_hearing", info["re_paused"])
         info["closed"] = step("issue_re_review", 5, 25)
+        info["re_review_delivered"] = day + r.between(0, 3)
+        steps.append(("deliver", info["re_review_delivered"]))
         return steps, info
+
+    def _opinion(self, kind, matter_id, day, moment, actor, lead, outcome, remedies, opinions, requests_made) -> str:
+        """处理、复查、复核意见的一行（复查、复核维持原意见）；返回事件详情（同 events.opinion_issued）。"""
+        organ_pk, organ_name, review, re_review = self.organs[lead[0]]
+        if kind == OpinionKind.REPLY:
+            text = REPLIES[outcome].format(remedy="已纠正相关执法行为。" if remedies[2] else "")
+            organ, flags, review_outcome = (organ_pk, organ_name), remedies, ""
+        else:
+            text = REVIEW_TEXT if kind == OpinionKind.REVIEW else RE_REVIEW_TEXT
+            organ = review if kind == OpinionKind.REVIEW else re_review
+            flags, review_outcome = (False, False, False), ReviewOutcome.UPHOLD
+        pk = self._id("opinion")
+        request = requests_made.get(kind)
+        opinions.append([pk, matter_id, kind, request, organ[0], "" if organ[0] else organ[1], review_outcome,
+                         outcome, text, *flags, self._day(day), None, "", "", actor, self._ts(moment)])
+        return (f'{{"opinion_id": {pk}, "kind": "{kind}", "decision": "{outcome}", '
+                f'"review_outcome": "{review_outcome}", "organ": "{organ[1]}"}}')
+
+    def _delivery(self, row: list, day: int) -> str:
+        """登记送达：补上意见行的送达日期、方式与凭证；返回事件详情（同 events.delivered）。"""
+        method, proof = DELIVERY[int(self.rng.random() * len(DELIVERY))]
+        row[13], row[14], row[15] = self._day(day), method, proof
+        return f'{{"opinion_id": {row[0]}, "kind": "{row[2]}", "delivered_on": "{row[13]}", "method": "{method}"}}'
+
+    def _request(self, kind, matter_id, day, moment, lead, opinions, requests_made) -> str:
+        """复查、复核请求一行（在期限内，由决定机关办理）；返回事件详情（同 events.appeal_registered）。"""
+        _, _, review, re_review = self.organs[lead[0]]
+        organ = review if kind == OpinionKind.REVIEW else re_review
+        earlier = opinions[-1]  # 被请求复查（复核）的那项意见，已送达
+        rule = deadlines.review_request_closes if kind == OpinionKind.REVIEW else deadlines.re_review_request_closes
+        window = self.deadlines._due(rule, date.fromisoformat(earlier[13]))
+        pk = requests_made[kind] = self._id("appeal")
+        closes = window.day.isoformat()
+        self.tables["appeal"].rows.append((pk, matter_id, kind, self._day(day), "", closes, False, False, organ[0],
+                                           "" if organ[0] else organ[1], self._ts(moment)))
+        return (f'{{"request_id": {pk}, "kind": "{kind}", "requested_on": "{self._day(day)}", '
+                f'"window_closes": "{closes}", "late": false, "provisional": false}}')
+
+    def _execution(self, matter_id: int, lead, opinions: list[list], closed: int | None) -> None:
+        """支持意见的每项补救措施一项落实（第三十二条）；事项已办结的记为办结当日已落实。"""
+        rows = self.tables["execution"].rows
+        for row in opinions:
+            if row[7] != Outcome.SUPPORT:
+                continue
+            for remedy, flag in zip((Remedy.COMPENSATION, Remedy.APOLOGY, Remedy.CORRECTION), row[9:12]):
+                if flag:
+                    rows.append((self._id("execution"), matter_id, row[0], remedy, lead[0], self._day(closed),
+                                 EXECUTION_EVIDENCE[remedy] if closed else "", None, row[17]))
 
     def _people(self, collective: bool, start: int) -> list[tuple[int, bool]]:
         """首件信访件的信访人：(信访人 id, 是否代表)。集体访 2–5 名代表（不超过 5 名）。"""
@@ -731,7 +842,7 @@ class _Generator:
         if action in EARLY.values():
             return disposal_json, disposal.get("reason") or disposal.get("note", "")
         if action == "accept":
-            return f'{{"accepted_on": "{iso("accepted")}"}}', ""
+            return f'{{"accepted_on": "{iso("accepted")}", "organ_id": {self.organs[lead[0]][0]}}}', ""
         if action == "assign":
             names = ", ".join(f'"{name}"' for name in sorted(u[1] for u in co))
             return f'{{"lead": "{lead[1]}", "co": [{names}], "handler": ""}}', ""
@@ -747,21 +858,10 @@ class _Generator:
                     f'"correction": {flags[2]}}}'), ""
         if action == "return_draft":
             return "{}", RETURN_REASON
-        if action == "approve_reply":
-            return f'{{"reply_delivered_on": "{iso("delivered")}"}}', ""
         if action == "extend":
             return f'{{"extension_days": {info["ext"]}, "reason": "{EXTENSION_REASON}"}}', EXTENSION_REASON
         if action in ("close", "close_review"):
             return f'{{"closed_on": "{iso("closed")}"}}', ""
-        if action == "request_review":
-            return f'{{"review_requested_on": "{iso("review_requested")}"}}', ""
-        if action == "issue_review":
-            return (f'{{"review_outcome": "reject", "review_text": "{REVIEW_TEXT}", '
-                    f'"review_delivered_on": "{iso("review_delivered")}"}}'), ""
-        if action == "request_re_review":
-            return f'{{"re_review_requested_on": "{iso("re_review_requested")}"}}', ""
-        if action == "issue_re_review":
-            return f'{{"re_review_outcome": "reject", "re_review_text": "{RE_REVIEW_TEXT}"}}', ""
         return "{}", ""
 
     # -- 写库 -----------------------------------------------------------------------------
@@ -772,7 +872,8 @@ class _Generator:
         前 16 件事项依次走到每一种状态，保证小批量也覆盖全部状态；其后按 TARGETS 的分布随机。
         """
         made = pending = matters = 0
-        statuses = list(S)
+        # 转送、交办来文的异议（第二十三条）要有来文记录，造数不造这两种状态。
+        statuses = [status for status in S if status not in (S.OBJECTED, S.RETURNED)]
         while made < petitions:
             target = statuses[matters] if matters < len(statuses) else self.rng.weighted(self.targets, self.target_cum)
             used = self.matter(target, petitions - made)
@@ -865,7 +966,7 @@ def generate(petitions: int, *, seed: int = 1, today: date | None = None, batch_
             gen.finish()
     counts = {name: last_ids[name] - first_ids[name] for name in first_ids}
     return Summary(matters=counts["matter"], petitions=counts["petition"], petitioners=counts["petitioner"],
-                   events=counts["event"], assignments=counts["assignment"], seconds=time.perf_counter() - started)
+                   events=counts["event"], assignments=counts["assignment"], opinions=counts["opinion"], seconds=time.perf_counter() - started)
 
 
 @contextmanager

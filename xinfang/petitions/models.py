@@ -94,6 +94,9 @@ class Status(models.TextChoices):
     RE_REVIEW_HEARING = "re_review_hearing", "复核听证中"
     RE_REVIEW_FORWARDED = "re_review_forwarded", "复核请求已转送上级机关"
     TERMINATED = "terminated", "已终结（不再受理）"
+    # 上级或其他机关转送、交办来的事项，不属本机关职权范围：5个工作日内提出异议，核实同意后交还（第二十三条）。
+    OBJECTED = "objected", "已提出异议（待转送、交办机关核实）"
+    RETURNED = "returned", "异议经核实同意，已交还"
 
 
 class Outcome(models.TextChoices):
@@ -351,6 +354,8 @@ class DocumentKind(models.TextChoices):
     RE_REVIEW = "re_review", "复核意见书"
     NOT_ACCEPTED_AGAIN = "not_accepted_again", "不再受理告知书"
     LATE_APPEAL = "late_appeal", "复查（复核）请求不予受理告知书"
+    OBJECTION = "objection", "转送（交办）异议书"
+    COMPLETION_REPORT = "completion_report", "办结报告"
 
 
 class DocumentSequence(models.Model):
@@ -523,3 +528,115 @@ class ExecutionItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.done_on is None
+
+
+class ReferralKind(models.TextChoices):
+    TRANSFER = "transfer", "转送"
+    ASSIGN = "assign", "交办"
+
+
+class Referral(models.Model):
+    """本机关收到的转送、交办（《信访工作条例》第二十二条、第二十三条）：来自哪个机关、何时收到；
+    交办的带上报办结报告的期限；不属本机关职权范围的，5个工作日内提出异议、说明理由，核实同意后交还。"""
+
+    matter = models.OneToOneField(Matter, on_delete=models.CASCADE, related_name="referral")
+    kind = models.CharField("方式", max_length=8, choices=ReferralKind.choices)
+    source = models.CharField("转送、交办机关", max_length=150)
+    reference = models.CharField("来文编号", max_length=100, blank=True)
+    received_on = models.DateField("收到日期")
+    # 交办：上级指定的办理期限，届时须提交办结报告（第二十二条第三项）。
+    report_due = models.DateField("办结报告期限", null=True, blank=True)
+    objection_closes = models.DateField("提出异议截止", null=True, blank=True)
+    objected_on = models.DateField("提出异议日期", null=True, blank=True)
+    objection_reason = models.TextField("异议理由", blank=True)
+    objection_document = models.ForeignKey("Document", verbose_name="异议书", null=True, blank=True,
+                                           on_delete=models.SET_NULL, related_name="+")
+    # 转送、交办机关的核实结果：同意（交还材料）或不同意（继续办理）。
+    objection_agreed = models.BooleanField("异议经核实同意", null=True, blank=True)
+    objection_answered_on = models.DateField("核实结果收到日期", null=True, blank=True)
+    reported_on = models.DateField("办结报告日期", null=True, blank=True)
+    report_text = models.TextField("办结报告内容", blank=True)
+    report_document = models.ForeignKey("Document", verbose_name="办结报告", null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "转送、交办来文"
+        verbose_name_plural = "转送、交办来文"
+        indexes = [models.Index(fields=["report_due", "reported_on"], name="referral_report_due_idx")]
+
+
+class DisciplineReferral(models.Model):
+    """检举控告民警履职行为的事项交纪检监察（督察）机关（《信访工作条例》第三十条）：交给谁、哪天、文号、其答复。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="discipline_referrals")
+    body = models.CharField("纪检监察（督察）机关", max_length=150)
+    routed_on = models.DateField("移交日期")
+    reference = models.CharField("移交文号", max_length=100, blank=True)
+    answered_on = models.DateField("答复日期", null=True, blank=True)
+    answer = models.TextField("答复（处理结果）", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "移交纪检监察（督察）"
+        verbose_name_plural = "移交纪检监察（督察）"
+        ordering = ["routed_on", "id"]
+
+
+class AftercareKind(models.TextChoices):
+    ASSISTANCE = "assistance", "帮扶救助"
+    EDUCATION = "education", "教育疏导"
+
+
+class AftercareRecord(models.Model):
+    """终结（办结）后的帮扶救助、教育疏导（《信访工作条例》第三十七条）：谁、哪天、做了什么。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="aftercare")
+    kind = models.CharField("种类", max_length=12, choices=AftercareKind.choices)
+    on = models.DateField("日期")
+    who = models.CharField("开展人员（单位）", max_length=150)
+    what = models.TextField("内容")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "帮扶、教育记录"
+        verbose_name_plural = "帮扶、教育记录"
+        ordering = ["on", "id"]
+
+
+class RecommendationKind(models.TextChoices):
+    IMPROVE = "improve", "改进工作的建议"
+    POLICY = "policy", "完善政策的建议"
+    ACCOUNTABILITY = "accountability", "追究责任的建议"
+
+
+class Recommendation(models.Model):
+    """信访工作机构向有关单位提出的建议（《信访工作条例》第四十条）：单位应当书面反馈采纳情况，到期未反馈即为逾期。"""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="recommendations")
+    department = models.ForeignKey(Department, verbose_name="被建议单位", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("种类", max_length=16, choices=RecommendationKind.choices)
+    text = models.TextField("建议内容")
+    issued_on = models.DateField("提出日期")
+    feedback_due = models.DateField("书面反馈期限")
+    feedback_on = models.DateField("书面反馈日期", null=True, blank=True)
+    feedback = models.TextField("反馈（采纳情况）", blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "工作建议"
+        verbose_name_plural = "工作建议"
+        ordering = ["feedback_due", "id"]
+        indexes = [models.Index(fields=["feedback_on", "feedback_due"], name="recommendation_open_due_idx")]
+
+    @property
+    def is_open(self) -> bool:
+        return self.feedback_on is None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import edit_views, views
+from . import edit_views, record_views, views
 
 app_name = "petitions"
 urlpatterns = [
@@ -13,6 +13,13 @@ urlpatterns = [
     path("matters/<int:pk>/correct/", edit_views.correct_matter, name="correct_matter"),
     path("petitions/<int:pk>/correct/", edit_views.correct_petition, name="correct_petition"),
     path("matters/<int:pk>/petitioners/<int:petitioner>/full/", views.petitioner_full, name="petitioner_full"),
+    path("matters/<int:pk>/referral/", record_views.referral, name="referral"),
+    path("matters/<int:pk>/discipline/", record_views.discipline_route, name="discipline_route"),
+    path("matters/<int:pk>/discipline/<int:row_pk>/", record_views.discipline_answer, name="discipline_answer"),
+    path("matters/<int:pk>/aftercare/", record_views.aftercare, name="aftercare"),
+    path("matters/<int:pk>/recommend/", record_views.recommend, name="recommend"),
+    path("recommendations/", record_views.recommendations, name="recommendations"),
+    path("recommendations/<int:pk>/feedback/", record_views.recommendation_feedback, name="recommendation_feedback"),
     path("matters/<int:pk>/<str:action>/", views.matter_action, name="action"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("matters/<int:pk>/execution/<int:item_pk>/", views.execution_done, name="execution_done"),

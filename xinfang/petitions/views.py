@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,11 +18,11 @@ from xinfang.org.permissions import access_matter
 from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
-from . import appeal_status, buttons, clock_rows, clocks, events, selectors, workflow
+from . import appeal_status, buttons, clock_rows, clocks, events, law_records, selectors, workflow
 from .action_forms import ACTION_FORMS
-from .actions import handling, intake, intake_rules, opinions, reads
+from .actions import decisions, handling, intake, intake_rules, opinions, reads
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
-from .models import Document, Outcome
+from .models import Document, DocumentKind, Outcome
 
 PAGE_SIZE = 30
 
@@ -34,7 +35,14 @@ def _with_lights(matters) -> list:
 
 
 def workbench(request):
-    return render(request, "petitions/workbench.html", {"matters": _with_lights(selectors.workbench(request.user))})
+    from .actions.referrals import reports_due
+
+    today = clock.today()
+    dues = reports_due(request.user)
+    for row in dues:
+        row.overdue = row.report_due < today
+    return render(request, "petitions/workbench.html", {"matters": _with_lights(selectors.workbench(request.user)),
+                                                        "report_dues": dues})
 
 
 def matter_list(request):
@@ -65,22 +73,23 @@ def intake_page(request):
             if target is None:
                 raise Http404
         petitioners = [intake.PetitionerInput(**p) for p in people.cleaned_data if p]
+        on_spot = data.get("tell_on_spot") and target is None
         try:
-            petition = intake.register_petition(intake.PetitionInput(
-                channel=data["channel"], received_at=data["received_at"], content=data["content"],
-                title=data["title"], requests=data["requests"], head_count=data["head_count"],
-                involved_department=data["involved_department"], involved_officer=data["involved_officer"],
-                case_numbers=data["case_numbers"], category=data["category"], is_skip_level=data["is_skip_level"],
-                competent_authority=data["competent_authority"],
-                attachments=data["attachments"], petitioners=petitioners,
-            ), by=request.user, matter=target)
+            with transaction.atomic():
+                petition = _register(request, data, petitioners, target, on_spot)
         except ValidationError as exc:
             _intake_errors(form, people, exc)
+        except workflow.WorkflowError as exc:
+            form.add_error(None, str(exc))
         else:
             matter = petition.matter
             notice = intake_rules.not_accepted_again_notice(matter.status)
             if notice:
                 messages.warning(request, notice)
+            elif on_spot:
+                notice = matter.documents.filter(kind=DocumentKind.ACCEPTANCE).order_by("-id").first()
+                messages.success(request, f"已登记并当场受理，事项编号 {matter.number}；受理告知书 {notice.number} "
+                                          "已生成，请在右侧“文书”中打开打印，当场交给信访人（《信访工作条例》第二十三条）。")
             else:
                 messages.success(request, f"已登记，事项编号 {matter.number}。")
             return redirect("petitions:matter", pk=matter.pk)
@@ -106,6 +115,23 @@ def _intake_errors(form, people, exc: ValidationError) -> None:
                 form.add_error(None, f"信访人：{error}")
             else:
                 form.add_error(field if field in form.fields else None, error)
+
+
+def _register(request, data, petitioners, target, on_spot):
+    """登记；当场告知的（第二十三条）随即受理并生成受理告知书，两步同一事务。"""
+    petition = intake.register_petition(intake.PetitionInput(
+        channel=data["channel"], received_at=data["received_at"], content=data["content"],
+        title=data["title"], requests=data["requests"], head_count=data["head_count"],
+        involved_department=data["involved_department"], involved_officer=data["involved_officer"],
+        case_numbers=data["case_numbers"], category=data["category"], is_skip_level=data["is_skip_level"],
+        competent_authority=data["competent_authority"],
+        attachments=data["attachments"], petitioners=petitioners,
+        consents_electronic_delivery=data.get("consents_electronic_delivery", False),
+    ), by=request.user, matter=target)
+    if on_spot:
+        decisions.accept_matter(petition.matter, by=request.user, note="来访当场受理并书面告知")
+        petition.matter.refresh_from_db()
+    return petition
 
 
 def intake_history(request):
@@ -147,6 +173,7 @@ def matter_page(request, pk: int):
         "can_issue_order": orders.can_issue(request.user, matter),
         "can_flag": permissions.allows(request.user, "warning.flag", matter),
         **appeal_status.panel(matter, today),
+        **law_records.panel(request.user, matter, today),
     })
 
 
@@ -175,7 +202,8 @@ def matter_action(request, pk: int, action: str):
     matter = access_matter(request.user, pk, capability=f"matter.{action}")
     transition = workflow.TRANSITIONS[action]
     kwargs = {"user": request.user} if spec.needs_user else {}
-    form = spec.form(request.POST or None, initial={"version": matter.version}, **kwargs)
+    initial = {"version": matter.version, **(spec.initial(matter, request.user, request.GET) if spec.initial else {})}
+    form = spec.form(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

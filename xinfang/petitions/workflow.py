@@ -73,6 +73,11 @@ TRANSITIONS: dict[str, Transition] = {
         _t("accept", "受理", {S.REGISTERED}, S.ACCEPTED, INTAKE),
         _t("decline", "不予受理", {S.REGISTERED}, S.DECLINED, INTAKE),
         _t("transfer", "转送", {S.REGISTERED}, S.TRANSFERRED, INTAKE),
+        # 转送、交办来的事项不属本机关职权范围：自收到之日起5个工作日内提出异议并说明理由，
+        # 经转送、交办机关核实同意后交还材料；不同意的继续办理（第二十三条）。
+        _t("object_referral", "对转送（交办）提出异议", {S.REGISTERED}, S.OBJECTED, INTAKE),
+        _t("objection_agreed", "异议经核实同意，交还材料", {S.OBJECTED}, S.RETURNED, INTAKE),
+        _t("objection_refused", "异议未获同意，继续办理", {S.OBJECTED}, S.REGISTERED, INTAKE),
         # 依法分类处理：导入诉讼、复议、仲裁等法定程序（第三十一条）
         _t("divert", "依法分类处理", {S.REGISTERED}, S.DIVERTED, INTAKE),
         # 交办（第二十二条）与办理（第三十一条至第三十四条）
@@ -90,6 +95,8 @@ TRANSITIONS: dict[str, Transition] = {
         # 送达：请求复查、复核的期限自信访人收到之日起算（第三十五条、第三十六条）。状态不变。
         _t("deliver", "登记送达", DELIVERABLE, None, INTAKE | HANDLERS | {PETITIONER},
            (Scope.LEAD, Scope.HANDLER, Scope.PETITIONER)),
+        # 交办的事项在指定期限内向交办机关提交办结报告（第二十二条）。状态不变。
+        _t("report_completion", "提交办结报告", DELIVERABLE, None, HEADS),
         # 复查（第三十五条）：由原办理机关的上一级机关作出；办结不截断仍在期内的请求权。
         _t("request_review", "登记复查请求", {S.REPLIED, S.CLOSED}, S.REVIEWING, INTAKE | {PETITIONER},
            LEAD_OR_PETITIONER),
@@ -120,10 +127,10 @@ TRANSITIONS: dict[str, Transition] = {
 # 状态分组：查询与界面按组判断，新增状态时只需归入某组。
 OPEN_STATES = frozenset(
     {S.REGISTERED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.HEARING, S.REPLY_DRAFTED,
-     S.REVIEWING, S.REVIEW_FORWARDED, S.RE_REVIEWING, S.RE_REVIEW_HEARING, S.RE_REVIEW_FORWARDED}
+     S.REVIEWING, S.REVIEW_FORWARDED, S.RE_REVIEWING, S.RE_REVIEW_HEARING, S.RE_REVIEW_FORWARDED, S.OBJECTED}
 )
 ANSWERED_STATES = frozenset({S.REPLIED, S.REVIEWED})
-FINISHED_STATES = frozenset({S.CLOSED, S.TERMINATED, S.DECLINED, S.TRANSFERRED, S.DIVERTED})
+FINISHED_STATES = frozenset({S.CLOSED, S.TERMINATED, S.DECLINED, S.TRANSFERRED, S.DIVERTED, S.RETURNED})
 
 
 def may(user, matter: Matter, action: str) -> bool:

@@ -88,6 +88,10 @@ class SubmissionForm(StyledForm):
                                    help_text="如事故认定书、处罚决定书编号，多个用逗号分开。")
     attachments = MultipleFileField(label=f"附件（选填，至多 {MAX_FILES} 个）", required=False)
     consent = forms.BooleanField(label=CONSENT_TEXT, error_messages={"required": "请阅读并同意个人信息处理说明"})
+    # 《信访工作条例》第三十五条：请求复查的期限自收到书面答复之日起算。选了电子送达，网上下载意见书之日即为收到之日。
+    electronic_delivery = forms.BooleanField(
+        label="同意电子送达：处理意见书等文书在本网站发布，我凭查询码下载之日即为收到（送达）之日", required=False,
+        help_text="不同意的，文书以当面或邮寄方式送达，收到之日起算请求复查的期限（《信访工作条例》第三十五条）。")
     answer = forms.CharField(label="验证问题", max_length=4, error_messages={"required": "请回答验证问题"})
     token = forms.CharField(widget=forms.HiddenInput)
 

@@ -82,6 +82,7 @@ def index(request):
                         name=data["name"], id_number=data["id_number"], phone=data["phone"], address=data["address"],
                         content=data["content"], requests=data["requests"], case_numbers=data["case_numbers"],
                         involved_department=data["involved_department"], attachments=data["attachments"],
+                        electronic_delivery=data.get("electronic_delivery", False),
                     ))
             except _OverLimit:
                 return _refuse(request, SUBMIT_REFUSAL)

@@ -28,6 +28,8 @@ PUBLIC_STAGE = {
     S.DIVERTED: "已告知依法通过其他法定途径解决", S.REPLIED: "已答复", S.CLOSED: "已办结",
     S.REVIEWING: "复查中", S.REVIEWED: "已出具复查意见", S.RE_REVIEWING: "复核中",
     S.RE_REVIEW_HEARING: "复核中（听证）", S.TERMINATED: "已终结",
+    # 转送、交办来的事项提出异议（第二十三条）：待核实时仍在审查；同意后材料交还转送、交办机关。
+    S.OBJECTED: "已收到，正在审查是否受理", S.RETURNED: "已交还转送（交办）机关处理",
 }
 
 

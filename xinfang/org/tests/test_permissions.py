@@ -164,7 +164,9 @@ def replied(cast) -> Matter:
 
 # -- 走遍每个地址：表中允许的才进得去 ---------------------------------------------------------
 
-POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
+POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:referral", "petitions:discipline_route",
+             "petitions:discipline_answer", "petitions:aftercare", "petitions:recommend",
+             "petitions:recommendation_feedback", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
              "assessment:request_report", "warning:urgent_acknowledge", "warning:period_new", "warning:consolidate",
              "warning:key_add", "warning:key_review", "warning:reception_new",
@@ -206,7 +208,14 @@ def world(cast, tmp_path):
                                                key="test-1", proposed_at=clock.now())
     lock = LoginThrottle.objects.create(kind=ThrottleKind.ACCOUNT, key="nobody", failures=9,
                                         locked_until=clock.now())
+    # 移交纪检监察（督察）的记录与第四十条的建议：各一行，走它们的地址。
+    from xinfang.petitions.actions import followup
+
+    discipline = followup.route_to_discipline(m, by=cast.clerk, body="测试支队督察大队")
+    recommendation = followup.recommend(m, by=cast.supervisor, department=cast.brigade_a,
+                                        kind="improve", text="规范告知。")
     return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
+            "discipline": discipline, "recommendation": recommendation,
             "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
             "department": cast.brigade_a, "execution": execution, "reviewing": reviewing,
             "attachment": attachment, **_screening_world(cast, tmp_path), **_warning_world(cast), **_assessment_world(cast),
@@ -290,6 +299,8 @@ def _args(name: str, world) -> dict:
         "petitions:petitioner_full": {"pk": world["matter"].pk, "petitioner": world["petition"].petitioners.first().pk},
         "petitions:attachment": {"pk": world["attachment"].pk},
         "petitions:execution_done": {"pk": world["execution"].matter_id, "item_pk": world["execution"].pk},
+        "petitions:discipline_answer": {"pk": world["matter"].pk, "row_pk": world["discipline"].pk},
+        "petitions:recommendation_feedback": {"pk": world["recommendation"].pk},
         "screening:mark": {"pk": world["screening_item"].pk},
         "screening:round": {"pk": world["round"].pk}, "screening:report": {"pk": world["round"].pk},
         "screening:import_run": {"pk": world["import_run"].pk},
@@ -336,6 +347,10 @@ def _visible(user, name: str, world) -> bool:
 
         owner = world["execution"].matter_id if name == "petitions:execution_done" else world["attachment"].petition.matter_id
         return visible_matters(user).filter(pk=owner).exists()
+    if name == "petitions:recommendation_feedback":
+        from xinfang.petitions.actions.followup import recommendations_for
+
+        return recommendations_for(user).filter(pk=world["recommendation"].pk).exists()
     if name in ("org:department", "assessment:unit", "assessment:unit_data", "assessment:records",
                 "assessment:metric"):
         from xinfang.org.access import departments
@@ -383,7 +398,8 @@ def _warning_visible(user, name: str, world) -> bool:
 
 MATTER_ROUTES = {"warning:flag", "petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
                  "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
-                 "portal:issue_code"}
+                 "portal:issue_code", "petitions:referral", "petitions:discipline_route", "petitions:discipline_answer",
+                 "petitions:aftercare", "petitions:recommend"}
 
 
 def _requests(world):

@@ -13,7 +13,7 @@ from .. import documents, events, organs
 from ..deadlines import STATUTORY_CHANNELS
 from ..models import Assignment, AssignmentRole, DocumentKind, Matter, MatterType
 from ..workflow import transition
-from . import intake_rules
+from . import followup, intake_rules
 
 
 def _required(value: str, label: str) -> str:
@@ -24,17 +24,19 @@ def _required(value: str, label: str) -> str:
 
 @transaction.atomic
 def accept_matter(matter: Matter, *, by, expected_version: int | None = None, note: str = "",
-                  matter_type: str = MatterType.COMPLAINT, discipline_body: str = "") -> Matter:
+                  matter_type: str = MatterType.COMPLAINT, discipline_body: str = "",
+                  discipline_reference: str = "") -> Matter:
     """受理：选定事项类别（第二十九条至第三十一条），申诉求决类自今日起算60日办理期限；生成受理告知书，记录事件。
 
-    检举控告类须写明交由哪个纪检监察（督察）机关处理。
+    检举控告类须写明交由哪个纪检监察（督察）机关处理（第三十条）：同时记下一行移交记录（机关、日期、文号），
+    其答复另行登记。
     """
     if matter_type not in MatterType.values:
         raise ValidationError({"matter_type": "请选择事项类别：申诉求决类、建议意见类或检举控告类（《信访工作条例》第二十九条至第三十一条）"})
     discipline_body = (discipline_body or "").strip()
     if matter_type == MatterType.ACCUSATION and not discipline_body:
         raise ValidationError({"discipline_body": "检举控告类事项须写明交由哪个纪检监察（督察）机关处理"
-                                                  "（《信访工作条例》第二十九条至第三十一条）"})
+                                                  "（《信访工作条例》第三十条）"})
 
     def apply(m: Matter) -> dict:
         m.matter_type, m.discipline_body = matter_type, discipline_body
@@ -42,6 +44,8 @@ def accept_matter(matter: Matter, *, by, expected_version: int | None = None, no
         return events.accepted(m.accepted_on, organs.organ_of(m.department).pk)
 
     matter = transition(matter, "accept", by=by, expected_version=expected_version, reason=note, apply=apply)
+    if matter_type == MatterType.ACCUSATION:
+        followup.route_to_discipline(matter, by=by, body=discipline_body, reference=discipline_reference)
     documents.issue_document(matter, DocumentKind.ACCEPTANCE, by=by)
     return matter
 

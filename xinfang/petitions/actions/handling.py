@@ -15,6 +15,7 @@ from .. import documents, events, organs
 from ..models import DeliveryMethod, DocumentKind, Matter, MatterEvent, OpinionKind, Outcome
 from ..selectors import visible_matters
 from ..workflow import OPEN_STATES, ActionNotAllowed, transition
+from . import intake_rules
 from .opinions import RequestDecision, check_date, check_items, create_opinion, record_delivery
 
 MAX_EXTENSION_DAYS = 30
@@ -26,6 +27,9 @@ def start_handling(matter: Matter, *, by, expected_version: int | None = None) -
 
     def apply(m: Matter) -> dict:
         if m.handler_id is None:
+            # 回避（第二十八条）：被反映的民警不能因为"谁开始办理谁承办"而成了自己的承办人。
+            if problem := intake_rules.recusal_problem(m.petitions.values_list("involved_officer", flat=True), by):
+                raise ValidationError({"handler": problem})
             m.handler = by
         return events.handler_set(m.handler.name)
 

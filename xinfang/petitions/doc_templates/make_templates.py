@@ -101,7 +101,25 @@ KINDS: dict[str, tuple[str, list[str]]] = {
         "本机关决定对该{{请求种类}}请求不予受理。",
         "如有新的事实和理由，可以依法另行提出信访事项。",
     ]),
+    # 以下两种发给转送、交办的机关，不是发给信访人的（见 ORGAN_ADDRESSED）。
+    "objection": ("信访事项转送（交办）异议书", [
+        "{{转送交办机关}}于{{收到日期}}{{转送交办}}本机关的{{信访人}}反映“{{事由}}”的信访事项（事项编号：{{事项编号}}，"
+        "来文编号：{{来文编号}}），本机关已收悉。",
+        "经审查，该信访事项不属于本机关职权范围，理由如下：{{异议理由}}",
+        "依照《信访工作条例》第二十三条的规定，本机关在收到之日起5个工作日内提出异议，"
+        "请予核实；核实同意后，本机关即交还相关材料。",
+    ]),
+    "completion_report": ("信访事项办结报告", [
+        "{{转送交办机关}}于{{收到日期}}交办本机关的{{信访人}}反映“{{事由}}”的信访事项（事项编号：{{事项编号}}，"
+        "来文编号：{{来文编号}}），要求于{{报告期限}}前报告办理结果。",
+        *FACTS,
+        "办理结果：{{办理结果}}",
+        "{{报告内容}}",
+        "依照《信访工作条例》第二十二条关于交办事项提交办结报告的规定，现将办结情况报告如上，请审核。",
+    ]),
 }
+# 发给机关的文书：称谓为收文机关，不写送达信访人的说明。
+ORGAN_ADDRESSED = {"objection", "completion_report"}
 
 
 def _font(run, name: str, size: float, *, bold: bool = False) -> None:
@@ -126,7 +144,7 @@ def _paragraph(doc, text: str, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool
     return p
 
 
-def build(title: str, body: list[str]):
+def build(title: str, body: list[str], *, to_organ: bool = False):
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -141,17 +159,18 @@ def build(title: str, body: list[str]):
     _paragraph(doc, title, align=center, indent=False, font=TITLE_FONT, size=22, bold=True)
     _paragraph(doc, "{{文号}}", align=center, indent=False)
     _paragraph(doc, "", indent=False)
-    _paragraph(doc, "{{信访人}}：", indent=False)
+    _paragraph(doc, "{{转送交办机关}}：" if to_organ else "{{信访人}}：", indent=False)
     for text in body:
         _paragraph(doc, text)
-    _paragraph(doc, "特此告知。" if "告知书" in title else "特此答复。")
+    _paragraph(doc, "特此报告。" if to_organ else "特此告知。" if "告知书" in title else "特此答复。")
     _paragraph(doc, "", indent=False)
     right = WD_ALIGN_PARAGRAPH.RIGHT
     _paragraph(doc, "{{发文单位}}", align=right, indent=False, right_chars=2)
     _paragraph(doc, "{{成文日期}}", align=right, indent=False, right_chars=2)
-    _paragraph(doc, "", indent=False)
-    _paragraph(doc, "送达地址：{{信访人地址}}", indent=False, size=12)
-    _paragraph(doc, "本文书一式两份，一份送达信访人，一份存入信访事项档案。", indent=False, size=12)
+    if not to_organ:
+        _paragraph(doc, "", indent=False)
+        _paragraph(doc, "送达地址：{{信访人地址}}", indent=False, size=12)
+        _paragraph(doc, "本文书一式两份，一份送达信访人，一份存入信访事项档案。", indent=False, size=12)
 
     footer = section.footer.paragraphs[0]
     footer.alignment = center
@@ -164,7 +183,7 @@ def build(title: str, body: list[str]):
 
 def main() -> None:
     for kind, (title, body) in KINDS.items():
-        build(title, body).save(HERE / f"{kind}.docx")
+        build(title, body, to_organ=kind in ORGAN_ADDRESSED).save(HERE / f"{kind}.docx")
         print(f"{kind}.docx  {title}")
 
 

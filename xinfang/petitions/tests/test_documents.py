@@ -22,7 +22,7 @@ from xinfang.petitions.documents import (
 )
 from xinfang.petitions.models import (
     AppealRequest, Channel, DocumentKind, DocumentSequence, DocumentTemplate, Matter, MatterEvent, Opinion,
-    OpinionKind, Outcome, Petition, Petitioner, ReviewOutcome,
+    OpinionKind, Outcome, Petition, Petitioner, Referral, ReferralKind, ReviewOutcome,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -46,6 +46,11 @@ KEY_SENTENCES = {
                                       "2026年2月10日再次提出"],
     DocumentKind.LATE_APPEAL: ["请求复查的期限已于2026年3月1日届满", "本机关决定对该复查请求不予受理",
                                "依照《信访工作条例》第三十五条的规定"],
+    DocumentKind.OBJECTION: ["测试市公安局于2026年2月10日交办本机关", "来文编号：测公交〔2026〕5号",
+                             "不属于本机关职权范围，理由如下：该路段由城管部门管理", "5个工作日内提出异议",
+                             "测试市公安局：", "特此报告。"],
+    DocumentKind.COMPLETION_REPORT: ["要求于2026年3月10日前报告办理结果", "已向信访人赔礼道歉",
+                                     "依照《信访工作条例》第二十二条关于交办事项提交办结报告的规定", "测试支队大队A于2026年3月2日出具处理意见书（予以支持）"],
 }
 NUMBER = "测试支队大队A信访〔2026〕1号"
 
@@ -117,7 +122,20 @@ def request_for(matter, kind) -> AppealRequest | None:
                                         window_closes=date(2026, 3, 1), is_late=True, created_at=ISSUED_AT)
 
 
+def referral_for(matter, kind) -> None:
+    if kind not in (DocumentKind.OBJECTION, DocumentKind.COMPLETION_REPORT):
+        return
+    Referral.objects.create(matter=matter, kind=ReferralKind.ASSIGN, source="测试市公安局", reference="测公交〔2026〕5号",
+                            received_on=date(2026, 2, 10), report_due=date(2026, 3, 10),
+                            objection_reason="该路段由城管部门管理。", report_text="已向信访人赔礼道歉。",
+                            created_at=ISSUED_AT)
+    if kind == DocumentKind.COMPLETION_REPORT:
+        Opinion.objects.create(matter=matter, kind=OpinionKind.REPLY, deciding_organ=matter.department,
+                               decision=Outcome.SUPPORT, text="支持", decided_on=date(2026, 3, 2), created_at=ISSUED_AT)
+
+
 def issue(matter, kind, by, **extra):
+    referral_for(matter, kind)
     with transaction.atomic():
         return issue_document(matter, kind, by=by, extra=extra, opinion=opinion_for(matter, kind),
                               request=request_for(matter, kind))

@@ -36,7 +36,8 @@ def generated(db):
 def test_sixty_petitions_reach_every_status(generated):
     assert Petition.objects.count() == 60 == generated.petitions
     # 转送系统外机关的复查、复核只在上一级机关不在系统内时出现，生成器不造这两种状态。
-    forwarded = {Status.REVIEW_FORWARDED, Status.RE_REVIEW_FORWARDED}
+    # 转送、交办来文的异议（第二十三条）要有来文记录，也不造。
+    forwarded = {Status.REVIEW_FORWARDED, Status.RE_REVIEW_FORWARDED, Status.OBJECTED, Status.RETURNED}
     assert set(Matter.objects.values_list("status", flat=True)) == set(Status.values) - forwarded
 
 
@@ -158,3 +159,68 @@ def test_generated_rows_satisfy_every_foreign_key(generated):
     # 行是绕过 ORM 成批写入的：逐表核对外键（SQLite 的 foreign_key_check、PostgreSQL 的 SET CONSTRAINTS）。
     connection.check_constraints()
     assert not MatterEvent.objects.exclude(matter__in=Matter.objects.all()).exists()
+
+
+def test_every_decision_is_an_opinion_row_that_its_event_points_to(generated):
+    """意见是表里的行，不是事件详情：每条作出意见的事件指向本事项同种的一行，机关按 organs 的规则，
+    送达事件与意见行、事项的送达日期一致，请求行的期限与事项的请求截止日一致（seed-demo 不再补写）。"""
+    from xinfang.core import clock as core_clock
+    from xinfang.petitions import events, organs
+    from xinfang.petitions.models import AppealRequest, ExecutionItem, Opinion, OpinionKind, Outcome
+    from xinfang.petitions.workflow import FINISHED_STATES
+
+    kinds = {"approve_reply": OpinionKind.REPLY, "issue_review": OpinionKind.REVIEW,
+             "issue_re_review": OpinionKind.RE_REVIEW}
+    seen = set()
+    for event in MatterEvent.objects.filter(action__in=kinds).select_related("matter"):
+        opinion = Opinion.objects.get(pk=event.data[events.OPINION_ID])
+        assert (opinion.matter_id, opinion.kind) == (event.matter_id, kinds[event.action])
+        assert opinion.decided_on == core_clock.local_date(event.at)
+        expected = {OpinionKind.REPLY: organs.organ_of(event.matter.department),
+                    OpinionKind.REVIEW: organs.review_organ(event.matter)}.get(opinion.kind)
+        if isinstance(expected, organs.Department):
+            assert opinion.deciding_organ == expected
+        elif opinion.kind != OpinionKind.REPLY:
+            assert opinion.deciding_organ is None and opinion.external_organ
+        seen.add(opinion.pk)
+    assert seen == set(Opinion.objects.values_list("pk", flat=True)) and len(seen) > 10
+    for event in MatterEvent.objects.filter(action="deliver"):
+        opinion = Opinion.objects.get(pk=event.data[events.OPINION_ID])
+        assert opinion.delivered_on.isoformat() == event.data["delivered_on"] and opinion.delivery_proof
+    for matter in Matter.objects.filter(opinions__isnull=False).distinct():
+        reply = matter.opinions.get(kind=OpinionKind.REPLY)
+        assert reply.decision == matter.outcome and reply.delivered_on == matter.reply_delivered_on
+        review = matter.opinions.filter(kind=OpinionKind.REVIEW).first()
+        assert (review.delivered_on if review else None) == matter.review_delivered_on
+        request = matter.appeal_requests.filter(kind=OpinionKind.REVIEW).first()
+        assert (request.window_closes if request else matter.review_request_closes) == matter.review_request_closes
+        if request:
+            assert request.requested_on == matter.review_requested_on and not request.is_late
+        if reply.decision == Outcome.SUPPORT:
+            items = ExecutionItem.objects.filter(opinion=reply)
+            assert items.exists() and all((i.done_on is not None) == (matter.status in FINISHED_STATES) for i in items)
+    assert AppealRequest.objects.count() == MatterEvent.objects.filter(action__in=("request_review",
+                                                                                   "request_re_review")).count()
+
+
+def test_a_generated_review_can_be_decided_by_the_superior_organ_in_the_app(generated, settings, tmp_path):
+    """造出来的复查中事项与应用自己登记的一样能办下去：复查机关（支队）的领导出具复查意见。"""
+    import time_machine
+
+    from xinfang.org.models import RoleCode
+    from xinfang.org.services import create_staff
+    from xinfang.org.testing import PASSWORD
+    from xinfang.petitions import organs
+    from xinfang.petitions.actions import appeals
+    from xinfang.petitions.models import OpinionKind, ReviewOutcome
+
+    settings.MEDIA_ROOT = tmp_path
+    m = Matter.objects.filter(status=Status.REVIEWING).first()
+    assert m is not None and m.deciding_organ == organs.review_organ(m)
+    # 复查机关（牵头单位所属机关的上一级，示范组织里是支队）的负责人。
+    chief = create_staff(by=None, username="chief", name="支队法制负责人", password=PASSWORD,
+                         department=m.deciding_organ, roles=[RoleCode.UNIT_HEAD])
+    with time_machine.travel("2026-03-02 10:00 +0800", tick=False):
+        m = appeals.issue_review(m, by=chief, review_outcome=ReviewOutcome.UPHOLD, text="经复查，维持。")
+    review = m.opinions.get(kind=OpinionKind.REVIEW)
+    assert review.request == m.appeal_requests.get(kind=OpinionKind.REVIEW) and review.document is not None

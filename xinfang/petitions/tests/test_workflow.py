@@ -130,7 +130,9 @@ def test_the_main_path_walks_from_registration_to_termination(cast):
         ("reply", cast.brigade_a.pk), ("review", cast.detachment.pk), ("re_review", bureau.pk)]
     side_paths = {"decline", "transfer", "divert", "close_review", "rehandle", "refuse_late_review",
                   "refuse_late_re_review", "forward_review", "record_external_review", "forward_re_review",
-                  "record_external_re_review"}
+                  "record_external_re_review",
+                  # 转送、交办来文的异议与办结报告：test_law_records.py 逐条走过。
+                  "object_referral", "objection_agreed", "objection_refused", "report_completion"}
     assert set(visited) | side_paths == set(workflow.TRANSITIONS)
 
 

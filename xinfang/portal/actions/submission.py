@@ -38,6 +38,8 @@ class Submission:
     case_numbers: str = ""
     involved_department: Department | None = None
     attachments: list | None = None
+    # 信访人选了电子送达：门户下载意见书才算送达（第三十五条，见 petitions.actions.opinions）。
+    electronic_delivery: bool = False
 
 
 def intake_department(chosen: Department | None) -> Department:
@@ -60,7 +62,7 @@ def submit_petition(data: Submission) -> tuple[Petition, str]:
         channel=Channel.ONLINE, received_at=clock.now(), content=data.content.strip(),
         requests=data.requests.strip(), case_numbers=data.case_numbers.strip(),
         involved_department=intake_department(data.involved_department),
-        attachments=list(data.attachments or []),
+        attachments=list(data.attachments or []), consents_electronic_delivery=data.electronic_delivery,
         petitioners=[PetitionerInput(name=data.name.strip(), id_number=data.id_number.strip().upper(),
                                      phone=data.phone.strip(), address=data.address.strip())],
     ), by=None)
@@ -71,6 +73,7 @@ def submit_petition(data: Submission) -> tuple[Petition, str]:
     )
     record(actor=None, action="portal.submit", obj=access, changes={
         "matter": [None, petition.matter.number], "consent": [None, "已同意个人信息处理说明"],
+        "electronic_delivery": [None, data.electronic_delivery],
     })
     return petition, code
 

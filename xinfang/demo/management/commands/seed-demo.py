@@ -28,13 +28,9 @@ class Command(BaseCommand):
                 triage.save_authority_label(AuthorityLabel(name=name, sort_order=order))
         if not Matter.objects.exists():
             summary = generate(DEMO_PETITIONS, seed=1)
-            self.stdout.write(f"已生成示范信访：{summary.matters} 件事项、{summary.petitions} 件信访件。")
-            # 造数还只写旧式的答复列，不写意见行（Opinion）：用迁移 0008 同一段补写，看板的按期办结等才有数。
-            from importlib import import_module
-
-            from django.apps import apps
-
-            import_module("xinfang.petitions.migrations.0008_law_model_backfill").forwards(apps, None)
+            # 造数自己写意见行（处理、复查、复核意见，连同送达、请求与落实），不再需要迁移的补写。
+            self.stdout.write(f"已生成示范信访：{summary.matters} 件事项、{summary.petitions} 件信访件、"
+                              f"{summary.opinions} 项意见。")
         label_demo_authorities()
         for task in (Task.CATEGORY, Task.AUTHORITY):
             if ModelVersion.objects.filter(task=task, is_current=True).exists():
