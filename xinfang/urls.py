@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from xinfang import views as home_views
 from xinfang.core import views as core_views
+from xinfang.api import urls as api_urls
+from xinfang.api.api import urlpatterns as api_v1
 from xinfang.org import views as org_views
 
 admin.site.site_header = "Xinfang 信访系统配置"
@@ -24,6 +26,9 @@ urlpatterns = [
     path("screening/", include("xinfang.screening.urls")),
     path("assessment/", include("xinfang.assessment.urls")),
     path("warning/", include("xinfang.warning.urls")),
+    path("api/v1/", api_v1()),
+    path("api/tokens/", include(api_urls.token_urlpatterns)),
+    path("open311/", include("xinfang.api.urls")),
     # 配置后台不另设登录页：统一走带锁定的登录。
     path("admin/login/", org_views.admin_login_redirect),
     path("admin/", admin.site.urls),
