@@ -21,6 +21,14 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 errors.install(api)
+
+
+@api.get("/", auth=None, url_name="index", summary="接口入口", tags=["说明"])
+def index(request):
+    """不需登录：接口说明与 OpenAPI 的地址。"""
+    return {"openapi": "/api/v1/openapi.json", "docs": "/api/v1/docs", "open311": "/open311/discovery.json"}
+
+
 api.add_router("/", matters.router)
 api.add_router("/", resources.router)
 

@@ -208,6 +208,8 @@ ROUTES: dict[str, str] = {
     "assessment:report": "assessment.reports",
     "assessment:download": "assessment.reports",
     # 对外接口（xinfang/api）：与页面同一张表；令牌按其能力、会话按角色。对事项的范围在视图里经 access_matter 查。
+    "api:index": "public",
+    "api:api-root": "public",
     "api:openapi-json": "public",
     "api:openapi-view": "public",
     "api:matters": "matter.list",

@@ -166,7 +166,8 @@ def replied(cast) -> Matter:
 
 POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
-             "assessment:request_report"}
+             "assessment:request_report", "api:petitions", "api:case_imports", "api:exchange_orders",
+             "api_tokens:rotate", "api_tokens:revoke", "open311:requests"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
 
@@ -204,7 +205,10 @@ def world(cast, tmp_path):
                                                key="test-1", proposed_at=clock.now())
     lock = LoginThrottle.objects.create(kind=ThrottleKind.ACCOUNT, key="nobody", failures=9,
                                         locked_until=clock.now())
-    return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
+    from xinfang.api.testing import issue
+
+    api_token, _ = issue(["matter.list"], name="走查用的令牌")
+    return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(), "api_token": api_token,
             "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
             "department": cast.brigade_a, "execution": execution, "reviewing": reviewing,
             "attachment": attachment, **_screening_world(cast, tmp_path), **_warning_world(cast), **_assessment_world(cast)}
@@ -269,6 +273,11 @@ def _args(name: str, world) -> dict:
         "assessment:bulletin": world["bulletin"],
         "assessment:report": {"pk": world["report"].pk},
         "assessment:download": {"pk": world["report"].pk, "fmt": "docx"},
+        "api:document": {"pk": world["document"].pk}, "api:case_import": {"pk": world["import_run"].pk},
+        "api:metrics": {"pk": world["department"].pk}, "api:warning": {"pk": world["warning"].pk},
+        "api_tokens:rotate": {"pk": world["api_token"].pk}, "api_tokens:revoke": {"pk": world["api_token"].pk},
+        "open311:services": {"fmt": "json"}, "open311:service": {"fmt": "json", "code": "xinfang"},
+        "open311:requests": {"fmt": "json"}, "open311:request": {"fmt": "json", "number": world["matter"].number},
     }
     if name.startswith("warning:") and name != "warning:centre":
         return {"pk": world["warning"].pk}
@@ -293,7 +302,7 @@ def _visible(user, name: str, world) -> bool:
         owner = world["execution"].matter_id if name == "petitions:execution_done" else world["attachment"].petition.matter_id
         return visible_matters(user).filter(pk=owner).exists()
     if name in ("org:department", "assessment:unit", "assessment:unit_data", "assessment:records",
-                "assessment:metric"):
+                "assessment:metric", "api:metrics"):
         from xinfang.org.access import departments
 
         return departments(user).filter(pk=world["department"].pk).exists()
@@ -305,7 +314,7 @@ def _visible(user, name: str, world) -> bool:
         from xinfang.screening.selectors import visible_rounds
 
         return visible_rounds(user).filter(pk=world["round"].pk).exists()
-    if name.startswith("warning:") and name != "warning:centre":
+    if name.startswith("warning:") and name != "warning:centre" or name == "api:warning":
         from xinfang.warning.selectors import visible_warnings
 
         return visible_warnings(user).filter(pk=world["warning"].pk).exists()
@@ -319,7 +328,7 @@ def _visible(user, name: str, world) -> bool:
 
 MATTER_ROUTES = {"petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
                  "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
-                 "portal:issue_code"}
+                 "portal:issue_code", "api:matter", "api:matter_action", "api:document"}
 
 
 def _requests(world):
@@ -335,10 +344,10 @@ def _requests(world):
                 continue
             yield name, permissions.route_capability(name, route), "/" + route, "GET"
             continue
-        if name == "petitions:action":
+        if name in ("petitions:action", "api:matter_action"):
             for action in ACTION_FORMS:
                 url = reverse(name, kwargs={"pk": _action_matter(action, world).pk, "action": action})
-                yield name, f"matter.{action}", url, "GET"
+                yield name, f"matter.{action}", url, "GET" if name == "petitions:action" else "POST"
             continue
         kwargs = _args(name, world) if "<" in route else {}
         method = "POST" if name in POST_ONLY else "GET"
@@ -368,27 +377,49 @@ def _admin_cannot_add(route: str) -> bool:
 
 def _refused(response) -> bool:
     location = response.get("Location", "")
-    return response.status_code in (403, 404) or (
+    return response.status_code in (401, 403, 404) or (
         response.status_code == 302 and location.startswith(("/accounts/login/", "/admin/login/")))
+
+
+def _token_people(cast) -> dict:
+    """接口地址另由令牌走一遍（令牌只对 /api/ 与 /open311/ 有效）：持全部能力的、只持一项无关能力的，都限大队A。"""
+    from xinfang.api.testing import issue
+    from xinfang.api.tokens import token_scopes
+
+    people = {}
+    for who, scopes in (("token_all", list(token_scopes())), ("token_home", ["home"])):
+        token, headers = issue(scopes, department=cast.brigade_a, name=who)
+        token.service.service_token = token
+        people[who] = (token.service, headers["HTTP_AUTHORIZATION"])
+    return people
 
 
 def test_each_route_admits_exactly_whom_the_table_admits_with_and_without_the_role(cast, world, client):
     from django.contrib.auth.models import AnonymousUser
 
     people = {**cast.everyone(), "anonymous": AnonymousUser()}
+    tokens = _token_people(cast)
+    people.update({who: service for who, (service, _) in tokens.items()})
     wrong, coverage = [], {}
     for name, code, url, method in _requests(world):
         for who, person in people.items():
             client.logout()
-            if who != "anonymous":
+            headers, data = {}, {}
+            if who in tokens:
+                if not name.startswith(("api:", "open311:")):
+                    continue
+                headers = {"HTTP_AUTHORIZATION": tokens[who][1]}
+                if name == "open311:requests":
+                    headers, data = {}, {"api_key": tokens[who][1].removeprefix("Bearer ")}
+            elif who != "anonymous":
                 client.force_login(person)
             matter = world["matter"] if name in MATTER_ROUTES else None
-            if name == "petitions:action":
+            if name in ("petitions:action", "api:matter_action"):
                 matter = _action_matter(code.removeprefix("matter."), world)
             expected = permissions.allows(person, code, matter) and _visible(person, name, world)
             if matter is not None and who != "anonymous":
                 expected = expected and visible_matters(person).filter(pk=matter.pk).exists()
-            response = client.post(url) if method == "POST" else client.get(url)
+            response = client.post(url, data, **headers) if method == "POST" else client.get(url, **headers)
             coverage.setdefault(code, set()).add(expected)
             if _refused(response) == expected:
                 wrong.append((url, who, response.status_code, "应允许" if expected else "应拒绝"))
