@@ -33,3 +33,6 @@ urlpatterns = [
     path("admin/login/", org_views.admin_login_redirect),
     path("admin/", admin.site.urls),
 ]
+
+# 接口地址下的 404 答 JSON；其它地址仍是 templates/404.html。
+handler404 = "xinfang.api.errors.handler404"

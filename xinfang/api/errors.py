@@ -123,3 +123,12 @@ def _http_text(exc) -> str:
 
 def not_found_json(request, exception=None):
     return respond(404, "not_found", "记录不存在，或不在您的可见范围内")
+
+
+def handler404(request, exception=None):
+    """全站的 404：接口地址下答 JSON（地址不存在、路径里的编号超出范围），其余照旧是中文页面。"""
+    if request.path.startswith("/api/"):
+        return not_found_json(request)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
