@@ -150,7 +150,9 @@ INSTALLED_APPS = [
     "xinfang.assessment",
     "xinfang.warning",
     "xinfang.exchange",
+    "xinfang.api",
     "xinfang.demo",
+    "ninja",  # 只为它随包的接口说明页静态文件（Swagger UI），不用 CDN
 ]
 
 MIDDLEWARE = [
@@ -335,6 +337,9 @@ PORTAL_SUBMISSIONS_PER_HOUR = env_int("XINFANG_PORTAL_SUBMISSIONS_PER_HOUR", 5)
 PORTAL_REQUESTS_PER_HOUR = env_int("XINFANG_PORTAL_REQUESTS_PER_HOUR", 30)
 PORTAL_WRONG_CODES = env_int("XINFANG_PORTAL_WRONG_CODES", 5)
 PORTAL_LOCK_MINUTES = env_int("XINFANG_PORTAL_LOCK_MINUTES", 30)
+# 对外接口：每个令牌每分钟的调用上限；每个 Open311 令牌（一个合作系统）每小时可提交的诉求件数。
+API_CALLS_PER_MINUTE = env_int("XINFANG_API_CALLS_PER_MINUTE", 600)
+OPEN311_SUBMISSIONS_PER_HOUR = env_int("XINFANG_PARTNER_SUBMISSIONS_PER_HOUR", 200)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

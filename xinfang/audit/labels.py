@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "portal.lockout": "查询码错误锁定",
     "return_visit.create": "生成回访任务", "return_visit.record": "记录回访",
     "return_visit.close_attention": "回访关注办结", "return_visit.online_rating": "网上评价",
+    "api_token.issue": "签发 API 令牌", "api_token.rotate": "更换 API 令牌", "api_token.revoke": "吊销 API 令牌",
 }
 
 # 不是模型字段的键（服务自己起的名字）。

@@ -149,6 +149,11 @@ CAPABILITIES: dict[str, Capability] = {
         # （visible_department_ids 为 None：局领导、审计员，及分管范围覆盖全部单位者），在视图里按范围判断。
         _c("assessment.view", "查看考核看板", SIGNED_IN),
         _c("assessment.reports", "查看月度通报与报告", SIGNED_IN),
+        # 对外接口（xinfang/api）：接口说明公开；令牌由系统管理员签发。下面两项不给任何工作人员角色，
+        # 只有持该能力的令牌（对接系统的服务身份）能用。
+        _c("api.tokens", "管理 API 令牌", {R.ADMIN}),
+        _c("open311", "经 Open311 提交诉求", ()),
+        _c("exchange.12345", "接收12345转办工单", ()),
     )
 }
 
@@ -251,6 +256,32 @@ ROUTES: dict[str, str] = {
     "assessment:request_report": "assessment.reports",
     "assessment:report": "assessment.reports",
     "assessment:download": "assessment.reports",
+    # 对外接口（xinfang/api）：与页面同一张表；令牌按其能力、会话按角色。对事项的范围在视图里经 access_matter 查。
+    "api:index": "public",
+    "api:api-root": "public",
+    "api:openapi-json": "public",
+    "api:openapi-view": "public",
+    "api:matters": "matter.list",
+    "api:matter": "matter.view",
+    "api:petitions": "petition.intake",
+    "api:matter_action": "matter.{action}",
+    "api:document": "document.download",
+    "api:case_imports": "screening.import",
+    "api:case_import": "screening.import",
+    "api:metric_definitions": "assessment.view",
+    "api:metrics": "assessment.view",
+    "api:warnings": "warning.centre",
+    "api:warning": "warning.centre",
+    "api:exchange_orders": "exchange.12345",
+    "api_tokens:list": "api.tokens",
+    "api_tokens:rotate": "api.tokens",
+    "api_tokens:revoke": "api.tokens",
+    # Open311：目录与定义公开；提交须持 open311 能力的令牌（api_key）；查询凭查询码（与门户相同）。
+    "open311:discovery": "public",
+    "open311:services": "public",
+    "open311:service": "public",
+    "open311:requests": "open311",
+    "open311:request": "portal.petitioner",
 }
 
 # 配置后台按地址的第二段归类：应用名 → admin.<应用>；后台自带的页面（首页、登录、退出、改本人密码、
@@ -298,6 +329,10 @@ def route_capability(name: str | None, route: str = "", kwargs: dict | None = No
 def _role_ok(user, cap: Capability, *, via_portal: bool = False) -> bool:
     if cap.public:
         return True
+    # API 令牌的服务身份：权限恰好是令牌的能力（scopes），不看角色；对事项的范围照常按其部门判断。
+    token = getattr(user, "service_token", None)
+    if token is not None:
+        return cap.code in token.scopes
     if via_portal:
         return "petitioner" in (cap.roles or ())
     if not getattr(user, "is_authenticated", False):

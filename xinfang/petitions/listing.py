@@ -76,10 +76,13 @@ def merged(parts: Iterable[QuerySet], order: tuple[str, ...], *, start: int = 0,
 
 
 def search_page(user, query: str, narrow: Callable[[QuerySet], QuerySet], *, start: int, stop: int,
-                visible: QuerySet) -> tuple[list[Matter], bool]:
-    """全文检索的一页（按事项从新到旧）。第二个返回值表示是否因命中太多而没有查完。"""
+                visible: QuerySet, before: int | None = None) -> tuple[list[Matter], bool]:
+    """全文检索的一页（按事项从新到旧）。第二个返回值表示是否因命中太多而没有查完。
+
+    `before`：只要编号（id）小于它的事项——接口的游标分页从上一页最后一件接着查。
+    """
     found: list[Matter] = []
-    before, scanned = None, 0
+    scanned = 0
     # 第一块只取一页所需的几倍（看得见全部的用户一块就够）；筛掉的多时块逐次放大，至多 SEARCH_CHUNK。
     size = min(max(4 * stop, 100), SEARCH_CHUNK)
     while len(found) < stop and scanned < SEARCH_MAX_SCANNED:

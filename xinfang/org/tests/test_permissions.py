@@ -170,7 +170,9 @@ POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:referral",
              "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
              "assessment:request_report", "warning:urgent_acknowledge", "warning:period_new", "warning:consolidate",
              "warning:key_add", "warning:key_review", "warning:reception_new",
-             "exchange:outbox_retry", "exchange:import_start"}
+             "exchange:outbox_retry", "exchange:import_start",
+             "api:petitions", "api:case_imports", "api:exchange_orders",
+             "api_tokens:rotate", "api_tokens:revoke", "open311:requests"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
 
@@ -209,12 +211,14 @@ def world(cast, tmp_path):
     lock = LoginThrottle.objects.create(kind=ThrottleKind.ACCOUNT, key="nobody", failures=9,
                                         locked_until=clock.now())
     # 移交纪检监察（督察）的记录与第四十条的建议：各一行，走它们的地址。
+    from xinfang.api.testing import issue
     from xinfang.petitions.actions import followup
 
     discipline = followup.route_to_discipline(m, by=cast.clerk, body="测试支队督察大队")
     recommendation = followup.recommend(m, by=cast.supervisor, department=cast.brigade_a,
                                         kind="improve", text="规范告知。")
-    return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(),
+    api_token, _ = issue(["matter.list"], name="走查用的令牌")
+    return {"matter": m, "petition": m.petitions.get(), "document": m.documents.first(), "api_token": api_token,
             "discipline": discipline, "recommendation": recommendation,
             "order": order, "record": item, "visit": ReturnVisit.objects.get(), "lock": lock,
             "department": cast.brigade_a, "execution": execution, "reviewing": reviewing,
@@ -313,6 +317,11 @@ def _args(name: str, world) -> dict:
         "exchange:outbox_retry": {"pk": world["outbox_message"].pk},
         "exchange:import_batch": {"pk": world["import_batch"].pk},
         "exchange:import_start": {"pk": world["import_batch"].pk},
+        "api:document": {"pk": world["document"].pk}, "api:case_import": {"pk": world["import_run"].pk},
+        "api:metrics": {"pk": world["department"].pk}, "api:warning": {"pk": world["warning"].pk},
+        "api_tokens:rotate": {"pk": world["api_token"].pk}, "api_tokens:revoke": {"pk": world["api_token"].pk},
+        "open311:services": {"fmt": "json"}, "open311:service": {"fmt": "json", "code": "xinfang"},
+        "open311:requests": {"fmt": "json"}, "open311:request": {"fmt": "json", "number": world["matter"].number},
     }
     if name in WARNING_ROUTES:
         return {"pk": world["warning"].pk}
@@ -352,7 +361,7 @@ def _visible(user, name: str, world) -> bool:
 
         return recommendations_for(user).filter(pk=world["recommendation"].pk).exists()
     if name in ("org:department", "assessment:unit", "assessment:unit_data", "assessment:records",
-                "assessment:metric"):
+                "assessment:metric", "api:metrics"):
         from xinfang.org.access import departments
 
         return departments(user).filter(pk=world["department"].pk).exists()
@@ -368,6 +377,10 @@ def _visible(user, name: str, world) -> bool:
         return visible_rounds(user).filter(pk=world["round"].pk).exists()
     if name.startswith("warning:") and name != "warning:centre":
         return _warning_visible(user, name, world)
+    if name == "api:warning":
+        from xinfang.warning.selectors import visible_warnings
+
+        return visible_warnings(user).filter(pk=world["warning"].pk).exists()
     if name in ("assessment:bulletin", "assessment:reports", "assessment:request_report", "assessment:report",
                 "assessment:download"):
         from xinfang.org.access import visible_department_ids
@@ -399,7 +412,7 @@ def _warning_visible(user, name: str, world) -> bool:
 MATTER_ROUTES = {"warning:flag", "petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
                  "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
                  "portal:issue_code", "petitions:referral", "petitions:discipline_route", "petitions:discipline_answer",
-                 "petitions:aftercare", "petitions:recommend"}
+                 "petitions:aftercare", "petitions:recommend", "api:matter", "api:matter_action", "api:document"}
 
 
 def _requests(world):
@@ -415,10 +428,10 @@ def _requests(world):
                 continue
             yield name, permissions.route_capability(name, route), "/" + route, "GET"
             continue
-        if name == "petitions:action":
+        if name in ("petitions:action", "api:matter_action"):
             for action in ACTION_FORMS:
                 url = reverse(name, kwargs={"pk": _action_matter(action, world).pk, "action": action})
-                yield name, f"matter.{action}", url, "GET"
+                yield name, f"matter.{action}", url, "GET" if name == "petitions:action" else "POST"
             continue
         kwargs = _args(name, world) if "<" in route else {}
         method = "POST" if name in POST_ONLY else "GET"
@@ -448,27 +461,49 @@ def _admin_cannot_add(route: str) -> bool:
 
 def _refused(response) -> bool:
     location = response.get("Location", "")
-    return response.status_code in (403, 404) or (
+    return response.status_code in (401, 403, 404) or (
         response.status_code == 302 and location.startswith(("/accounts/login/", "/admin/login/")))
+
+
+def _token_people(cast) -> dict:
+    """接口地址另由令牌走一遍（令牌只对 /api/ 与 /open311/ 有效）：持全部能力的、只持一项无关能力的，都限大队A。"""
+    from xinfang.api.testing import issue
+    from xinfang.api.tokens import token_scopes
+
+    people = {}
+    for who, scopes in (("token_all", list(token_scopes())), ("token_home", ["home"])):
+        token, headers = issue(scopes, department=cast.brigade_a, name=who)
+        token.service.service_token = token
+        people[who] = (token.service, headers["HTTP_AUTHORIZATION"])
+    return people
 
 
 def test_each_route_admits_exactly_whom_the_table_admits_with_and_without_the_role(cast, world, client):
     from django.contrib.auth.models import AnonymousUser
 
     people = {**cast.everyone(), "anonymous": AnonymousUser()}
+    tokens = _token_people(cast)
+    people.update({who: service for who, (service, _) in tokens.items()})
     wrong, coverage = [], {}
     for name, code, url, method in _requests(world):
         for who, person in people.items():
             client.logout()
-            if who != "anonymous":
+            headers, data = {}, {}
+            if who in tokens:
+                if not name.startswith(("api:", "open311:")):
+                    continue
+                headers = {"HTTP_AUTHORIZATION": tokens[who][1]}
+                if name == "open311:requests":
+                    headers, data = {}, {"api_key": tokens[who][1].removeprefix("Bearer ")}
+            elif who != "anonymous":
                 client.force_login(person)
             matter = world["matter"] if name in MATTER_ROUTES else None
-            if name == "petitions:action":
+            if name in ("petitions:action", "api:matter_action"):
                 matter = _action_matter(code.removeprefix("matter."), world)
             expected = permissions.allows(person, code, matter) and _visible(person, name, world)
             if matter is not None and who != "anonymous":
                 expected = expected and visible_matters(person).filter(pk=matter.pk).exists()
-            response = client.post(url) if method == "POST" else client.get(url)
+            response = client.post(url, data, **headers) if method == "POST" else client.get(url, **headers)
             coverage.setdefault(code, set()).add(expected)
             if _refused(response) == expected:
                 wrong.append((url, who, response.status_code, "应允许" if expected else "应拒绝"))
