@@ -112,6 +112,27 @@ class ReceptionFact:
     by_head: bool
 
 
+@dataclass(slots=True)
+class ScreeningFact:
+    """每月排查清单上的一件案件（排查模块）：单位取排查单位，承办人取办案民警。"""
+
+    id: int
+    round_id: int
+    department_id: int
+    handler_id: int | None
+    number: str  # 案件编号
+    title: str
+    due_on: date  # 应完成日期（下发后 5 个工作日）
+    marked_on: date | None  # 民警作出判定之日
+    on_time: bool  # 在应完成日期当天结束前判定
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("screening:round", args=[self.round_id])
+
+
 @dataclass
 class Facts:
     start: date
@@ -122,6 +143,7 @@ class Facts:
     orders: list[OrderFact]
     receptions: list[ReceptionFact]
     executions: list[ExecutionFact] = field(default_factory=list)
+    screenings: list[ScreeningFact] = field(default_factory=list)
 
 
 def head_staff_ids() -> frozenset[int]:
@@ -222,7 +244,26 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
     return Facts(start=start, end=end, as_of=as_of, matters=matters, visits=visits,
                  orders=load_orders(start, end, department_ids=department_ids),
                  receptions=load_receptions(start, end, heads=heads, department_ids=department_ids),
-                 executions=load_executions(start, end, department_ids=department_ids))
+                 executions=load_executions(start, end, department_ids=department_ids),
+                 screenings=load_screenings(start, end, department_ids=department_ids))
+
+
+def load_screenings(start: date, end: date, *, department_ids=None) -> list[ScreeningFact]:
+    """应完成日期落在期间内的每月排查的全部案件（没有排查模块的部署为空）。"""
+    from django.apps import apps
+
+    if not apps.is_installed("xinfang.screening"):
+        return []
+    from xinfang.screening.selectors import completion_rows
+
+    out = []
+    for pk, round_id, dept, officer, case_no, month, due_on, verdict, marked_at in completion_rows(
+            start, end, department_ids=department_ids):
+        marked_on = clock.local_date(marked_at) if verdict and marked_at else None
+        out.append(ScreeningFact(id=pk, round_id=round_id, department_id=dept, handler_id=officer, number=case_no,
+                                 title=f"{month:%Y年%m月}排查", due_on=due_on, marked_on=marked_on,
+                                 on_time=marked_on is not None and marked_on <= due_on))
+    return out
 
 
 def load_executions(start: date, end: date, *, department_ids=None) -> list[ExecutionFact]:
@@ -293,7 +334,8 @@ def _chunks(ids: list[int], size: int = 20000):
         yield ids[i:i + size]
 
 
-__all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "ExecutionFact", "load", "head_staff_ids",
+__all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "ExecutionFact", "ScreeningFact", "load",
+           "head_staff_ids",
            "SATISFIED_VALUES"]
 
 
