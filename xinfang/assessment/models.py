@@ -77,4 +77,44 @@ class Report(models.Model):
         ordering = ["-period_start", "-created_at"]
 
     def __str__(self) -> str:
+        if self.kind == ReportKind.ANNUAL:
+            return f"{self.period_start:%Y}年度信访工作报告"
         return f"{self.get_kind_display()} {self.period_start:%Y年%m月}"
+
+
+class RecommendationKind(models.TextChoices):
+    IMPROVE = "improve", "改进工作建议"
+    POLICY = "policy", "完善政策建议"
+    ACCOUNTABILITY = "accountability", "追究责任建议"
+
+
+class Adoption(models.TextChoices):
+    PENDING = "pending", "待反馈"
+    ADOPTED = "adopted", "已采纳"
+    PARTLY = "partly", "部分采纳"
+    REJECTED = "rejected", "未采纳"
+
+
+class Recommendation(models.Model):
+    """信访部门提出的改进工作、完善政策、追究责任的建议，及其是否被采纳（《信访工作条例》第四十条、第四十一条）。
+    年度报告的第三项内容读这里（系统提出、经认定的责任追究另读 supervision 的责任追究记录）。"""
+
+    kind = models.CharField("种类", max_length=16, choices=RecommendationKind.choices)
+    department = models.ForeignKey("org.Department", verbose_name="建议对象单位", on_delete=models.PROTECT,
+                                   related_name="+")
+    text = models.TextField("建议内容")
+    issued_on = models.DateField("提出日期")
+    issued_by = models.ForeignKey("org.Staff", verbose_name="提出人", on_delete=models.PROTECT, related_name="+")
+    adoption = models.CharField("采纳情况", max_length=12, choices=Adoption.choices, default=Adoption.PENDING)
+    answered_on = models.DateField("反馈日期", null=True, blank=True)
+    answer = models.TextField("采纳或不采纳的说明", blank=True)
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "信访工作建议"
+        verbose_name_plural = "信访工作建议"
+        ordering = ["-issued_on", "-id"]
+        indexes = [models.Index(fields=["issued_on"], name="recommendation_issued_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.department}）"

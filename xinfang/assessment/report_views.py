@@ -11,8 +11,15 @@ from django.views.decorators.http import require_POST
 from xinfang.core import clock
 from xinfang.org import access, permissions
 
-from .models import Report, ReportStatus
-from .reports import request_monthly_report
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+
+from xinfang.org.models import Department
+
+from . import recommendations
+from .models import Adoption, Recommendation, RecommendationKind, Report, ReportStatus
+from .reports import request_annual_report, request_monthly_report
 
 
 def _check(user) -> None:
@@ -24,23 +31,30 @@ def _check(user) -> None:
 
 def report_list(request):
     _check(request.user)
-    return render(request, "assessment/reports.html", {"reports": Report.objects.all()[:60], "today": clock.today()})
+    return render(request, "assessment/reports.html", {"reports": Report.objects.all()[:60], "today": clock.today(),
+                                                       "last_year": clock.today().year - 1})
 
 
 @require_POST
 def request_report(request):
     _check(request.user)
+    annual = request.POST.get("kind") == "annual"
     try:
-        year, month = (int(x) for x in request.POST.get("month", "").split("-"))
-        report = request_monthly_report(year=year, month=month, by=request.user)
+        if annual:
+            year, month = int(request.POST.get("year", "")), 0
+            report = request_annual_report(year=year, by=request.user)
+        else:
+            year, month = (int(x) for x in request.POST.get("month", "").split("-"))
+            report = request_monthly_report(year=year, month=month, by=request.user)
     except (ValueError, TypeError):
-        messages.error(request, "月份：格式应为 YYYY-MM")
+        messages.error(request, "年份：格式应为 YYYY" if annual else "月份：格式应为 YYYY-MM")
         return redirect("assessment:reports")
     except ValidationError as error:
         messages.error(request, "；".join("、".join(v) for v in error.message_dict.values()))
         return redirect("assessment:reports")
     if report.provisional:
-        messages.warning(request, f"{year}年{month}月尚未结束：月报将标注“暂定”。")
+        messages.warning(request, f"{year}年尚未结束：年度报告将标注“暂定”。" if annual
+                         else f"{year}年{month}月尚未结束：月报将标注“暂定”。")
     return redirect("assessment:report", pk=report.pk)
 
 
@@ -61,3 +75,61 @@ def download(request, pk: int, fmt: str):
         raise Http404("报告不存在")
     f = getattr(report, fmt)
     return FileResponse(f.open("rb"), as_attachment=True, filename=f.name.rsplit("/", 1)[-1])
+
+
+# -- 建议及采纳情况（第四十条、第四十一条第三项）-------------------------------------------
+
+
+def recommendation_list(request):
+    _check(request.user)
+    return render(request, "assessment/recommendations.html", {
+        "items": Recommendation.objects.select_related("department", "issued_by")[:200],
+        "kinds": RecommendationKind.choices, "adoptions": [a for a in Adoption.choices if a[0] != Adoption.PENDING],
+        "departments": Department.objects.filter(is_active=True).order_by("path"), "today": clock.today(),
+        "may_record": permissions.allows(request.user, "assessment.recommend"),
+    })
+
+
+def _day(text: str, label: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValidationError({label: f"{label}：日期格式应为 YYYY-MM-DD"}) from None
+
+
+def _error(request, error: ValidationError):
+    messages.error(request, "；".join("、".join(v) for v in error.message_dict.values()))
+    return redirect("assessment:recommendations")
+
+
+@require_POST
+def recommendation_add(request):
+    permissions.require(request.user, "assessment.recommend")
+    _check(request.user)
+    department = Department.objects.filter(pk=request.POST.get("department") or 0).first()
+    try:
+        if department is None:
+            raise ValidationError({"department": "建议对象单位：请选择"})
+        recommendations.record_recommendation(
+            kind=request.POST.get("kind", ""), department=department, text=request.POST.get("text", ""),
+            issued_on=_day(request.POST.get("issued_on"), "提出日期"), by=request.user)
+    except ValidationError as error:
+        return _error(request, error)
+    messages.success(request, "建议已登记。")
+    return redirect("assessment:recommendations")
+
+
+@require_POST
+def recommendation_answer(request, pk: int):
+    permissions.require(request.user, "assessment.recommend")
+    _check(request.user)
+    rec = get_object_or_404(Recommendation, pk=pk)
+    try:
+        recommendations.answer_recommendation(rec, adoption=request.POST.get("adoption", ""),
+                                              answer=request.POST.get("answer", ""),
+                                              answered_on=_day(request.POST.get("answered_on"), "反馈日期"),
+                                              by=request.user)
+    except ValidationError as error:
+        return _error(request, error)
+    messages.success(request, "采纳情况已登记。")
+    return redirect("assessment:recommendations")

@@ -14,4 +14,7 @@ urlpatterns = [
     path("reports/new/", report_views.request_report, name="request_report"),
     path("reports/<int:pk>/", report_views.report_status, name="report"),
     path("reports/<int:pk>/<str:fmt>/", report_views.download, name="download"),
+    path("recommendations/", report_views.recommendation_list, name="recommendations"),
+    path("recommendations/new/", report_views.recommendation_add, name="add_recommendation"),
+    path("recommendations/<int:pk>/answer/", report_views.recommendation_answer, name="answer_recommendation"),
 ]

@@ -126,6 +126,8 @@ CAPABILITIES: dict[str, Capability] = {
         # （visible_department_ids 为 None：局领导、审计员，及分管范围覆盖全部单位者），在视图里按范围判断。
         _c("assessment.view", "查看考核看板", SIGNED_IN),
         _c("assessment.reports", "查看月度通报与报告", SIGNED_IN),
+        # 第四十条：信访部门（督办员、局领导）提出改进工作、完善政策、追究责任的建议，并登记是否被采纳。
+        _c("assessment.recommend", "登记信访工作建议及采纳情况", {R.SUPERVISOR, R.BUREAU_LEADER}),
     )
 }
 
@@ -202,6 +204,9 @@ ROUTES: dict[str, str] = {
     "assessment:request_report": "assessment.reports",
     "assessment:report": "assessment.reports",
     "assessment:download": "assessment.reports",
+    "assessment:recommendations": "assessment.reports",
+    "assessment:add_recommendation": "assessment.recommend",
+    "assessment:answer_recommendation": "assessment.recommend",
 }
 
 # 配置后台按地址的第二段归类：应用名 → admin.<应用>；后台自带的页面（首页、登录、退出、改本人密码、

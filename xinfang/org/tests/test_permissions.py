@@ -166,7 +166,7 @@ def replied(cast) -> Matter:
 
 POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
-             "assessment:request_report"}
+             "assessment:request_report", "assessment:add_recommendation", "assessment:answer_recommendation"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
 
@@ -244,7 +244,11 @@ def _assessment_world(cast) -> dict:
     today = clock.today()
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     report = reports.generate(reports.request_monthly_report(year=year, month=month, by=cast.bureau))
-    return {"report": report, "bulletin": {"year": year, "month": month}}
+    from xinfang.assessment.recommendations import record_recommendation
+
+    rec = record_recommendation(kind="improve", department=cast.brigade_a, text="规范扣车告知", issued_on=today,
+                                by=cast.supervisor)
+    return {"report": report, "bulletin": {"year": year, "month": month}, "recommendation": rec}
 
 
 def _args(name: str, world) -> dict:
@@ -269,6 +273,7 @@ def _args(name: str, world) -> dict:
         "assessment:bulletin": world["bulletin"],
         "assessment:report": {"pk": world["report"].pk},
         "assessment:download": {"pk": world["report"].pk, "fmt": "docx"},
+        "assessment:answer_recommendation": {"pk": world["recommendation"].pk},
     }
     if name.startswith("warning:") and name != "warning:centre":
         return {"pk": world["warning"].pk}
@@ -310,7 +315,8 @@ def _visible(user, name: str, world) -> bool:
 
         return visible_warnings(user).filter(pk=world["warning"].pk).exists()
     if name in ("assessment:bulletin", "assessment:reports", "assessment:request_report", "assessment:report",
-                "assessment:download"):
+                "assessment:download", "assessment:recommendations", "assessment:add_recommendation",
+                "assessment:answer_recommendation"):
         from xinfang.org.access import visible_department_ids
 
         return visible_department_ids(user) is None  # 通报与报告点名各单位：只给看得到全部单位的人
