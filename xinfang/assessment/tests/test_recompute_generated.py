@@ -219,3 +219,19 @@ def test_every_indicator_recomputed_independently_matches_for_every_unit(generat
     assert figures["execution_items_closed"][TOTAL].numerator > 0
     # 建议意见类确实被排除：这些事项里有期限落在期间内的（否则排除无从检验）
     assert Matter.objects.filter(matter_type=MatterType.SUGGESTION, handling_due__range=(START, END)).exists()
+
+
+def test_facts_read_from_the_kept_snapshot_equal_facts_computed_from_the_records(generated, monkeypatch):
+    from xinfang.assessment import aggregates
+    from xinfang.assessment.models import MatterSnapshot
+    from xinfang.core import cursors
+
+    live = compute(facts.load(START, END, as_of=TODAY))  # 还没有快照：全部当场算
+    aggregates.rebuild()
+    assert MatterSnapshot.objects.filter(version=facts.DERIVED_VERSION).count() == Matter.objects.count()
+    monkeypatch.setattr(cursors, "SAFETY_WINDOW", 0)  # 不重读安全窗口：每一件都从快照读
+    calls = []
+    real = facts.derived
+    monkeypatch.setattr(facts, "derived", lambda ids: calls.append(len(ids)) or real(ids))
+    assert compute(facts.load(START, END, as_of=TODAY)) == live
+    assert calls == [0]
