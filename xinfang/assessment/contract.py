@@ -57,15 +57,17 @@ def unit_lookup(code: str) -> Department:
 
 
 def build(start: date, end: date, *, unit: Department | None = None, as_of: date | None = None,
-          three_rate_weights: dict | None = None) -> dict:
+          three_rate_weights: dict | None = None, figures: dict | None = None) -> dict:
+    """`figures` 给出时（同一期间、统计日已算好的 compute 结果）不再重读事实。"""
     as_of = as_of or clock.today()
     departments = Department.objects.order_by("path")
     if unit is not None:
         departments = departments.filter(path__startswith=unit.path)
     departments = list(departments)
     ids = {d.pk for d in departments} if unit is not None else None
-    figures = compute(facts_module.load(start, end, as_of=as_of, department_ids=ids),
-                      three_rate_weights=three_rate_weights)
+    if figures is None:
+        figures = compute(facts_module.load(start, end, as_of=as_of, department_ids=ids),
+                          three_rate_weights=three_rate_weights)
     rows = []
     for d in departments:
         rows.append({"unit": str(d.pk), "code": d.code or "", "unit_name": d.name, "path": d.path,

@@ -88,7 +88,11 @@ def build_content(year: int, month: int, *, as_of: date | None = None) -> dict:
         raise ValidationError({"month": f"{year}年{month}月尚未开始，不能生成月报"})
     provisional = end >= as_of
     basic = _breakdown(year, month)
-    payload = contract.build(start, end, as_of=as_of)
+    from . import facts as facts_module
+    from .compute import compute
+
+    figures = compute(facts_module.load(start, end, as_of=as_of))  # 质量表与通报用同一份
+    payload = contract.build(start, end, as_of=as_of, figures=figures)
     peers = {str(d.pk) for d in peer_units()}
     labels = {m.key: m.label for m in METRICS}
     quality_rows = [["全局", *[payload["total"][k]["value"] for k in QUALITY]]]
@@ -106,7 +110,7 @@ def build_content(year: int, month: int, *, as_of: date | None = None) -> dict:
         features.append(f"主要渠道为{basic['channel'][0][0]}（{basic['channel'][0][1]} 件）。")
     hot = [f"“{r[0]}”增加 {r[1] - r[2]} 件（环比 {r[4]}）" for r in growing[:3]]
     new = [f"“{r[0]}”本月出现 {r[1]} 件，上月与去年同月均无" for r in emerging[:3]]
-    bulletin = monthly_bulletin(year, month, as_of=as_of)
+    bulletin = monthly_bulletin(year, month, as_of=as_of, figures=figures)
     steps = []
     for s, reasons in bulletin.lowest:
         steps.append(f"督促{s.name}改进{'、'.join(r.label for r in reasons)}。")
@@ -126,11 +130,22 @@ def build_content(year: int, month: int, *, as_of: date | None = None) -> dict:
 
 
 def _trend(year: int, month: int) -> list[tuple[str, int]]:
-    out, y, m = [], year, month
+    """近 12 个月每月收到的事项数（与"基本情况"同一口径：按收到日期），一条分组查询。"""
+    from django.db.models import Count
+
+    from xinfang.petitions.models import Matter
+
+    months, y, m = [], year, month
     for _ in range(12):
-        out.append((f"{y}-{m:02d}", sum(r[3] for r in received_counts(*month_bounds(y, m)))))
+        months.append(f"{y}-{m:02d}")
         y, m = _prev_month(date(y, m, 1))
-    return out[::-1]
+    months.reverse()
+    first, _ = month_bounds(*map(int, months[0].split("-")))
+    counts = Counter()
+    for day, n in (Matter.objects.filter(received_on__range=(first, month_bounds(year, month)[1]))
+                   .values_list("received_on").annotate(n=Count("pk")).order_by().values_list("received_on", "n")):
+        counts[f"{day:%Y-%m}"] += n
+    return [(mo, counts[mo]) for mo in months]
 
 
 BASIC_HEADER = ["", "本月", "上月", "去年同月", "环比", "同比"]
