@@ -146,14 +146,19 @@ def rebuild() -> int:
 
 
 def totals(start: date, end: date, *, department_ids=None, measures=None):
-    """[(月, 单位, 量, 件数)]：看板读这里。按月在数据库里合计，Python 只拿到几千行。"""
-    from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
-
-    q = DailyUnitFact.objects.filter(day__range=(start, end))
+    """[(月 "YYYY-MM", 单位, 量, 件数)]：看板读这里。按月在数据库里合计（内置的日期函数，不经 Python 的
+    TruncMonth 换算每一行），沿 (day, department_id) 索引扫描，Python 只拿到几千行。"""
+    table = DailyUnitFact._meta.db_table
+    month = "to_char(day, 'YYYY-MM')" if connection.vendor == "postgresql" else "strftime('%%Y-%%m', day)"
+    where, params = ["day BETWEEN %s AND %s"], [start, end]
     if department_ids is not None:
-        q = q.filter(department_id__in=department_ids)
+        ids = list(department_ids)
+        where.append(f"department_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
     if measures is not None:
-        q = q.filter(measure__in=measures)
-    return (q.annotate(month=TruncMonth("day")).values("month", "department_id", "measure")
-            .annotate(n=Sum("count")).exclude(n=0).order_by().values_list("month", "department_id", "measure", "n"))
+        where.append(f"measure IN ({', '.join(['%s'] * len(measures))})")
+        params += list(measures)
+    with connection.cursor() as c:
+        c.execute(f"SELECT {month}, department_id, measure, SUM(count) FROM {table} WHERE {' AND '.join(where)} "
+                  f"GROUP BY 1, 2, 3 HAVING SUM(count) <> 0", params)
+        return c.fetchall()

@@ -75,7 +75,7 @@ def chart_data(unit: Department, start: date, end: date) -> dict:
         if ":" in measure:
             by_measure[measure] += count
             continue
-        months[measure][day.strftime("%Y-%m")] += count
+        months[measure][day] += count
         if measure == "received" and dept in owner:
             by_child[owner[dept].pk] += count
     all_months = sorted({m for series in months.values() for m in series})

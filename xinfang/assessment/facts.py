@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -179,12 +180,10 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
     matters_q = Matter.objects.filter(_matter_scope(start, end), received_on__lte=end)
     if department_ids is not None:
         matters_q = matters_q.filter(department_id__in=department_ids)
-    rows = list(matters_q.values_list(*MATTER_COLUMNS).order_by())
-    ids = [r[0] for r in rows]
+    rows, derived_ = matter_rows(matters_q)
     grassroots = set(Department.objects.filter(kind__in=GRASSROOTS_KINDS).values_list("pk", flat=True))
     heads = head_staff_ids()
 
-    derived_ = stored_derived(matters_q, ids)
     visits = load_visits(start, end, as_of=as_of, department_ids=department_ids)
     unsatisfied = unsatisfied_matters()
 
@@ -286,30 +285,61 @@ def derived(ids) -> dict[int, Derived]:
     return out
 
 
-def stored_derived(matters_q, ids: list[int]) -> dict[int, Derived]:
-    """读快照里存好的 Derived；快照没有、版本旧、或游标之后（及安全窗口内）有新办理记录的事项当场重算。"""
+def _date(value):
+    return value if value is None or isinstance(value, date) else date.fromisoformat(value)
+
+
+def _list(value):
+    if value is None or value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def matter_rows(matters_q) -> tuple[list[tuple], dict[int, Derived]]:
+    """事项的列（MATTER_COLUMNS）与快照里存好的 Derived，一条查询读出（原生游标：几十万行不经 ORM 逐行转换）。
+    快照没有、版本旧、或游标之后（及安全窗口内）有新办理记录的事项，Derived 当场重算。"""
+    from django.db import connection
+
     from xinfang.core import cursors
 
     from .aggregates import CURSOR
     from .models import MatterSnapshot
 
-    wanted = set(ids)
-    out: dict[int, Derived] = {}
-    rows = (MatterSnapshot.objects.filter(matter_id__in=matters_q.values("pk"), version=DERIVED_VERSION)
-            .values_list("matter_id", "channel", "repeat_dates", "early_decided_on", "drafter_id", "replied_on",
-                         "reviews").order_by())
-    for pk, ch, repeats, early, drafter, reply, reviews in rows.iterator(chunk_size=20000):
-        out[pk] = Derived(ch, [date.fromisoformat(x) for x in repeats] if repeats else [], early, drafter, reply,
-                          [(date.fromisoformat(x), bool(o)) for x, o in reviews] if reviews else [])
+    sql, params = matters_q.values_list(*MATTER_COLUMNS).order_by().query.sql_with_params()
+    snap = MatterSnapshot._meta.db_table
+    width = len(MATTER_COLUMNS)
+    dates = [i for i, c in enumerate(MATTER_COLUMNS) if c.endswith(("_on", "_due"))]
+    bools = [i for i, c in enumerate(MATTER_COLUMNS) if c.startswith("is_")]
+    rows, out, stale = [], {}, set()
+    with connection.cursor() as c:
+        c.execute(f"SELECT q.*, s.channel, s.repeat_dates, s.early_decided_on, s.drafter_id, s.replied_on, s.reviews "
+                  f"FROM ({sql}) q LEFT JOIN {snap} s ON s.matter_id = q.id AND s.version = %s",
+                  (*params, DERIVED_VERSION))
+        while batch := c.fetchmany(20000):
+            for r in batch:
+                row = list(r[:width])
+                for i in dates:
+                    row[i] = _date(row[i])
+                for i in bools:
+                    row[i] = bool(row[i])
+                rows.append(row)
+                ch, repeats, early, drafter, reply, reviews = r[width:]
+                if ch is None:
+                    stale.add(row[0])
+                    continue
+                repeats, reviews = _list(repeats), _list(reviews)
+                out[row[0]] = Derived(ch, [date.fromisoformat(x) for x in repeats] if repeats else [], _date(early),
+                                      drafter, _date(reply),
+                                      [(date.fromisoformat(x), bool(o)) for x, o in reviews] if reviews else [])
     position = cursors.position(CURSOR)
-    stale = wanted - out.keys()
     if position is not None:
-        stale |= wanted & set(MatterEvent.objects.filter(pk__gt=position - cursors.SAFETY_WINDOW)
-                              .values_list("matter_id", flat=True))
+        touched = set(MatterEvent.objects.filter(pk__gt=position - cursors.SAFETY_WINDOW)
+                      .values_list("matter_id", flat=True))
+        stale |= touched & out.keys()
     fresh = derived(stale)
     for pk in stale:
         out[pk] = fresh[pk]
-    return out
+    return rows, out
 
 
 def unsatisfied_matters() -> set[int]:
