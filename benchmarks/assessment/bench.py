@@ -68,6 +68,7 @@ def main():
     t = time.perf_counter()
     aggregates.rebuild()
     rebuild_s = time.perf_counter() - t
+    print(f"看板事实整体重建 {rebuild_s:.1f} s；负载 {os.getloadavg()}", file=sys.stderr, flush=True)
     matters = Matter.objects.count()
     bureau = Staff.objects.filter(roles__code="bureau_leader").first() or Staff.objects.filter(is_superuser=True).first()
     root = Department.objects.filter(parent__isnull=True).first()
@@ -77,7 +78,12 @@ def main():
     today = clock.today()
     year = (today - timedelta(days=364), today)  # 一年（365 天，含今天）
     q = f"?from={year[0]}&to={year[1]}"
-    rows = []
+    class Rows(list):
+        def append(self, row):  # 边测边打印：长时间的基准中途也看得到已有的数
+            print("| " + " | ".join(row) + f" |  负载 {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+            super().append(row)
+
+    rows = Rows()
 
     def page(url):
         def go():
