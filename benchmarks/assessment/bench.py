@@ -14,7 +14,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,8 +51,9 @@ def main():
     parser.add_argument("--petitions", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
+    load_start = os.getloadavg()
     call_command("migrate", verbosity=0)
-    from xinfang.assessment import aggregates, contract, reports
+    from xinfang.assessment import aggregates, reports
     from xinfang.core import clock
     from xinfang.org.models import Department, Staff
     from xinfang.petitions.generate import generate
@@ -67,6 +68,7 @@ def main():
     t = time.perf_counter()
     aggregates.rebuild()
     rebuild_s = time.perf_counter() - t
+    print(f"看板事实整体重建 {rebuild_s:.1f} s；负载 {os.getloadavg()}", file=sys.stderr, flush=True)
     matters = Matter.objects.count()
     bureau = Staff.objects.filter(roles__code="bureau_leader").first() or Staff.objects.filter(is_superuser=True).first()
     root = Department.objects.filter(parent__isnull=True).first()
@@ -74,9 +76,14 @@ def main():
     client = Client()
     client.force_login(bureau)
     today = clock.today()
-    year = (date(today.year - 1, today.month, 1), today)
+    year = (today - timedelta(days=364), today)  # 一年（365 天，含今天）
     q = f"?from={year[0]}&to={year[1]}"
-    rows = []
+    class Rows(list):
+        def append(self, row):  # 边测边打印：长时间的基准中途也看得到已有的数
+            print("| " + " | ".join(row) + f" |  负载 {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+            super().append(row)
+
+    rows = Rows()
 
     def page(url):
         def go():
@@ -94,8 +101,10 @@ def main():
         cold = timed(page(url), 1, warm=0)[0]
         xs = timed(page(url), args.runs)
         rows.append((label, f"{statistics.median(xs):.0f} ms", f"{p95(xs):.0f} ms", f"首次 {cold:.0f} ms"))
+    import io
+
     t = time.perf_counter()
-    contract.render_json(contract.build(*year))
+    call_command("metrics", "--from", str(year[0]), "--to", str(year[1]), stdout=io.StringIO())
     rows.append(("xinfang metrics 一年（全部单位）", f"{time.perf_counter() - t:.1f} s", "", ""))
     prev = reports._prev_month(today)
     t = time.perf_counter()
@@ -113,7 +122,11 @@ def main():
     per = 1000 * (time.perf_counter() - t) / max(1, len(pending))
     rows.append((f"看板事实维护（{len(pending)} 次转换后由任务跟上）", f"{per:.2f} ms / 次转换", "", ""))
     rows.append(("看板事实整体重建", f"{rebuild_s:.1f} s", "", ""))
-    print(f"\n数据库 {connection.vendor}，信访事项 {matters}，信访件 {Petition.objects.count()}；负载 {os.getloadavg()}\n")
+    from django.db.models import Max, Min
+
+    span = Matter.objects.aggregate(a=Min("received_on"), b=Max("received_on"))
+    print(f"\n数据库 {connection.vendor}，信访事项 {matters}，信访件 {Petition.objects.count()}，"
+          f"收到日期 {span['a']} 至 {span['b']}；开始时负载 {load_start}，结束时负载 {os.getloadavg()}\n")
     print("| 项目 | p50 / 用时 | p95 | 备注 |\n|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")

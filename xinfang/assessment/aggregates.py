@@ -10,17 +10,19 @@ from collections import Counter
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import F
 
 from xinfang.core import cursors
-from xinfang.petitions.models import Matter, MatterEvent, Opinion, OpinionKind, Petition
+from xinfang.petitions.models import Matter, MatterEvent
 
 from .models import DailyUnitFact, MatterSnapshot
 
 CURSOR = "assessment-aggregates"
 BATCH = 5000
+REBUILD_CHUNK = 20000
 FIELDS = ("department_id", "category_id", "channel", "received_on", "replied_on", "closed_on",
-          "is_skip_level", "is_collective", "is_repeat")
+          "is_skip_level", "is_collective", "is_repeat", "version", "repeat_dates", "early_decided_on", "drafter_id",
+          "reviews")
 
 
 def cells(s) -> Counter:
@@ -44,16 +46,23 @@ def cells(s) -> Counter:
 
 
 def _current(matter_ids) -> dict[int, MatterSnapshot]:
-    first_channel = Petition.objects.filter(matter=OuterRef("pk"), is_repeat=False).order_by("received_at", "id")
-    # "答复"按处理意见的作出日期计（与按期办结同一口径），送达是另一件事；重新办理后取最近一项。
-    last_reply = Opinion.objects.filter(matter=OuterRef("pk"), kind=OpinionKind.REPLY).order_by("-decided_on", "-id")
-    rows = (Matter.objects.filter(pk__in=matter_ids)
-            .annotate(first_channel=Subquery(first_channel.values("channel")[:1]),
-                      reply_decided_on=Subquery(last_reply.values("decided_on")[:1]),
-                      repeated=Exists(Petition.objects.filter(matter=OuterRef("pk"), is_repeat=True)))
-            .values_list("pk", "department_id", "category_id", "first_channel", "received_on",
-                         "reply_decided_on", "closed_on", "is_skip_level", "is_collective", "repeated"))
-    return {r[0]: MatterSnapshot(r[0], *r[1:3], r[3] or "", *r[4:]) for r in rows}
+    """这些事项现在的快照：事项表的列，加上 facts.derived 连表算出的几项（考核读指标时直接用）。"""
+    from .facts import DERIVED_VERSION, derived
+
+    rows = list(Matter.objects.filter(pk__in=matter_ids).values_list(
+        "pk", "department_id", "category_id", "received_on", "closed_on", "is_skip_level", "is_collective"))
+    extra = derived([r[0] for r in rows])
+    out = {}
+    for pk, dept, category, received_on, closed_on, skip_level, collective in rows:
+        d = extra[pk]
+        # "答复"按处理意见的作出日期计（与按期办结同一口径），送达是另一件事；重新办理后取最近一项。
+        out[pk] = MatterSnapshot(
+            matter_id=pk, department_id=dept, category_id=category, channel=d.channel, received_on=received_on,
+            replied_on=d.last_reply_on, closed_on=closed_on, is_skip_level=skip_level, is_collective=collective,
+            is_repeat=bool(d.repeat_dates), version=DERIVED_VERSION,
+            repeat_dates=[x.isoformat() for x in d.repeat_dates], early_decided_on=d.early_decided_on,
+            drafter_id=d.drafter_id, reviews=[[x.isoformat(), o] for x, o in d.reviews])
+    return out
 
 
 def _apply(delta: Counter) -> None:
@@ -111,20 +120,11 @@ def rebuild() -> int:
         DailyUnitFact.objects.all().delete()
         MatterSnapshot.objects.all().delete()
         snap, fact = MatterSnapshot._meta.db_table, DailyUnitFact._meta.db_table
-        matter, petition, opinion = Matter._meta.db_table, Petition._meta.db_table, Opinion._meta.db_table
+        # 快照按块由 _current 算（与增量维护同一个函数，不另写一套 SQL）。
+        ids = list(Matter.objects.order_by("pk").values_list("pk", flat=True))
+        for i in range(0, len(ids), REBUILD_CHUNK):
+            MatterSnapshot.objects.bulk_create(_current(ids[i:i + REBUILD_CHUNK]).values(), batch_size=2000)
         with connection.cursor() as c:
-            c.execute(f"""
-                INSERT INTO {snap} (matter_id, department_id, category_id, channel, received_on, replied_on, closed_on,
-                                    is_skip_level, is_collective, is_repeat)
-                SELECT m.id, m.department_id, m.category_id,
-                       COALESCE((SELECT p.channel FROM {petition} p WHERE p.matter_id = m.id AND NOT p.is_repeat
-                                 ORDER BY p.received_at, p.id LIMIT 1), ''),
-                       m.received_on,
-                       (SELECT o.decided_on FROM {opinion} o WHERE o.matter_id = m.id AND o.kind = '{OpinionKind.REPLY}'
-                        ORDER BY o.decided_on DESC, o.id DESC LIMIT 1),
-                       m.closed_on, m.is_skip_level, m.is_collective,
-                       EXISTS (SELECT 1 FROM {petition} p WHERE p.matter_id = m.id AND p.is_repeat)
-                FROM {matter} m""")
             month = ("CAST(date_trunc('month', received_on) AS date)" if connection.vendor == "postgresql"
                      else "date(received_on, 'start of month')")
             parts = [
@@ -146,14 +146,19 @@ def rebuild() -> int:
 
 
 def totals(start: date, end: date, *, department_ids=None, measures=None):
-    """[(月, 单位, 量, 件数)]：看板读这里。按月在数据库里合计，Python 只拿到几千行。"""
-    from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
-
-    q = DailyUnitFact.objects.filter(day__range=(start, end))
+    """[(月 "YYYY-MM", 单位, 量, 件数)]：看板读这里。按月在数据库里合计（内置的日期函数，不经 Python 的
+    TruncMonth 换算每一行），沿 (day, department_id) 索引扫描，Python 只拿到几千行。"""
+    table = DailyUnitFact._meta.db_table
+    month = "to_char(day, 'YYYY-MM')" if connection.vendor == "postgresql" else "strftime('%%Y-%%m', day)"
+    where, params = ["day BETWEEN %s AND %s"], [start, end]
     if department_ids is not None:
-        q = q.filter(department_id__in=department_ids)
+        ids = list(department_ids)
+        where.append(f"department_id IN ({', '.join(['%s'] * len(ids))})")
+        params += ids
     if measures is not None:
-        q = q.filter(measure__in=measures)
-    return (q.annotate(month=TruncMonth("day")).values("month", "department_id", "measure")
-            .annotate(n=Sum("count")).exclude(n=0).order_by().values_list("month", "department_id", "measure", "n"))
+        where.append(f"measure IN ({', '.join(['%s'] * len(measures))})")
+        params += list(measures)
+    with connection.cursor() as c:
+        c.execute(f"SELECT {month}, department_id, measure, SUM(count) FROM {table} WHERE {' AND '.join(where)} "
+                  f"GROUP BY 1, 2, 3 HAVING SUM(count) <> 0", params)
+        return c.fetchall()

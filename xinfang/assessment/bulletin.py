@@ -77,10 +77,11 @@ def _reasons(score: UnitScore, figures: dict, *, best: bool, top: int = 2) -> li
 
 
 def monthly_bulletin(year: int, month: int, *, as_of: date | None = None, weights: dict | None = None,
-                     min_matters: int = MIN_MATTERS, count: int = 1) -> Bulletin:
+                     min_matters: int = MIN_MATTERS, count: int = 1, figures: dict | None = None) -> Bulletin:
     as_of = as_of or clock.today()
     start, end = month_bounds(year, month)
-    figures = compute(facts_module.load(start, end, as_of=as_of))
+    if figures is None:
+        figures = compute(facts_module.load(start, end, as_of=as_of))
     scores = score_units(figures, [(d.pk, d.name) for d in peer_units()], weights=weights, min_matters=min_matters)
     ranked = [s for s in scores if s.rank]
     best = [(s, _reasons(s, figures, best=True)) for s in ranked[:count]]

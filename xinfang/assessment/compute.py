@@ -53,17 +53,25 @@ def compute(facts, *, group_by: str = "department", rollup: bool = True,
     for metric in METRICS:
         if metric.select is None:
             continue
-        counts: dict = defaultdict(lambda: [0, 0])
+        # 先按记录自己的单位数，再把每个单位的数加到它的各级上级与合计：每条记录只判定、只计一次。
+        own: dict = defaultdict(lambda: [0, 0])
+        select = metric.select
+        handler = group_by == "handler"
         for record in _records(metric, facts):
-            hit = metric.select(record, facts)
+            hit = select(record, facts)
             if hit is None:
                 continue
-            unit = _unit_of(record, group_by)
+            c = own[getattr(record, "handler_id", None) if handler else record.department_id]
+            c[1] += 1
+            if hit:
+                c[0] += 1
+        counts: dict = defaultdict(lambda: [0, 0])
+        for unit, (n, d) in own.items():
             keys = parents.get(unit, [unit]) if parents else [unit]
             for key in (*keys, TOTAL):
                 c = counts[key]
-                c[1] += 1
-                c[0] += bool(hit)
+                c[0] += n
+                c[1] += d
         result[metric.key] = {
             key: (Figure(n, None, float(n)) if metric.kind == "count" else Figure(n, d, rate(n, d)))
             for key, (n, d) in counts.items()

@@ -32,27 +32,45 @@ def parse_period(start: str, end: str) -> tuple[date, date]:
     return days[0], days[1]
 
 
+def parse_weights(text: str) -> dict[str, float]:
+    """“response_rate=10,resolution_rate=45,satisfaction_rate=45” → 权重表；格式不对、指标不对、合计不是 100 的拒绝。"""
+    from .registry import THREE_RATES, check_weights
+
+    weights = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        try:
+            weights[key.strip()] = float(value)
+        except ValueError:
+            raise ValidationError({"--three-rate-weights": f"“{part}”应写成 指标=数值"}) from None
+    return check_weights(weights, allowed=THREE_RATES, label="--three-rate-weights")
+
+
 def unit_lookup(code: str) -> Department:
-    """部门还没有"代码"字段：单位以部门 id 标识。"""
-    try:
-        return Department.objects.get(pk=int(code))
-    except (ValueError, Department.DoesNotExist):
-        raise ValidationError({"--unit": f"没有代码为“{code}”的单位（单位代码即部门编号）"}) from None
+    """单位代码（部门的 code，如 D0012）；没有代码的部门也可用部门编号。"""
+    found = Department.objects.filter(code=code).first() if code else None
+    if found is None and code.isdigit():
+        found = Department.objects.filter(pk=int(code)).first()
+    if found is None:
+        raise ValidationError({"--unit": f"没有代码为“{code}”的单位（单位代码，或部门编号）"})
+    return found
 
 
 def build(start: date, end: date, *, unit: Department | None = None, as_of: date | None = None,
-          three_rate_weights: dict | None = None) -> dict:
+          three_rate_weights: dict | None = None, figures: dict | None = None) -> dict:
+    """`figures` 给出时（同一期间、统计日已算好的 compute 结果）不再重读事实。"""
     as_of = as_of or clock.today()
     departments = Department.objects.order_by("path")
     if unit is not None:
         departments = departments.filter(path__startswith=unit.path)
     departments = list(departments)
     ids = {d.pk for d in departments} if unit is not None else None
-    figures = compute(facts_module.load(start, end, as_of=as_of, department_ids=ids),
-                      three_rate_weights=three_rate_weights)
+    if figures is None:
+        figures = compute(facts_module.load(start, end, as_of=as_of, department_ids=ids),
+                          three_rate_weights=three_rate_weights)
     rows = []
     for d in departments:
-        rows.append({"unit": str(d.pk), "unit_name": d.name, "path": d.path,
+        rows.append({"unit": str(d.pk), "code": d.code or "", "unit_name": d.name, "path": d.path,
                      "metrics": {m.key: figures[m.key].get(d.pk, _empty(m)).as_dict() for m in METRICS}})
     return {
         "from": start.isoformat(), "to": end.isoformat(), "as_of": as_of.isoformat(),

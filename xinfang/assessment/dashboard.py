@@ -20,7 +20,7 @@ from xinfang.supervision.models import OrderStatus, OrderTarget
 from . import aggregates, facts as facts_module
 from .compute import TOTAL, compute
 from .funnel import LABELS, funnel
-from .registry import METRICS
+from .registry import BY_KEY as BY_KEY_, METRICS
 
 FUNNEL_METRIC = "handling_on_time"
 
@@ -75,7 +75,7 @@ def chart_data(unit: Department, start: date, end: date) -> dict:
         if ":" in measure:
             by_measure[measure] += count
             continue
-        months[measure][day.strftime("%Y-%m")] += count
+        months[measure][day] += count
         if measure == "received" and dept in owner:
             by_child[owner[dept].pk] += count
     all_months = sorted({m for series in months.values() for m in series})
@@ -181,3 +181,45 @@ def records(unit: Department, start: date, end: date, *, measure: str, category:
 
 MEASURE_LABELS = {"received": "收到", "replied": "答复", "closed": "办结", "overdue": "当前超期",
                   "supervised": "督办中"}
+
+
+def open_warnings(user, unit: Department, *, limit: int = 10) -> list:
+    """本单位子树里未关闭的上升与热点预警（有预警模块时），最新的在前，每条链到预警页。"""
+    from django.apps import apps
+
+    if not apps.is_installed("xinfang.warning"):
+        return []
+    from xinfang.warning.models import OPEN_STATES as OPEN_WARNINGS, WarningKind
+    from xinfang.warning.selectors import visible_warnings
+
+    q = visible_warnings(user).filter(status__in=OPEN_WARNINGS, kind__in=(WarningKind.RISE, WarningKind.HOT_ISSUE))
+    if unit.parent_id:
+        q = q.filter(department__path__startswith=unit.path)
+    return list(q.order_by("-created_at")[:limit])
+
+
+STAFF_METRICS = ("acceptance_notice_on_time", "handling_on_time", "first_time_resolution", "return_visit_rate",
+                 "satisfaction_rate", "screening_completion", "screening_on_time")
+
+
+def staff_table(unit: Department, start: date, end: date, *, as_of: date | None = None) -> list[dict]:
+    """按承办人（排查按办案民警）统计的主要指标：本单位子树内的人员，有数据的才列出。根部门不列（人太多）。"""
+    from xinfang.org.models import Staff
+
+    if not unit.parent_id:
+        return []
+    as_of = as_of or clock.today()
+    key = f"assessment:staff:{unit.pk}:{unit.path}:{start}:{end}:{as_of}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = compute(facts_module.load(start, end, as_of=as_of, department_ids=subtree_ids(unit)),
+                          group_by="handler", rollup=False)
+        figures = {k: figures[k] for k in STAFF_METRICS}
+        cache.set(key, figures, CACHE_SECONDS)
+    people = {s.pk: s for s in Staff.objects.filter(department__path__startswith=unit.path).order_by("name")}
+    rows = []
+    for pk, person in people.items():
+        cells = [(BY_KEY_[k], figures[k].get(pk)) for k in STAFF_METRICS]
+        if any(f is not None for _, f in cells):
+            rows.append({"staff": person, "cells": cells})
+    return rows

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,6 +113,27 @@ class ReceptionFact:
     by_head: bool
 
 
+@dataclass(slots=True)
+class ScreeningFact:
+    """每月排查清单上的一件案件（排查模块）：单位取排查单位，承办人取办案民警。"""
+
+    id: int
+    round_id: int
+    department_id: int
+    handler_id: int | None
+    number: str  # 案件编号
+    title: str
+    due_on: date  # 应完成日期（下发后 5 个工作日）
+    marked_on: date | None  # 民警作出判定之日
+    on_time: bool  # 在应完成日期当天结束前判定
+
+    @property
+    def url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("screening:round", args=[self.round_id])
+
+
 @dataclass
 class Facts:
     start: date
@@ -122,6 +144,7 @@ class Facts:
     orders: list[OrderFact]
     receptions: list[ReceptionFact]
     executions: list[ExecutionFact] = field(default_factory=list)
+    screenings: list[ScreeningFact] = field(default_factory=list)
 
 
 def head_staff_ids() -> frozenset[int]:
@@ -157,72 +180,183 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
     matters_q = Matter.objects.filter(_matter_scope(start, end), received_on__lte=end)
     if department_ids is not None:
         matters_q = matters_q.filter(department_id__in=department_ids)
-    rows = list(matters_q.values_list(*MATTER_COLUMNS).order_by())
-    ids = [r[0] for r in rows]
+    rows, derived_ = matter_rows(matters_q)
     grassroots = set(Department.objects.filter(kind__in=GRASSROOTS_KINDS).values_list("pk", flat=True))
     heads = head_staff_ids()
 
-    channel, repeats = {}, defaultdict(list)
-    decided, drafted_by, reply_decided, reviews = {}, {}, {}, defaultdict(list)
-    accepted = {r[0]: r[9] for r in rows}
-    for chunk in _chunks(ids):
-        for matter_id, ch, received_at, is_repeat in (Petition.objects.filter(matter_id__in=chunk)
-                                                     .values_list("matter_id", "channel", "received_at", "is_repeat")
-                                                     .order_by("received_at", "id")):
-            if is_repeat:
-                repeats[matter_id].append(clock.local_date(received_at))
-            else:
-                channel.setdefault(matter_id, ch)
-        for matter_id, action, at, actor, data in (
-                MatterEvent.objects.filter(matter_id__in=chunk, action__in=(*EARLY_DISPOSALS, "draft_reply"))
-                .values_list("matter_id", "action", "at", "actor_id", "data").order_by("at", "id")):
-            if action in EARLY_DISPOSALS:
-                decided.setdefault(matter_id, clock.local_date(at))
-            else:  # 最后一次起草为准（退回修改后可能换人起草）
-                drafted_by[matter_id] = actor
-        for matter_id, kind, decided_on, outcome in (
-                Opinion.objects.filter(matter_id__in=chunk).values_list("matter_id", "kind", "decided_on",
-                                                                       "review_outcome")
-                .order_by("decided_on", "id")):
-            if kind == OpinionKind.REPLY:
-                # 复查撤销、重新办理后自新的受理日重新起算：只认本轮受理之后作出的处理意见。
-                since = accepted.get(matter_id)
-                if since is None or decided_on >= since:
-                    reply_decided[matter_id] = decided_on
-            else:
-                reviews[matter_id].append((decided_on, outcome in OVERTURNING))
-
     visits = load_visits(start, end, as_of=as_of, department_ids=department_ids)
-    unsatisfied = set()
-    for chunk in _chunks(ids):
-        unsatisfied.update(ReturnVisit.objects.filter(matter_id__in=chunk).filter(
-            Q(satisfaction=Satisfaction.UNSATISFIED) | Q(online_rating=Satisfaction.UNSATISFIED))
-            .values_list("matter_id", flat=True))
+    unsatisfied = unsatisfied_matters()
 
     matters = []
     for (pk, number, title, dept, handler, category, status, received_on, acceptance_due, accepted_on,
          handling_due, current_due, replied_on, closed_on, extension_days, collective, skip_level,
          review_requested_on, matter_type) in rows:
-        decided_on = accepted_on or decided.get(pk)
+        d = derived_[pk]
+        decided_on = accepted_on or d.early_decided_on
         early = status in EARLY_DISPOSALS.values()
-        drafter = drafted_by.get(pk)  # 无起草记录，或起草人不详（造数中的"系统"）
+        drafter = d.drafter_id  # 无起草记录，或起草人不详（造数中的"系统"）
+        # 复查撤销、重新办理后自新的受理日重新起算：只认本轮受理之后作出的处理意见。
+        reply_made = d.last_reply_on if d.last_reply_on and (accepted_on is None or d.last_reply_on >= accepted_on) \
+            else None
         matters.append(MatterFact(
             id=pk, number=number, title=title, department_id=dept, handler_id=handler, category_id=category,
-            channel=channel.get(pk, ""), status=status, received_on=received_on, acceptance_due=acceptance_due,
+            channel=d.channel, status=status, received_on=received_on, acceptance_due=acceptance_due,
             decided_on=decided_on, accepted_on=accepted_on,
             # 60日办理期限只对申诉求决类（第三十一条第六项、第三十四条）：别的类别即使留有旧的期限列也不算。
             handling_due=handling_due if matter_type == MatterType.COMPLAINT else None, current_due=current_due,
-            reply_decided_on=reply_decided.get(pk), replied_on=replied_on, closed_on=closed_on,
+            reply_decided_on=reply_made, replied_on=replied_on, closed_on=closed_on,
             finished_on=closed_on or (decided_on if early else None), extension_days=extension_days,
             is_collective=collective, is_skip_level=skip_level, review_requested_on=review_requested_on,
-            repeat_dates=repeats.get(pk, []), reviews=reviews.get(pk, []),
+            repeat_dates=d.repeat_dates, reviews=d.reviews,
             drafted_by_head=None if drafter is None else (drafter in heads),
             unsatisfied=pk in unsatisfied, grassroots=dept in grassroots, matter_type=matter_type,
         ))
     return Facts(start=start, end=end, as_of=as_of, matters=matters, visits=visits,
                  orders=load_orders(start, end, department_ids=department_ids),
                  receptions=load_receptions(start, end, heads=heads, department_ids=department_ids),
-                 executions=load_executions(start, end, department_ids=department_ids))
+                 executions=load_executions(start, end, department_ids=department_ids),
+                 screenings=load_screenings(start, end, department_ids=department_ids))
+
+
+def load_screenings(start: date, end: date, *, department_ids=None) -> list[ScreeningFact]:
+    """应完成日期落在期间内的每月排查的全部案件（没有排查模块的部署为空）。"""
+    from django.apps import apps
+
+    if not apps.is_installed("xinfang.screening"):
+        return []
+    from xinfang.screening.selectors import completion_rows
+
+    out = []
+    for pk, round_id, dept, officer, case_no, month, due_on, verdict, marked_at in completion_rows(
+            start, end, department_ids=department_ids):
+        marked_on = clock.local_date(marked_at) if verdict and marked_at else None
+        out.append(ScreeningFact(id=pk, round_id=round_id, department_id=dept, handler_id=officer, number=case_no,
+                                 title=f"{month:%Y年%m月}排查", due_on=due_on, marked_on=marked_on,
+                                 on_time=marked_on is not None and marked_on <= due_on))
+    return out
+
+
+DERIVED_VERSION = 1
+
+
+@dataclass(slots=True)
+class Derived:
+    """一件事项要连表才能得到的事实：首件渠道、重复信访日期、早期处理决定之日、最后起草人、
+    最近一项处理意见的作出日期、复查复核意见。"""
+
+    channel: str = ""
+    repeat_dates: list[date] = field(default_factory=list)
+    early_decided_on: date | None = None
+    drafter_id: int | None = None
+    last_reply_on: date | None = None
+    reviews: list[tuple[date, bool]] = field(default_factory=list)
+
+
+def derived(ids) -> dict[int, Derived]:
+    """当场从信访件、办理记录与意见算出这些事项的 Derived（没有的给空的）。快照的维护与读时补算都用它。"""
+    out = defaultdict(Derived)
+    for chunk in _chunks(list(ids)):
+        for matter_id, ch, received_at, is_repeat in (Petition.objects.filter(matter_id__in=chunk)
+                                                     .values_list("matter_id", "channel", "received_at", "is_repeat")
+                                                     .order_by("received_at", "id")):
+            d = out[matter_id]
+            if is_repeat:
+                d.repeat_dates.append(clock.local_date(received_at))
+            elif not d.channel:
+                d.channel = ch
+        for matter_id, action, at, actor in (
+                MatterEvent.objects.filter(matter_id__in=chunk, action__in=(*EARLY_DISPOSALS, "draft_reply"))
+                .values_list("matter_id", "action", "at", "actor_id").order_by("at", "id")):
+            d = out[matter_id]
+            if action in EARLY_DISPOSALS:
+                if d.early_decided_on is None:
+                    d.early_decided_on = clock.local_date(at)
+            else:  # 最后一次起草为准（退回修改后可能换人起草）
+                d.drafter_id = actor
+        for matter_id, kind, decided_on, outcome in (
+                Opinion.objects.filter(matter_id__in=chunk).values_list("matter_id", "kind", "decided_on",
+                                                                       "review_outcome")
+                .order_by("decided_on", "id")):
+            d = out[matter_id]
+            if kind == OpinionKind.REPLY:
+                d.last_reply_on = decided_on
+            else:
+                d.reviews.append((decided_on, outcome in OVERTURNING))
+    return out
+
+
+def _date(value):
+    return value if value is None or isinstance(value, date) else date.fromisoformat(value)
+
+
+def _list(value):
+    if value is None or value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def matter_rows(matters_q) -> tuple[list[tuple], dict[int, Derived]]:
+    """事项的列（MATTER_COLUMNS）与快照里存好的 Derived，一条查询读出（原生游标：几十万行不经 ORM 逐行转换）。
+    快照没有、版本旧、或游标之后（及安全窗口内）有新办理记录的事项，Derived 当场重算。"""
+    from django.db import connection
+
+    from xinfang.core import cursors
+
+    from .aggregates import CURSOR
+    from .models import MatterSnapshot
+
+    sql, params = matters_q.values_list(*MATTER_COLUMNS).order_by().query.sql_with_params()
+    snap = MatterSnapshot._meta.db_table
+    width = len(MATTER_COLUMNS)
+    dates = [i for i, c in enumerate(MATTER_COLUMNS) if c.endswith(("_on", "_due"))]
+    bools = [i for i, c in enumerate(MATTER_COLUMNS) if c.startswith("is_")]
+    rows, out, stale = [], {}, set()
+    with connection.cursor() as c:
+        c.execute(f"SELECT q.*, s.channel, s.repeat_dates, s.early_decided_on, s.drafter_id, s.replied_on, s.reviews "
+                  f"FROM ({sql}) q LEFT JOIN {snap} s ON s.matter_id = q.id AND s.version = %s",
+                  (*params, DERIVED_VERSION))
+        while batch := c.fetchmany(20000):
+            for r in batch:
+                row = list(r[:width])
+                for i in dates:
+                    row[i] = _date(row[i])
+                for i in bools:
+                    row[i] = bool(row[i])
+                rows.append(row)
+                ch, repeats, early, drafter, reply, reviews = r[width:]
+                if ch is None:
+                    stale.add(row[0])
+                    continue
+                repeats, reviews = _list(repeats), _list(reviews)
+                out[row[0]] = Derived(ch, [date.fromisoformat(x) for x in repeats] if repeats else [], _date(early),
+                                      drafter, _date(reply),
+                                      [(date.fromisoformat(x), bool(o)) for x, o in reviews] if reviews else [])
+    position = cursors.position(CURSOR)
+    if position is not None:
+        touched = set(MatterEvent.objects.filter(pk__gt=position - cursors.SAFETY_WINDOW)
+                      .values_list("matter_id", flat=True))
+        stale |= touched & out.keys()
+    fresh = derived(stale)
+    for pk in stale:
+        out[pk] = fresh[pk]
+    return rows, out
+
+
+def unsatisfied_matters() -> set[int]:
+    """任一回访或网上评价为不满意的事项。"""
+    return set(ReturnVisit.objects.filter(Q(satisfaction=Satisfaction.UNSATISFIED)
+                                          | Q(online_rating=Satisfaction.UNSATISFIED))
+               .values_list("matter_id", flat=True).distinct().order_by())
+
+
+def _day_bounds(start: date, end: date):
+    """[start 日 0 时, end 次日 0 时)，按 Asia/Shanghai：代替 __date 查询（那样每行要换算时区，用不上索引）。"""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    return (timezone.make_aware(datetime.combine(start, time())),
+            timezone.make_aware(datetime.combine(end + timedelta(days=1), time())))
 
 
 def load_executions(start: date, end: date, *, department_ids=None) -> list[ExecutionFact]:
@@ -257,7 +391,9 @@ def load_visits(start: date, end: date, *, as_of: date, department_ids=None) -> 
 
 def load_orders(start: date, end: date, *, department_ids=None) -> list[OrderFact]:
     """期间内签发或办结的督办单，单位取牵头的被督办单位。"""
-    q = SupervisionOrder.objects.filter(Q(issued_at__date__range=(start, end)) | Q(closed_at__date__range=(start, end)))
+    since, until = _day_bounds(start, end)
+    q = SupervisionOrder.objects.filter(Q(issued_at__gte=since, issued_at__lt=until)
+                                        | Q(closed_at__gte=since, closed_at__lt=until))
     orders = list(q.values_list("id", "matter_id", "issued_at", "due_on", "closed_at").order_by())
     ids = [o[0] for o in orders]
     lead = dict(OrderTarget.objects.filter(order_id__in=ids, role=TargetRole.LEAD)
@@ -278,7 +414,8 @@ def load_orders(start: date, end: date, *, department_ids=None) -> list[OrderFac
 
 def load_receptions(start: date, end: date, *, heads: frozenset[int], department_ids=None) -> list[ReceptionFact]:
     """期间内的来访接待：登记人是单位负责人的，算负责人接待。"""
-    q = Petition.objects.filter(channel=Channel.VISIT, received_at__date__range=(start, end))
+    since, until = _day_bounds(start, end)
+    q = Petition.objects.filter(channel=Channel.VISIT, received_at__gte=since, received_at__lt=until)
     if department_ids is not None:
         q = q.filter(matter__department_id__in=department_ids)
     return [ReceptionFact(id=pk, matter_id=matter_id, department_id=dept, received_on=clock.local_date(at),
@@ -293,7 +430,8 @@ def _chunks(ids: list[int], size: int = 20000):
         yield ids[i:i + size]
 
 
-__all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "ExecutionFact", "load", "head_staff_ids",
+__all__ = ["Facts", "MatterFact", "VisitFact", "OrderFact", "ReceptionFact", "ExecutionFact", "ScreeningFact", "load",
+           "head_staff_ids",
            "SATISFIED_VALUES"]
 
 

@@ -18,6 +18,13 @@ class MatterSnapshot(models.Model):
     is_skip_level = models.BooleanField(default=False)
     is_collective = models.BooleanField(default=False)
     is_repeat = models.BooleanField(default=False)
+    # 考核事实里要连表才能得到的几项（facts.derived 算出）：读指标时不再逐件查信访件、办理记录与意见。
+    # version 不等于 facts.DERIVED_VERSION 的行（旧行、或算法改了）读时当场重算，不用它。
+    version = models.PositiveSmallIntegerField("事实版本", default=0)
+    repeat_dates = models.JSONField("重复信访日期", default=list)
+    early_decided_on = models.DateField("不予受理、转送或分类处理之日", null=True)
+    drafter_id = models.BigIntegerField("最后起草答复的人", null=True)
+    reviews = models.JSONField("复查复核意见（日期, 是否改变原意见）", default=list)
 
     class Meta:
         verbose_name = "看板事项快照"
@@ -77,4 +84,8 @@ class Report(models.Model):
         ordering = ["-period_start", "-created_at"]
 
     def __str__(self) -> str:
+        if self.kind == ReportKind.ANNUAL:
+            return f"{self.period_start:%Y}年度信访工作报告"
         return f"{self.get_kind_display()} {self.period_start:%Y年%m月}"
+
+

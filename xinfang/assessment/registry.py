@@ -14,7 +14,8 @@ from typing import Callable
 
 from django.core.exceptions import ValidationError
 
-from .facts import SATISFIED_VALUES, ExecutionFact, Facts, MatterFact, OrderFact, ReceptionFact, VisitFact
+from .facts import (SATISFIED_VALUES, ExecutionFact, Facts, MatterFact, OrderFact, ReceptionFact, ScreeningFact,
+                    VisitFact)
 from xinfang.petitions.models import MatterType, Status as S
 
 # 初信初访一次性化解：答复送达后多少天内没有再来、没有请求复查、没有不满意评价。
@@ -157,6 +158,19 @@ def _execution_done(e: ExecutionFact, p: Facts):
     return True if _in(e.done_on, p) else None
 
 
+def _screening_due(s: ScreeningFact, p: Facts) -> bool:
+    # 应完成日期已过，或已经判定：还在 5 个工作日内且未判定的不能算没完成。
+    return _in(s.due_on, p) and (s.marked_on is not None or s.due_on < p.as_of)
+
+
+def _screened(s: ScreeningFact, p: Facts):
+    return s.marked_on is not None if _screening_due(s, p) else None
+
+
+def _screened_on_time(s: ScreeningFact, p: Facts):
+    return s.on_time if _screening_due(s, p) else None
+
+
 def _grassroots(m: MatterFact, p: Facts):
     if not _in(m.finished_on, p):
         return None
@@ -226,16 +240,20 @@ METRICS: tuple[Metric, ...] = (
     Metric("head_handling_share", "负责人亲自承办占比", "rate", "matters",
            "防止“领导唱独角戏”：承办落到基层民警", "答复送达日期", "答复由单位负责人亲自起草的事项",
            "期间内答复送达、有起草记录的事项", "无起草记录的不计", _head_handling, higher_is_better=None),
+    Metric("screening_completion", "矛盾排查完成率", "rate", "screenings",
+           "执法案件每月排查：各基层单位和执法民警对自己办理的案件每月排查一次", "应完成日期",
+           "已作出有无隐患判定的案件", "应完成日期落在期间内的每月排查清单上的案件",
+           "应完成日期未到且尚未判定的不计", _screened),
+    Metric("screening_on_time", "矛盾排查及时率", "rate", "screenings",
+           "每月排查下发后 5 个工作日内完成", "应完成日期",
+           "在应完成日期当天结束前作出判定的案件", "应完成日期落在期间内的每月排查清单上的案件",
+           "应完成日期未到且尚未判定的不计", _screened_on_time),
     Metric("grassroots_resolution_share", "基层化解率", "rate", "matters",
            "矛盾化解在基层：大队、中队办结且没有进入复查", "了结日期",
            "责任单位为大队或中队、没有请求复查的事项", "期间内了结的事项", "无", _grassroots),
 )
 BY_KEY = {m.key: m for m in METRICS}
 
-# 数据尚不在库里、暂不计算的指标（排查）：
-NOT_YET = {
-    "screening_completion": "矛盾排查完成率：需要排查模块",
-}
 
 
 def metric(key: str) -> Metric:

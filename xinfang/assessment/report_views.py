@@ -11,8 +11,11 @@ from django.views.decorators.http import require_POST
 from xinfang.core import clock
 from xinfang.org import access, permissions
 
+
+
+
 from .models import Report, ReportStatus
-from .reports import request_monthly_report
+from .reports import request_annual_report, request_monthly_report
 
 
 def _check(user) -> None:
@@ -24,23 +27,30 @@ def _check(user) -> None:
 
 def report_list(request):
     _check(request.user)
-    return render(request, "assessment/reports.html", {"reports": Report.objects.all()[:60], "today": clock.today()})
+    return render(request, "assessment/reports.html", {"reports": Report.objects.all()[:60], "today": clock.today(),
+                                                       "last_year": clock.today().year - 1})
 
 
 @require_POST
 def request_report(request):
     _check(request.user)
+    annual = request.POST.get("kind") == "annual"
     try:
-        year, month = (int(x) for x in request.POST.get("month", "").split("-"))
-        report = request_monthly_report(year=year, month=month, by=request.user)
+        if annual:
+            year, month = int(request.POST.get("year", "")), 0
+            report = request_annual_report(year=year, by=request.user)
+        else:
+            year, month = (int(x) for x in request.POST.get("month", "").split("-"))
+            report = request_monthly_report(year=year, month=month, by=request.user)
     except (ValueError, TypeError):
-        messages.error(request, "月份：格式应为 YYYY-MM")
+        messages.error(request, "年份：格式应为 YYYY" if annual else "月份：格式应为 YYYY-MM")
         return redirect("assessment:reports")
     except ValidationError as error:
         messages.error(request, "；".join("、".join(v) for v in error.message_dict.values()))
         return redirect("assessment:reports")
     if report.provisional:
-        messages.warning(request, f"{year}年{month}月尚未结束：月报将标注“暂定”。")
+        messages.warning(request, f"{year}年尚未结束：年度报告将标注“暂定”。" if annual
+                         else f"{year}年{month}月尚未结束：月报将标注“暂定”。")
     return redirect("assessment:report", pk=report.pk)
 
 

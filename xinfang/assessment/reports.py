@@ -88,7 +88,11 @@ def build_content(year: int, month: int, *, as_of: date | None = None) -> dict:
         raise ValidationError({"month": f"{year}年{month}月尚未开始，不能生成月报"})
     provisional = end >= as_of
     basic = _breakdown(year, month)
-    payload = contract.build(start, end, as_of=as_of)
+    from . import facts as facts_module
+    from .compute import compute
+
+    figures = compute(facts_module.load(start, end, as_of=as_of))  # 质量表与通报用同一份
+    payload = contract.build(start, end, as_of=as_of, figures=figures)
     peers = {str(d.pk) for d in peer_units()}
     labels = {m.key: m.label for m in METRICS}
     quality_rows = [["全局", *[payload["total"][k]["value"] for k in QUALITY]]]
@@ -106,7 +110,7 @@ def build_content(year: int, month: int, *, as_of: date | None = None) -> dict:
         features.append(f"主要渠道为{basic['channel'][0][0]}（{basic['channel'][0][1]} 件）。")
     hot = [f"“{r[0]}”增加 {r[1] - r[2]} 件（环比 {r[4]}）" for r in growing[:3]]
     new = [f"“{r[0]}”本月出现 {r[1]} 件，上月与去年同月均无" for r in emerging[:3]]
-    bulletin = monthly_bulletin(year, month, as_of=as_of)
+    bulletin = monthly_bulletin(year, month, as_of=as_of, figures=figures)
     steps = []
     for s, reasons in bulletin.lowest:
         steps.append(f"督促{s.name}改进{'、'.join(r.label for r in reasons)}。")
@@ -126,11 +130,22 @@ def build_content(year: int, month: int, *, as_of: date | None = None) -> dict:
 
 
 def _trend(year: int, month: int) -> list[tuple[str, int]]:
-    out, y, m = [], year, month
+    """近 12 个月每月收到的事项数（与"基本情况"同一口径：按收到日期），一条分组查询。"""
+    from django.db.models import Count
+
+    from xinfang.petitions.models import Matter
+
+    months, y, m = [], year, month
     for _ in range(12):
-        out.append((f"{y}-{m:02d}", sum(r[3] for r in received_counts(*month_bounds(y, m)))))
+        months.append(f"{y}-{m:02d}")
         y, m = _prev_month(date(y, m, 1))
-    return out[::-1]
+    months.reverse()
+    first, _ = month_bounds(*map(int, months[0].split("-")))
+    counts = Counter()
+    for day, n in (Matter.objects.filter(received_on__range=(first, month_bounds(year, month)[1]))
+                   .values_list("received_on").annotate(n=Count("pk")).order_by().values_list("received_on", "n")):
+        counts[f"{day:%Y-%m}"] += n
+    return [(mo, counts[mo]) for mo in months]
 
 
 BASIC_HEADER = ["", "本月", "上月", "去年同月", "环比", "同比"]
@@ -247,6 +262,20 @@ def request_monthly_report(*, year: int, month: int, by=None) -> Report:
     return report
 
 
+@transaction.atomic
+def request_annual_report(*, year: int, by=None) -> Report:
+    """排队生成某年的年度报告（第四十一条）。年份还没开始的拒绝；还没结束的生成后标"暂定"。"""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    today = clock.today()
+    if start > today:
+        raise ValidationError({"year": f"{year}年尚未开始，不能生成年度报告"})
+    report = Report.objects.create(kind=ReportKind.ANNUAL, period_start=start, period_end=end,
+                                   provisional=end >= today, requested_by=by, created_at=clock.now())
+    record(actor=by, action="assessment.request_report", obj=report,
+           changes={"kind": [None, ReportKind.ANNUAL], "period": [None, f"{start}—{end}"]})
+    return report
+
+
 def generate(report: Report) -> Report:
     """生成 Word 与 Excel 并留存，进度写在报告上（页面据此显示进度条）。"""
     def step(pct: int, **fields):
@@ -254,18 +283,26 @@ def generate(report: Report) -> Report:
 
     step(5, status=ReportStatus.RUNNING)
     try:
-        content = build_content(report.period_start.year, report.period_start.month)
-        step(60)
-        docx, xlsx = render_docx(content), render_xlsx(content)
+        if report.kind == ReportKind.ANNUAL:
+            from . import annual
+
+            content = annual.build_annual(report.period_start.year)
+            step(60)
+            docx, xlsx = annual.render_docx(content), annual.render_xlsx(content)
+            name = f"信访工作年度报告{report.period_start:%Y}{'-暂定' if content['provisional'] else ''}"
+        else:
+            content = build_content(report.period_start.year, report.period_start.month)
+            step(60)
+            docx, xlsx = render_docx(content), render_xlsx(content)
+            name = f"信访形势分析{report.period_start:%Y%m}{'-暂定' if content['provisional'] else ''}"
         step(90)
-        name = f"{report.period_start:%Y%m}{'-暂定' if content['provisional'] else ''}"
         with transaction.atomic():
-            report.docx.save(f"信访形势分析{name}.docx", ContentFile(docx), save=False)
-            report.xlsx.save(f"信访形势分析{name}.xlsx", ContentFile(xlsx), save=False)
+            report.docx.save(f"{name}.docx", ContentFile(docx), save=False)
+            report.xlsx.save(f"{name}.xlsx", ContentFile(xlsx), save=False)
             report.provisional, report.status, report.progress = content["provisional"], ReportStatus.DONE, 100
             report.save(update_fields=["docx", "xlsx", "provisional", "status", "progress"])
     except Exception as error:  # 记下原因，页面上给出；任务本身不中断
-        log.exception("月报生成失败")
+        log.exception("报告生成失败")
         step(0, status=ReportStatus.FAILED, error=str(error)[:500])
     report.refresh_from_db()
     return report
@@ -297,6 +334,30 @@ def scheduled_monthly_report() -> Report | None:
     year, month = _prev_month(today)
     start, _ = month_bounds(year, month)
     if Report.objects.filter(kind=ReportKind.MONTHLY, period_start=start, provisional=False,
-                             status=ReportStatus.DONE).exists():
+                             status__in=LIVE).exists():
         return None
-    return generate(request_monthly_report(year=year, month=month))
+    return _claim_and_generate(request_monthly_report(year=year, month=month))
+
+
+# 已有（排队、生成中或已生成的）正式报告就不再排一份。
+LIVE = (ReportStatus.PENDING, ReportStatus.RUNNING, ReportStatus.DONE)
+
+
+def _claim_and_generate(report: Report) -> Report | None:
+    # 与 build_pending 同样以更新认领：排队的任务不会同时再生成这一份。
+    if Report.objects.filter(pk=report.pk, status=ReportStatus.PENDING).update(status=ReportStatus.RUNNING):
+        return generate(report)
+    report.refresh_from_db()
+    return report
+
+
+def scheduled_annual_report() -> Report | None:
+    """后台任务（每天）：每年第一个工作日生成上一年的年度报告；已有正式（非暂定）年报的不重复生成。"""
+    today = clock.today()
+    if today != first_workday(today.year, 1):
+        return None
+    year = today.year - 1
+    if Report.objects.filter(kind=ReportKind.ANNUAL, period_start=date(year, 1, 1), provisional=False,
+                             status__in=LIVE).exists():
+        return None
+    return _claim_and_generate(request_annual_report(year=year))

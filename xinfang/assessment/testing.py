@@ -107,3 +107,21 @@ def make_order(matter: Matter, department, *, issuer, issued: date, due_on: date
         OrderFeedback.objects.create(order=order, department=department, author=issuer, text="已办理",
                                      at=at(feedback, 15))
     return order
+
+
+def make_screening(department, month: date, *, due_on: date, items) -> object:
+    """一个单位一个月的排查：`items` 是 (办案民警, 判定时间或 None) 的列表，民警可为 None（警号对不上账号）。"""
+    from xinfang.screening.models import CaseType, EnforcementCase, ScreeningItem, ScreeningRound, Verdict
+
+    round_ = ScreeningRound.objects.create(department=department, month=month, opened_on=due_on - timedelta(days=6),
+                                           due_on=due_on)
+    for officer, marked_at in items:
+        n = next(_numbers)
+        case = EnforcementCase.objects.create(
+            case_no=f"C{n:06d}", case_type=CaseType.choices[0][0], department=department,
+            officer_no=getattr(officer, "police_number", "") or f"P{n:05d}", officer=officer,
+            opened_at=at(month), decided_at=at(month + timedelta(days=3)))
+        ScreeningItem.objects.create(round=round_, case=case, officer_no=case.officer_no,
+                                     verdict=Verdict.NO_HAZARD if marked_at else Verdict.PENDING,
+                                     marked_at=marked_at, marked_by=officer if marked_at else None)
+    return round_

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from xinfang.core import clock
 from xinfang.org import access, permissions
-from xinfang.org.models import Department
+from xinfang.org.models import Department, Staff
 
 from . import dashboard
 from .bulletin import monthly_bulletin
@@ -58,10 +58,16 @@ def unit_page(request, pk: int):
         start, end = _period(request)
     except ValidationError as error:
         return _refused(request, error)
+    today = clock.today()
     return render(request, "assessment/unit.html", {
         "unit": unit, "start": start, "end": end, "rows": dashboard.indicator_table(unit, start, end),
         "children": access.departments(request.user).filter(parent=unit),
         "provisional": end >= clock.today(),
+        "warnings": dashboard.open_warnings(request.user, unit),
+        "staff": dashboard.staff_table(unit, start, end),
+        "staff_labels": [BY_KEY[k].label for k in dashboard.STAFF_METRICS],
+        "sees_all": access.visible_department_ids(request.user) is None,
+        "last_month": (today.replace(day=1) - timedelta(days=1)),
     })
 
 
@@ -87,12 +93,23 @@ def metric_page(request, pk: int, key: str):
     except ValidationError as error:
         return _refused(request, error)
     only = request.GET.get("only", "denominator")
-    rows = drill_down(key, load(start, end, department_ids=dashboard.subtree_ids(unit)), unit=unit.pk,
-                      only=only if only in ("numerator", "rest") else "denominator")
+    only = only if only in ("numerator", "rest") else "denominator"
+    facts = load(start, end, department_ids=dashboard.subtree_ids(unit))
+    person = None
+    if request.GET.get("staff"):
+        # 按人下钻：只限本单位子树里的人（看不到的单位的人一样答 404）。
+        person = Staff.objects.filter(pk=request.GET["staff"] if request.GET["staff"].isdigit() else 0,
+                                      department__path__startswith=unit.path).first()
+        if person is None:
+            raise Http404("本单位没有这个人")
+        rows = drill_down(key, facts, unit=person.pk, group_by="handler", only=only)
+    else:
+        rows = drill_down(key, facts, unit=unit.pk, only=only)
     page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
     return render(request, "assessment/metric.html", {
         "unit": unit, "metric": metric, "start": start, "end": end, "page": page, "count": len(rows),
-        "hits": sum(hit for _, hit in rows), "only": only,
+        "hits": sum(hit for _, hit in rows), "only": only, "person": person,
+        "query": f"from={start}&to={end}&only={only}" + (f"&staff={person.pk}" if person else ""),
     })
 
 

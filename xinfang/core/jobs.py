@@ -49,11 +49,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     # 案件排查：对上信访与案件的关联并重算风险分；到了每月第一个工作日生成上月的排查（已生成的不重复）。
     PeriodicJob("案件风险评分", 86400, "xinfang.screening.risk:nightly"),
     PeriodicJob("生成每月排查", 3600, "xinfang.screening.monthly:open_due_rounds"),
-    # 考核：看板的每日单位事实跟上办理记录；排队的报告生成；每月第一个工作日生成上月月报。
+    # 考核：看板的每日单位事实跟上办理记录；排队的报告生成；每月第一个工作日生成上月月报，每年第一个工作日生成上年年报。
     PeriodicJob("更新考核看板事实", 120, "xinfang.assessment.aggregates:sync_aggregates"),
     PeriodicJob("预热考核看板指标", 3600, "xinfang.assessment.dashboard:warm_cache"),
     PeriodicJob("生成排队的报告", 30, "xinfang.assessment.reports:build_pending"),
     PeriodicJob("生成上月月报", 3600, "xinfang.assessment.reports:scheduled_monthly_report"),
+    PeriodicJob("生成上年年度报告", 3600, "xinfang.assessment.reports:scheduled_annual_report"),
     # 预警：每天按周计数检测各单位、各类别的上升（同一周重复运行不重复预警）。
     PeriodicJob("预警检测", 86400, "xinfang.warning.detectors:run_daily"),
     # 重大紧急事项（《信访工作条例》第二十五条）：读新的登记与办理记录立即报告；无人确认的逐级上报（都不重复）。

@@ -12,7 +12,7 @@ from xinfang.org.models import Staff
 
 from .deadlines import STATUTORY_CHANNELS
 from .models import (
-    AftercareKind, Category, Channel, Outcome, PetitionerKind, RecommendationKind, ReferralKind,
+    Adoption, AftercareKind, Category, Channel, Outcome, PetitionerKind, RecommendationKind, ReferralKind,
 )
 from .validators import id_number_problem, phone_problem, uscc_problem
 
@@ -303,5 +303,7 @@ class RecommendationForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    feedback = forms.CharField(label="采纳情况", widget=forms.Textarea(attrs={"rows": 3}))
+    adoption = forms.ChoiceField(label="采纳情况", choices=[("", "请选择")] + [
+        (value, label) for value, label in Adoption.choices if value != Adoption.PENDING])
+    feedback = forms.CharField(label="书面反馈", widget=forms.Textarea(attrs={"rows": 3}))
     feedback_on = forms.DateField(label="反馈日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))

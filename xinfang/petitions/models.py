@@ -615,6 +615,15 @@ class RecommendationKind(models.TextChoices):
     ACCOUNTABILITY = "accountability", "追究责任的建议"
 
 
+class Adoption(models.TextChoices):
+    """被建议单位书面反馈的采纳情况（第四十条；年度报告按第四十一条第三项统计）。"""
+
+    PENDING = "pending", "待反馈"
+    ADOPTED = "adopted", "已采纳"
+    PARTLY = "partly", "部分采纳"
+    REJECTED = "rejected", "未采纳"
+
+
 class Recommendation(models.Model):
     """信访工作机构向有关单位提出的建议（《信访工作条例》第四十条）：单位应当书面反馈采纳情况，到期未反馈即为逾期。"""
 
@@ -626,6 +635,7 @@ class Recommendation(models.Model):
     feedback_due = models.DateField("书面反馈期限")
     feedback_on = models.DateField("书面反馈日期", null=True, blank=True)
     feedback = models.TextField("反馈（采纳情况）", blank=True)
+    adoption = models.CharField("采纳情况", max_length=12, choices=Adoption.choices, default=Adoption.PENDING)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")

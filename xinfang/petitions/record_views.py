@@ -86,7 +86,8 @@ def recommendation_feedback(request, pk: int):
     if row is None:
         raise Http404
     return _run(request, row.matter_id, FeedbackForm(request.POST), lambda d: followup.record_feedback(
-        row, by=request.user, feedback=d["feedback"], feedback_on=d["feedback_on"]), "已登记书面反馈。")
+        row, by=request.user, feedback=d["feedback"], adoption=d["adoption"],
+        feedback_on=d["feedback_on"]), "已登记书面反馈。")
 
 
 def recommendations(request):

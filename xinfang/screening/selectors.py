@@ -36,3 +36,13 @@ def key_items(user) -> QuerySet[ScreeningItem]:
     """重点案件（报请领导的隐患），尚未化解的在前。"""
     return (access.scope(ScreeningItem.objects.filter(is_key=True), user, "round__department")
             .select_related("case", "round", "round__department").order_by("resolved_at", "-risk_score"))
+
+
+def completion_rows(start, end, *, department_ids=None):
+    """考核读的排查完成情况（只读）：应完成日期落在 [start, end] 的各月排查中的每件案件——
+    (案件行 id, 排查 id, 单位, 办案民警账号, 案件编号, 排查月份, 应完成日期, 判定, 排查时间)。"""
+    q = ScreeningItem.objects.filter(round__due_on__range=(start, end))
+    if department_ids is not None:
+        q = q.filter(round__department_id__in=department_ids)
+    return q.values_list("id", "round_id", "round__department_id", "case__officer_id", "case__case_no",
+                         "round__month", "round__due_on", "verdict", "marked_at").order_by()

@@ -8,7 +8,7 @@ from datetime import date as d
 from xinfang.petitions.models import Channel, MatterType as MT, Remedy, ReviewOutcome as RO, Status as S
 from xinfang.portal.models import ContactMethod as CM, Satisfaction as SAT, Solved
 
-from ..testing import make_execution, make_matter, make_order, make_visit
+from ..testing import at, make_execution, make_matter, make_order, make_screening, make_visit
 
 START, END, AS_OF = d(2026, 2, 1), d(2026, 2, 28), d(2026, 9, 30)
 
@@ -106,4 +106,12 @@ def build(cast) -> dict:
     make_execution(M["h7"], Remedy.CORRECTION, done_on=d(2026, 2, 20))
     make_execution(M["h2"], Remedy.CORRECTION, done_on=d(2026, 2, 25), department=BB)  # 由大队B落实
     make_execution(M["b2"], Remedy.APOLOGY)  # 尚未落实
+    # -- 每月排查（1 月的案件，2 月下发；应完成日期落在 2 月的才计）-------------------------
+    make_screening(BA, d(2026, 1, 1), due_on=d(2026, 2, 6), items=[
+        (cast.handler_a, at(d(2026, 2, 5))),  # 按时
+        (cast.handler_a, at(d(2026, 2, 9))),  # 完成但晚了
+    ])
+    make_screening(SQ, d(2026, 1, 1), due_on=d(2026, 2, 6), items=[(cast.squad_handler, None)])  # 过期未排查
+    make_screening(BB, d(2026, 1, 1), due_on=d(2026, 2, 27), items=[(cast.handler_b, at(d(2026, 2, 27), 23))])
+    make_screening(OF, d(2026, 2, 1), due_on=d(2026, 3, 6), items=[(None, None)])  # 应完成日期在 3 月：不计
     return M

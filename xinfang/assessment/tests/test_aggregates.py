@@ -42,3 +42,25 @@ def test_incremental_upkeep_equals_a_full_rebuild_on_generated_data(db):
     incremental = table()
     aggregates.rebuild()
     assert table() == incremental and sum(c for (_, _, m), c in incremental.items() if m == "received") > 0
+
+
+def test_the_snapshot_kept_by_the_cursor_task_holds_the_same_facts_as_the_records(cast, monkeypatch):
+    from xinfang.assessment import facts
+    from xinfang.assessment.models import MatterSnapshot
+    from xinfang.core import cursors
+
+    matter = register(cast.clerk, department=cast.brigade_a, channel=Channel.VISIT)
+    matter = decisions.accept_matter(matter, by=cast.clerk)
+    matter = decisions.assign_matter(matter, by=cast.clerk, lead=cast.brigade_a, handler=cast.handler_a)
+    matter = handling.start_handling(matter, by=cast.handler_a)
+    matter = handling.draft_reply(matter, by=cast.handler_a, outcome="support", text="经核查，予以撤销。")
+    handling.approve_reply(matter, by=cast.head_a)
+    aggregates.sync_aggregates()
+    snap = MatterSnapshot.objects.get(pk=matter.pk)
+    assert snap.version == facts.DERIVED_VERSION and snap.drafter_id == cast.handler_a.pk
+    assert snap.channel == Channel.VISIT and snap.replied_on == clock.today()
+    today = clock.today()
+    live = facts.derived([matter.pk])[matter.pk]
+    monkeypatch.setattr(cursors, "SAFETY_WINDOW", 0)  # 游标已跟上：这件从快照读
+    _, stored = facts.matter_rows(facts.Matter.objects.filter(pk=matter.pk))
+    assert stored[matter.pk] == live and live.last_reply_on == today

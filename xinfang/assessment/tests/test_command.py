@@ -71,3 +71,24 @@ def test_bad_dates_and_unknown_units_are_refused(db, args, words):
 def test_a_period_still_running_is_marked_provisional(cast):
     payload = json.loads(run("--from", "2026-09-01", "--to", "2026-09-30"))
     assert payload["provisional"] is True
+
+
+def test_unit_is_found_by_its_unit_code(cast):
+    from xinfang.org.services import update_department
+
+    update_department(cast.brigade_a, by=None, code="D0100")
+    build(cast)
+    payload = json.loads(run("--from", "2026-02-01", "--to", "2026-02-28", "--unit", "D0100"))
+    assert [(u["unit_name"], u["code"]) for u in payload["units"]] == [("大队A", "D0100"), ("中队A1", "")]
+
+
+def test_three_rate_weights_are_configurable_and_must_sum_to_100(cast):
+    build(cast)
+    payload = json.loads(run("--from", "2026-02-01", "--to", "2026-02-28",
+                             "--three-rate-weights", "response_rate=0,resolution_rate=50,satisfaction_rate=50"))
+    # 支队：解决率 66.67、满意率 75 → 各半（默认 10/45/45 为 67.75，见 test_registry_fixture）
+    assert payload["total"]["three_rate_score"]["value"] == 70.83
+    with pytest.raises(CommandError) as error:
+        run("--from", "2026-02-01", "--to", "2026-02-28",
+            "--three-rate-weights", "response_rate=10,resolution_rate=45,satisfaction_rate=40")
+    assert error.value.returncode == 2 and "权重合计须为 100%，现为 95%" in str(error.value)

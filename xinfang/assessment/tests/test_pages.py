@@ -71,3 +71,22 @@ def test_warmed_figures_are_served_without_recomputing(cast, data, django_assert
         with django_assert_num_queries(0):
             figures = dashboard.figures_for(cast.brigade_a, date(2026, 1, 1), date(2026, 2, 28))
     assert figures["acceptance_notice_on_time"][cast.brigade_a.pk].denominator > 0
+
+
+def test_unit_page_lists_each_officer_with_figures_that_drill_down_to_their_records(cast, login, data):
+    from xinfang.warning.models import WarningKind
+    from xinfang.warning.services import raise_warning
+
+    raise_warning(kind=WarningKind.HOT_ISSUE, key="page-hot", title="人民路违停集中投诉", detail="说明",
+                  department=cast.squadron_a1)
+    client = login(cast.head_a)
+    html = client.get(f"/assessment/units/{cast.brigade_a.pk}/{Q}").content.decode()
+    assert 'id="staff"' in html and "承办人A" in html and "人民路违停集中投诉" in html
+    # 承办人A：2 月应完成的排查 2 件都判定了、1 件按时（见 test_registry_fixture）
+    url = f"/assessment/units/{cast.brigade_a.pk}/metrics/screening_on_time/{Q}&staff={cast.handler_a.pk}"
+    assert url.replace("&", "&amp;") in html
+    page = client.get(url).content.decode()
+    assert "共 2 条，计入分子 1 条" in page and "承办人A" in page
+    # 别的单位的人：404
+    other = f"/assessment/units/{cast.brigade_a.pk}/metrics/screening_on_time/{Q}&staff={cast.handler_b.pk}"
+    assert client.get(other).status_code == 404

@@ -382,7 +382,8 @@ def _visible(user, name: str, world) -> bool:
 
         return visible_warnings(user).filter(pk=world["warning"].pk).exists()
     if name in ("assessment:bulletin", "assessment:reports", "assessment:request_report", "assessment:report",
-                "assessment:download"):
+                "assessment:download", "assessment:recommendations", "assessment:add_recommendation",
+                "assessment:answer_recommendation"):
         from xinfang.org.access import visible_department_ids
 
         return visible_department_ids(user) is None  # 通报与报告点名各单位：只给看得到全部单位的人

@@ -22,7 +22,7 @@ from xinfang.org.models import Department
 
 from .. import events
 from ..models import (
-    AftercareKind, AftercareRecord, DisciplineReferral, Matter, MatterEvent, MatterType, Recommendation,
+    Adoption, AftercareKind, AftercareRecord, DisciplineReferral, Matter, MatterEvent, MatterType, Recommendation,
     RecommendationKind, Status,
 )
 from ..selectors import visible_matters
@@ -182,11 +182,17 @@ def may_answer_recommendation(user, row: Recommendation) -> bool:
 
 
 @transaction.atomic
-def record_feedback(row: Recommendation, *, by, feedback: str, feedback_on: date | None = None) -> Recommendation:
-    """登记被建议单位的书面反馈（采纳情况）。"""
+def record_feedback(row: Recommendation, *, by, feedback: str, adoption: str,
+                    feedback_on: date | None = None) -> Recommendation:
+    """登记被建议单位的书面反馈：采纳、部分采纳或未采纳，及其说明。"""
     feedback = (feedback or "").strip()
+    errors = {}
+    if adoption not in (Adoption.ADOPTED, Adoption.PARTLY, Adoption.REJECTED):
+        errors["adoption"] = f"请选择采纳情况：已采纳、部分采纳或未采纳（{_ART40}）"
     if not feedback:
-        raise ValidationError({"feedback": f"请填写书面反馈的采纳情况（{_ART40}）"})
+        errors["feedback"] = f"请填写书面反馈的内容（{_ART40}）"
+    if errors:
+        raise ValidationError(errors)
     if not may_answer_recommendation(by, row):
         raise ActionNotAllowed(f"书面反馈由被建议单位（{row.department.name}）的负责人登记（{_ART40}）。")
     matter = Matter.objects.select_for_update(of=("self",)).get(pk=row.matter_id)
@@ -196,12 +202,13 @@ def record_feedback(row: Recommendation, *, by, feedback: str, feedback_on: date
     on = feedback_on or clock.today()
     check_date(on, field="feedback_on", label="书面反馈日期", after=row.issued_on, after_label="建议提出日期",
                basis=_ART40)
-    row.feedback_on, row.feedback, row.feedback_by = on, feedback, by
-    row.save(update_fields=["feedback_on", "feedback", "feedback_by"])
+    row.feedback_on, row.feedback, row.feedback_by, row.adoption = on, feedback, by, adoption
+    row.save(update_fields=["feedback_on", "feedback", "feedback_by", "adoption"])
     _event(matter, by=by, action="recommendation_feedback", reason=f"{row.department.name}：{feedback[:200]}",
            data=events.recommendation_feedback(row))
     record(actor=by, action="matter.recommendation_feedback", obj=matter,
-           changes={"recommendation": [None, row.pk], "feedback_on": [None, on.isoformat()]})
+           changes={"recommendation": [None, row.pk], "feedback_on": [None, on.isoformat()],
+                    "adoption": [Adoption.PENDING, adoption]})
     return row
 
 

@@ -292,10 +292,11 @@ def test_a_recommendation_owes_written_feedback_by_its_due_date_and_overdue_feed
         page = login(cast.head_a).get(f"/petitions/matters/{m.pk}/").content.decode()
         assert "书面反馈已逾期（期限 2026-04-01）" in page
         with pytest.raises(workflow.ActionNotAllowed, match="大队A"):
-            followup.record_feedback(row, by=cast.head_b, feedback="已采纳")
-        login(cast.head_a).post(f"/petitions/recommendations/{row.pk}/feedback/", {"feedback": "已采纳，整改完毕。"})
+            followup.record_feedback(row, by=cast.head_b, feedback="已采纳", adoption="adopted")
+        login(cast.head_a).post(f"/petitions/recommendations/{row.pk}/feedback/", {"feedback": "已采纳，整改完毕。", "adoption": "adopted"})
     row.refresh_from_db()
     assert row.feedback_on == date(2026, 4, 2) and row.feedback_by == cast.head_a and row.feedback == "已采纳，整改完毕。"
+    assert row.adoption == "adopted"
     assert login(cast.handler_a).get("/petitions/recommendations/").status_code in (403, 404)  # 承办人不看清单
     assert Recommendation.objects.filter(feedback_on__isnull=True).count() == 0
 
