@@ -310,6 +310,9 @@ HEARING_FLAG_DAYS = env_int("XINFANG_HEARING_FLAG_DAYS", 30)
 WARNING_WORKDAYS = env_int("XINFANG_WARNING_WORKDAYS", 3)
 # 超期后每再过 N 个工作日，提醒再上溯一级部门的负责人（默认同黄牌天数）。
 ESCALATION_WORKDAYS = env_int("XINFANG_ESCALATION_WORKDAYS", WARNING_WORKDAYS)
+# 共同诉求预警：近 N 天内同一问题的不同信访人达到 M 人即预警单位负责人与分管领导（集体访之前）。
+HOT_ISSUE_WINDOW_DAYS = env_int("XINFANG_HOT_ISSUE_WINDOW_DAYS", 30)
+HOT_ISSUE_PETITIONERS = env_int("XINFANG_HOT_ISSUE_PETITIONERS", 5)
 # 附件：单个文件大小上限（MB）与允许的类型。
 ATTACHMENT_MAX_MB = env_int("XINFANG_ATTACHMENT_MAX_MB", 20)
 # 回访：答复后多少日内完成回访（默认 7）。

@@ -122,6 +122,8 @@ CAPABILITIES: dict[str, Capability] = {
         _c("screening.import", "导入执法案件", {R.ADMIN}),
         # 预警按部门可见（warning.selectors.access_warning）。
         _c("warning.centre", "查看和处置预警", {R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER}),
+        # 民警需要支持：由主管领导（单位负责人、分管领导、局领导）决定谈心谈话 / 培训 / 调整岗位 / 误报。
+        _c("warning.dispose", "记录民警预警的处置决定", {R.UNIT_HEAD, R.LEADER, R.BUREAU_LEADER}),
         # 考核看板按部门可见（access_department）；通报与报告点名各单位，只给看得到全部单位的人
         # （visible_department_ids 为 None：局领导、审计员，及分管范围覆盖全部单位者），在视图里按范围判断。
         _c("assessment.view", "查看考核看板", SIGNED_IN),
@@ -192,6 +194,7 @@ ROUTES: dict[str, str] = {
     "warning:detail": "warning.centre",
     "warning:acknowledge": "warning.centre",
     "warning:close": "warning.centre",
+    "warning:dispose": "warning.dispose",
     "assessment:overview": "assessment.view",
     "assessment:unit": "assessment.view",
     "assessment:unit_data": "assessment.view",

@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("<int:pk>/close/", views.close, name="close"),
+    path("<int:pk>/dispose/", views.dispose, name="dispose"),
 ]

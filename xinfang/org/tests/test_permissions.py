@@ -166,6 +166,7 @@ def replied(cast) -> Matter:
 
 POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:petitioner_full", "supervision:order_close", "supervision:mark_read", "portal:attention",
              "portal:issue_code", "org:unlock", "screening:mark", "warning:acknowledge", "warning:close",
+             "warning:dispose",
              "assessment:request_report"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
@@ -235,7 +236,11 @@ def _warning_world(cast) -> dict:
     from xinfang.warning.models import WarningKind
 
     return {"warning": services.raise_warning(kind=WarningKind.RISE, key="walk-1", title="大队A信访件上升",
-                                              detail="示例说明", department=cast.brigade_a)}
+                                              detail="示例说明", department=cast.brigade_a),
+            "officer_warning": services.raise_warning(kind=WarningKind.OFFICER_SUPPORT, key="walk-officer",
+                                                      title="民警 W001 可能需要支持", detail="示例说明",
+                                                      department=cast.brigade_a, officer_no="W001",
+                                                      level="warning", observed=2.1)}
 
 
 def _assessment_world(cast) -> dict:
@@ -270,6 +275,8 @@ def _args(name: str, world) -> dict:
         "assessment:report": {"pk": world["report"].pk},
         "assessment:download": {"pk": world["report"].pk, "fmt": "docx"},
     }
+    if name == "warning:dispose":
+        return {"pk": world["officer_warning"].pk}
     if name.startswith("warning:") and name != "warning:centre":
         return {"pk": world["warning"].pk}
     return by_name.get(name, {"pk": world["matter"].pk})
@@ -308,7 +315,8 @@ def _visible(user, name: str, world) -> bool:
     if name.startswith("warning:") and name != "warning:centre":
         from xinfang.warning.selectors import visible_warnings
 
-        return visible_warnings(user).filter(pk=world["warning"].pk).exists()
+        target = world["officer_warning"] if name == "warning:dispose" else world["warning"]
+        return visible_warnings(user).filter(pk=target.pk).exists()
     if name in ("assessment:bulletin", "assessment:reports", "assessment:request_report", "assessment:report",
                 "assessment:download"):
         from xinfang.org.access import visible_department_ids
