@@ -318,6 +318,9 @@ ESCALATION_WORKDAYS = env_int("XINFANG_ESCALATION_WORKDAYS", WARNING_WORKDAYS)
 # 重大紧急事项（《信访工作条例》第二十五条）：多少人以上的集体访立即报告；报告后多少分钟无人确认即再上报一级。
 URGENT_COLLECTIVE_SIZE = env_int("XINFANG_URGENT_COLLECTIVE_SIZE", 20)
 URGENT_ACK_MINUTES = env_int("XINFANG_URGENT_ACK_MINUTES", 30)
+# 共同诉求预警：近 N 天内同一问题的不同信访人达到 M 人即预警单位负责人与分管领导（集体访之前）。
+HOT_ISSUE_WINDOW_DAYS = env_int("XINFANG_HOT_ISSUE_WINDOW_DAYS", 30)
+HOT_ISSUE_PETITIONERS = env_int("XINFANG_HOT_ISSUE_PETITIONERS", 5)
 # 附件：单个文件大小上限（MB）与允许的类型。
 ATTACHMENT_MAX_MB = env_int("XINFANG_ATTACHMENT_MAX_MB", 20)
 # 回访：答复后多少日内完成回访（默认 7）。

@@ -20,6 +20,7 @@ import json
 import math
 import sys
 import time
+from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -63,8 +64,9 @@ def run(seed: int, n_series: int, weeks: int, options: DetectorOptions) -> dict:
     holiday = np.array([_holiday_share(START + timedelta(days=7 * i), 7, calendar) for i in range(weeks)])
     false_alarms = quiet = 0
     detected = outbreaks_total = 0
-    by_method = {"farrington": [0, 0], "cusum": [0, 0]}  # detected, total
-    fa_method = {"farrington": [0, 0], "cusum": [0, 0], "none": [0, 0]}
+    by_method = defaultdict(lambda: [0, 0])  # detected, total
+    fa_method = defaultdict(lambda: [0, 0])
+    fa_reason = defaultdict(int)
     for _ in range(n_series):
         y, outbreaks, _first = simulate(rng, weeks, holiday)
         alarms = detect_series(y, options, holiday=holiday)
@@ -74,7 +76,7 @@ def run(seed: int, n_series: int, weeks: int, options: DetectorOptions) -> dict:
             hit = alarms[start].alarm or alarms[start + 1].alarm
             detected += hit
             outbreaks_total += 1
-            method = alarms[start].method if alarms[start].method != "none" else "cusum"
+            method = alarms[start].method
             by_method[method][0] += hit
             by_method[method][1] += 1
         for i, a in enumerate(alarms):
@@ -83,6 +85,7 @@ def run(seed: int, n_series: int, weeks: int, options: DetectorOptions) -> dict:
                 false_alarms += a.alarm
                 fa_method[a.method][0] += a.alarm
                 fa_method[a.method][1] += 1
+                fa_reason[a.reason] += 1
     return {
         "seed": seed,
         "series": n_series,
@@ -92,6 +95,7 @@ def run(seed: int, n_series: int, weeks: int, options: DetectorOptions) -> dict:
         "outbreaks": outbreaks_total,
         "detected_by_method": {m: round(d / t, 3) if t else None for m, (d, t) in by_method.items()},
         "false_alarm_by_method": {m: round(d / t, 4) if t else None for m, (d, t) in fa_method.items()},
+        "false_alarm_by_test": {r: round(n / quiet, 4) for r, n in fa_reason.items() if r},
     }
 
 
@@ -100,8 +104,17 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=40)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--weeks", type=int, default=312)
+    parser.add_argument("--short-method", choices=["local", "cusum"], default="local")
+    parser.add_argument("--threshold", choices=["nb", "nb-plugin", "two-thirds"], default=DetectorOptions.threshold)
+    parser.add_argument("--short-baseline", type=int, default=None)
+    parser.add_argument("--alpha", type=float, default=DetectorOptions.alpha)
+    parser.add_argument("--alpha-pair", type=float, default=DetectorOptions.alpha_pair)
     args = parser.parse_args()
-    options = DetectorOptions(period="week")
+    options = DetectorOptions(period="week", short_method=args.short_method, alpha=args.alpha, threshold=args.threshold,
+                              short_baseline=args.short_baseline,
+                              alpha_pair=args.alpha_pair)
+    print(json.dumps({"options": {"short_method": args.short_method, "threshold": args.threshold, "short_baseline": args.short_baseline, "alpha": args.alpha,
+                                  "alpha_pair": args.alpha_pair}}), flush=True)
     results = []
     started = time.perf_counter()
     for seed in args.seeds:

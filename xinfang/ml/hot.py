@@ -106,162 +106,169 @@ def _documents(messages: Sequence[Message]) -> list[str]:
     return [normalize_text(f"{m.title} {m.title} {m.text[:200]}") for m in messages]
 
 
-def _masked_vectors(messages: Sequence[Message], places: Sequence[set[str]]):
-    """TF-IDF of title and text with the place names cut out: *what* is asked, not where."""
+def _vectors(messages: Sequence[Message]):
+    """L2-normalised TF-IDF of character 2–3-grams of title (twice) and the start of the text."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    docs = []
-    for m, names in zip(messages, places):
-        text = f"{m.title} {m.title} {m.text[:200]}"
-        for name in sorted(names, key=len, reverse=True):
-            text = text.replace(name, " ")
-        docs.append(normalize_text(_DISTRICT_RE.sub(" ", text)))
-    max_df = min(1.0, max(0.05, 30 / len(docs)))
+    # No max_df cut: with a few hundred messages, a place named in many of them would be
+    # dropped as "common" and two estates' issues would look alike; IDF already discounts it.
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2, dtype=np.float32)
     try:
-        return TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2,
-                               max_df=max_df).fit_transform(docs).tocsr()
-    except ValueError:
+        return vectorizer.fit_transform(_documents(messages)).tocsr()
+    except ValueError:  # every document empty or only common n-grams
         return None
+
+
+def _neighbour_graph(X, k: int, floor: float):
+    """Sparse graph of each message's ``k`` most similar (cosine ≥ ``floor``), computed in blocks."""
+    from scipy.sparse import coo_matrix
+
+    n = X.shape[0]
+    k = min(k, n - 1)
+    rows, cols, vals = [], [], []
+    block = 2048
+    XT = X.T.tocsc()
+    for start in range(0, n, block):
+        S = (X[start : start + block] @ XT).toarray()
+        S[np.arange(S.shape[0]), start + np.arange(S.shape[0])] = -1.0
+        idx = np.argpartition(-S, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(-S, axis=1)[:, :k]
+        sim = np.take_along_axis(S, idx, axis=1)
+        keep = sim >= floor
+        r = np.repeat(np.arange(start, start + S.shape[0]), k).reshape(-1, k)
+        rows.append(r[keep])
+        cols.append(idx[keep])
+        vals.append(sim[keep])
+    rows_, cols_ = np.concatenate(rows), np.concatenate(cols)
+    return coo_matrix((np.concatenate(vals), (rows_, cols_)), shape=(n, n)).tocsr()
 
 
 def cluster_messages(
     messages: Sequence[Message],
     *,
-    link: float = 0.30,
-    link_other_place: float = 1.01,
-    link_same_place: float = 0.25,
-    link_same_what: float = 0.2,
-    neighbours: int = 10,
-    place_neighbours: int = 30,
+    candidate: float = 0.25,
+    join: float = 0.40,
+    merge: float = 1.0,
+    neighbours: int = 20,
     near_duplicate: float = 0.5,
-    merge: float = 0.5,
 ) -> np.ndarray:
-    """Return a cluster label per message (messages of one issue share a label)."""
-    from scipy.sparse import coo_matrix
+    """Return a cluster label per message (messages of one issue share a label).
+
+    1. candidates: each message's ``neighbours`` nearest by cosine of character 2–3-gram
+       TF-IDF (title counted twice) with similarity ≥ ``candidate``, plus MinHash near-
+       duplicates (:mod:`xinfang.ml.dedupe`); connected components of that graph bound the
+       work (one month of petitions falls into many small components);
+    2. inside each component, average-linkage agglomerative clustering on 1 − cosine, cut
+       at 1 − ``join``. Average linkage needs a group to be alike *as a whole*: a message
+       about the right place but another grievance, or the right grievance at another place,
+       shares only half its n-grams with the group and cannot chain two issues together the
+       way single links (connected components alone) do;
+    3. two messages whose titles name different places are kept apart (distance 1): "油烟
+       扰民" in two estates is two issues, however alike the letters;
+    4. optionally (``merge`` < 1) clusters naming one place with centroids at cosine ≥ ``merge``
+       are joined. Off by default: at 0.3 it gathers hot.csv's 丽发新城搅拌站 letters (8 small
+       clusters → 16 + 10) but merges different grievances at one place in the injected corpus
+       (ARI 0.90 → 0.36–0.65); see benchmarks/warning/README.md.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.sparse.csgraph import connected_components
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     from .dedupe import NearDuplicateIndex
 
     n = len(messages)
     if n == 0:
         return np.zeros(0, dtype=int)
-    places = [set(extract_place(f"{m.title} {m.text[:200]}")[:3]) for m in messages]
-    title_places = [set(extract_place(m.title)) for m in messages]
-    docs = _documents(messages)
-    # Drop n-grams in more than 5 % of a large corpus ("反映", "请相关部门"); a small one keeps them all.
-    max_df = min(1.0, max(0.05, 30 / n))
-    vectors = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2, max_df=max_df)
-    try:
-        X = vectors.fit_transform(docs)
-    except ValueError:  # every document empty or only common n-grams
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    X = _vectors(messages)
+    if X is None:
         return np.arange(n)
-    masked = _masked_vectors(messages, [p | t for p, t in zip(places, title_places)])
-
-    def _what_similarity(i: int, j: int) -> float:
-        return float(masked[i].multiply(masked[j]).sum()) if masked is not None else 1.0
-
-    rows: list[int] = []
-    cols: list[int] = []
-    k = min(max(neighbours, place_neighbours), n - 1)
-    if k > 0:
-        # Blocks keep the dense similarity rows small for a month of petitions.
-        top: list[np.ndarray] = []
-        sims: list[np.ndarray] = []
-        block = 2048
-        for start in range(0, n, block):
-            S = (X[start : start + block] @ X.T).toarray()
-            for i in range(S.shape[0]):
-                S[i, start + i] = -1.0
-            idx = np.argpartition(-S, k, axis=1)[:, :k] if k < n - 1 else np.argsort(-S, axis=1)[:, :k]
-            top.append(idx)
-            sims.append(np.take_along_axis(S, idx, axis=1))
-        nn = np.vstack(top)
-        nn_sim = np.vstack(sims)
-        order = np.argsort(-nn_sim, axis=1)
-        nn = np.take_along_axis(nn, order, axis=1)
-        nn_sim = np.take_along_axis(nn_sim, order, axis=1)
-        close_sets = [set(int(j) for j in row[:neighbours]) for row in nn]
-        for i in range(n):
-            for rank, (j, s) in enumerate(zip(nn[i], nn_sim[i])):
-                j = int(j)
-                a, b = title_places[i], title_places[j]
-                if a and b and _overlap(a, b):
-                    # One named place: a looser match of *what* is asked suffices (the 30 nearest,
-                    # not only mutual), judged with the places cut out so the shared name alone
-                    # does not join two grievances about one estate.
-                    if s >= link_same_place and _what_similarity(i, j) >= link_same_what:
-                        rows.append(i)
-                        cols.append(j)
-                    continue
-                if rank >= neighbours or i not in close_sets[j]:
-                    continue  # elsewhere only mutual nearest neighbours are linked
-                if _linked(float(s), places[i], places[j], title_places[i], title_places[j], link, link_other_place):
-                    rows.append(i)
-                    cols.append(j)
+    graph = _neighbour_graph(X, neighbours, candidate)
     index = NearDuplicateIndex(threshold=near_duplicate, num_perm=64)
-    index.add_many((i, f"{m.title}{m.text}") for i, m in enumerate(messages))
-    for i, m in enumerate(messages):
-        if i not in index:
+    texts = [f"{m.title}{m.text}" for m in messages]
+    index.add_many(enumerate(texts))
+    extra_r, extra_c = [], []
+    for i, text in enumerate(texts):
+        if i in index:
+            for j, _similarity in index.query(text, k=None, exclude=i):
+                if int(j) != i:
+                    extra_r.append(i)
+                    extra_c.append(int(j))
+    if extra_r:
+        from scipy.sparse import coo_matrix
+
+        graph = graph + coo_matrix((np.ones(len(extra_r), dtype=np.float32), (extra_r, extra_c)), shape=(n, n))
+    _count, components = connected_components(graph, directed=False)
+    title_places = [set(extract_place(m.title)) for m in messages]
+    labels = np.full(n, -1, dtype=np.int64)
+    next_label = 0
+    order = np.argsort(components, kind="stable")
+    bounds = np.flatnonzero(np.diff(components[order])) + 1
+    for members in np.split(order, bounds):
+        if len(members) == 1:
+            labels[members[0]] = next_label
+            next_label += 1
             continue
-        for j, _similarity in index.query(f"{m.title}{m.text}", k=None, exclude=i):
-            a, b = title_places[i], title_places[int(j)]
-            # A template letter sent about two estates is two issues, however alike the words.
-            if j != i and not (a and b and not _overlap(a, b)):
-                rows.append(i)
-                cols.append(int(j))
-    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    _count, labels = connected_components(graph, directed=False)
-    return _merge_close_clusters(labels, X, title_places, places, merge)
+        sub = X[members]
+        S = (sub @ sub.T).toarray().astype(np.float64)
+        D = np.clip(1.0 - S, 0.0, 1.0)
+        for a_pos, a in enumerate(members):
+            ta = title_places[a]
+            if not ta:
+                continue
+            for b_pos in range(a_pos + 1, len(members)):
+                tb = title_places[members[b_pos]]
+                if tb and not _overlap(ta, tb):
+                    D[a_pos, b_pos] = D[b_pos, a_pos] = 1.0
+        np.fill_diagonal(D, 0.0)
+        condensed = D[np.triu_indices(len(members), 1)]
+        tree = linkage(condensed, method="average")
+        local = fcluster(tree, t=1.0 - join, criterion="distance")
+        labels[members] = next_label + local - 1
+        next_label += int(local.max())
+    return _merge_same_place(labels, X, title_places, merge) if merge < 1.0 else labels
 
 
-def _merge_close_clusters(labels: np.ndarray, X, title_places: list[set], places: list[set], merge: float) -> np.ndarray:
-    """Join clusters (of ≥ 2 messages) whose TF-IDF centroids are close and whose places agree.
-
-    Mutual nearest neighbours stay inside a tight group of reposts, so two groups about
-    one issue in different words ("搅拌站" / "搅拌厂") would otherwise stay apart.
-    """
+def _merge_same_place(labels: np.ndarray, X, title_places: list[set], merge: float) -> np.ndarray:
+    """Join clusters whose titles name one place and whose TF-IDF centroids are close (cosine ≥ ``merge``):
+    long, differently worded letters about one estate's grievance ("搅拌站" / "搅拌厂") stay apart under
+    average linkage, but their centroids are alike."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
     from sklearn.preprocessing import normalize
 
-    sizes = np.bincount(labels)
-    multi = np.flatnonzero(sizes >= 2)
-    if len(multi) < 2:
+    n_labels = int(labels.max()) + 1
+    places: list[set] = [set() for _ in range(n_labels)]
+    for i, label in enumerate(labels):
+        places[label] |= title_places[i]
+    with_place = [c for c in range(n_labels) if places[c]]
+    if len(with_place) < 2:
         return labels
-    position = {int(c): i for i, c in enumerate(multi)}
-    rows = [position[int(c)] for c in labels if int(c) in position]
-    members = [i for i, c in enumerate(labels) if int(c) in position]
-    M = csr_matrix((np.ones(len(members)), (rows, members)), shape=(len(multi), len(labels)))
+    M = csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_labels, len(labels)))
     centroids = normalize(M @ X)
-    S = (centroids @ centroids.T).toarray()
-    cluster_places: list[set] = [set() for _ in multi]
-    for i in members:
-        cluster_places[position[int(labels[i])]] |= title_places[i]
-    a, b = np.nonzero(np.triu(S, 1) >= merge)
-    keep = [
-        (x, y) for x, y in zip(a, b)
-        if not (cluster_places[x] and cluster_places[y]) or _overlap(cluster_places[x], cluster_places[y])
-    ]
-    if not keep:
+    # Candidate pairs share a place name (containment counts): index clusters by each name.
+    by_name: dict[str, list[int]] = {}
+    for c in with_place:
+        for name in places[c]:
+            by_name.setdefault(name, []).append(c)
+    names = sorted(by_name, key=len)
+    rows, cols = [], []
+    for i, a in enumerate(names):
+        group = set(by_name[a])
+        for b in names[i + 1 :]:
+            if a in b:
+                group |= set(by_name[b])
+        group_list = sorted(group)
+        if len(group_list) < 2:
+            continue
+        S = (centroids[group_list] @ centroids[group_list].T).toarray()
+        x, y = np.nonzero(np.triu(S, 1) >= merge)
+        rows.extend(group_list[k] for k in x)
+        cols.extend(group_list[k] for k in y)
+    if not rows:
         return labels
-    k = len(multi)
-    graph = csr_matrix((np.ones(len(keep)), ([x for x, _ in keep], [y for _, y in keep])), shape=(k, k))
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_labels, n_labels))
     _count, joined = connected_components(graph, directed=False)
-    out = labels.copy()
-    offset = int(labels.max()) + 1
-    for i in members:
-        out[i] = offset + joined[position[int(labels[i])]]
-    return out
-
-
-def _linked(sim: float, pa: set, pb: set, ta: set, tb: set, link: float, other: float) -> bool:
-    if sim < link:
-        return False
-    if ta and tb and not _overlap(ta, tb):
-        # Titles naming two different places: a template letter sent about two estates.
-        return sim >= other
-    return True
+    return joined[labels]
 
 
 def _overlap(a: set[str], b: set[str]) -> bool:

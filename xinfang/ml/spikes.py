@@ -44,19 +44,27 @@ class DetectorOptions:
     """Tuning of both detectors; the defaults are the ones benchmarked in benchmarks/warning/."""
 
     period: Period = "week"
-    alpha: float = 0.005  # one-sided: the chance an ordinary period crosses ``upper``
+    # One-sided levels of the two tests each period: this period alone, and this period plus
+    # the one before (a rise lasting two periods is seen with half the noise of each week).
+    alpha: float = 0.0025
+    alpha_pair: float = 0.0025  # 0 turns the two-period test off (R's farringtonFlexible has none)
     years: int = 5  # b: years of comparable history used at most
     window: int | None = None  # w: half-width of the comparable window (3 weeks / 1 month)
     gap: int | None = None  # most recent periods never used as baseline (26 weeks / 6 months)
     seasonal_levels: int | None = None  # 10 levels weekly (Noufaily), 4 monthly
     reweight_limit: float = 2.58  # Anscombe residual above which a past period is down-weighted
     min_recent: int = 5  # minimum-count guard: an alarm needs this many over the last 4 periods
-    threshold: Literal["nb", "two-thirds"] = "nb"
-    # CUSUM for short series
+    # "nb": NB quantile whose variance adds the uncertainty of the fitted mean to phi × mu
+    # (the plug-in alone ignores it and alarms too often on short baselines); "nb-plugin":
+    # Noufaily's plug-in exactly as farringtonFlexible; "two-thirds": Farrington 1996.
+    threshold: Literal["nb", "nb-plugin", "two-thirds"] = "nb"
+    # Short series (less than two years): "local" = quasi-Poisson GLM on the recent past with
+    # a local trend and the holiday covariate; "cusum" = negative-binomial CUSUM.
+    short_method: Literal["local", "cusum"] = "local"
+    short_baseline: int | None = None  # recent periods for the short baseline (26 weeks / 12 months)
+    short_min: int = 8  # fewer baseline periods than this: no decision (expected only)
     cusum_shift: float = 1.5  # detect a rise of this many standard deviations
-    cusum_limit: float = 4.0  # h (calibrated in benchmarks/warning/spikes_bench.py)
-    short_baseline: int | None = None  # recent periods for the CUSUM baseline (8 weeks / 6 months)
-    short_min: int = 6  # fewer baseline periods than this: no decision (expected only)
+    cusum_limit: float = 4.0  # h
 
     def resolved(self) -> DetectorOptions:
         weekly = self.period == "week"
@@ -66,7 +74,7 @@ class DetectorOptions:
                 "window": self.window if self.window is not None else (3 if weekly else 1),
                 "gap": self.gap if self.gap is not None else (26 if weekly else 6),
                 "seasonal_levels": self.seasonal_levels or (10 if weekly else 4),
-                "short_baseline": self.short_baseline or (8 if weekly else 6),
+                "short_baseline": self.short_baseline or (26 if weekly else 12),
             }
         )
 
@@ -77,7 +85,12 @@ class Alarm:
     expected: float
     upper: float
     alarm: bool
-    method: str  # "farrington" / "cusum" / "none" (too little history to decide)
+    method: str  # "farrington" / "local" / "cusum" / "none" (too little history to decide)
+    # The two-period test: this period and the one before, against their joint threshold.
+    pair_observed: int = 0
+    pair_expected: float = math.nan
+    pair_upper: float = math.nan
+    reason: str = ""  # "" (no alarm), "single" (this period alone), "pair" (the last two together)
 
 
 # --------------------------------------------------------------------------- GLM
@@ -108,58 +121,117 @@ def _anscombe(y: np.ndarray, mu: np.ndarray, phi: float) -> np.ndarray:
     return 1.5 * (np.power(y, 2 / 3) - np.power(mu, 2 / 3)) / (np.power(mu, 1 / 6) * math.sqrt(phi))
 
 
+@dataclass(frozen=True)
+class _Point:
+    expected: float
+    upper: float
+    pair_expected: float
+    pair_upper: float
+
+
+def _design(idx: np.ndarray, t: int, factor: np.ndarray | None, holiday: np.ndarray | None):
+    """Columns const, trend (centred on t), seasonal levels 1.. present, holiday (when it varies)."""
+    columns = [np.ones(len(idx)), (idx - t).astype(float)]
+    levels: list[int] = []
+    if factor is not None:
+        for level in np.unique(factor):
+            if level != 0:
+                columns.append((factor == level).astype(float))
+                levels.append(int(level))
+    use_holiday = holiday is not None and np.ptp(holiday[idx]) > 0.05
+    if use_holiday:
+        columns.append(holiday[idx])
+    X = np.column_stack(columns)
+
+    def row(s: int, level: int) -> np.ndarray:
+        x = np.zeros(X.shape[1])
+        x[0], x[1] = 1.0, float(s - t)
+        if level in levels:
+            x[2 + levels.index(level)] = 1.0
+        if use_holiday:
+            x[-1] = holiday[s]
+        return x
+
+    return X, row
+
+
+def _reweighted_fit(y: np.ndarray, X: np.ndarray, rows: list[np.ndarray], opts: DetectorOptions):
+    """Fit with trend, keep it only when significant, down-weight past outbreaks (Noufaily:
+    weight s^-2 for Anscombe residuals above 2.58), refit. Returns (result, rows without dropped columns)."""
+
+    def fit_with(weights: np.ndarray | None, keep_trend: bool):
+        cols = list(range(X.shape[1])) if keep_trend else [i for i in range(X.shape[1]) if i != 1]
+        return _fit(y, X[:, cols], weights), [r[cols] for r in rows]
+
+    result, xs = fit_with(None, True)
+    trend_kept = _trend_significant(result, y, xs[0])
+    if not trend_kept:
+        result, xs = fit_with(None, False)
+    phi = max(float(result.scale), 1.0)
+    s = _anscombe(y, result.mu, phi)
+    weights = np.where(s > opts.reweight_limit, 1.0 / np.maximum(s, 1e-9) ** 2, 1.0)
+    weights *= len(y) / weights.sum()
+    result, xs = fit_with(weights, trend_kept)
+    if trend_kept and not _trend_significant(result, y, xs[0]):
+        result, xs = fit_with(weights, False)
+    return result, xs
+
+
+def _predict(result, xs: list[np.ndarray], phi: float, opts: DetectorOptions) -> _Point:
+    """Expected count and threshold for period t (xs[0]) and for t-1 and t together (xs[0] + xs[1])."""
+    cov = result.cov_params()
+    params = result.params
+    mus = [math.exp(min(float(x @ params), 30.0)) for x in xs]
+    mu0 = mus[0]
+    var_eta = float(xs[0] @ cov @ xs[0])
+    method = opts.threshold
+    if method == "nb":
+        # Small baselines estimate phi poorly: widen by the Student-t quantile over the
+        # normal one at the residual degrees of freedom (≈ 1 for the GLM's long baselines).
+        df = max(float(result.df_resid), 1.0)
+        phi *= (stats.t.ppf(1.0 - opts.alpha, df) / stats.norm.ppf(1.0 - opts.alpha)) ** 2
+    upper = _threshold(mu0, mu0**2 * var_eta, phi, opts.alpha, method)
+    if len(xs) < 2 or opts.alpha_pair <= 0:
+        return _Point(mu0, upper, math.nan, math.nan)
+    total = mus[0] + mus[1]
+    gradient = mus[0] * xs[0] + mus[1] * xs[1]  # d(total)/d(beta)
+    pair_upper = _threshold(total, float(gradient @ cov @ gradient), phi, opts.alpha_pair, method)
+    return _Point(mu0, upper, total, pair_upper)
+
+
 def _farrington_point(
     counts: np.ndarray, t: int, holiday: np.ndarray | None, opts: DetectorOptions, freq: int
-) -> tuple[float, float]:
-    """Return ``(expected, upper)`` for period ``t`` from the improved Farrington GLM."""
+) -> _Point:
+    """Expected counts and thresholds for period ``t`` from the improved Farrington GLM."""
     w, gap, levels = opts.window, opts.gap, opts.seasonal_levels
     years = min(opts.years, (t - w) // freq)
     start = max(0, t - years * freq - w)
     idx = np.arange(start, t - gap + 1)
     y = counts[idx].astype(float)
     if y.sum() == 0:
-        return 0.0, 0.0
-    lags = t - idx
-    factor = _seasonal_factor(lags, freq, w, levels)
-    present = np.unique(factor)
-    columns = [np.ones(len(idx)), idx - t]  # trend centred on t: the prediction is the intercept
-    names = ["const", "trend"]
-    for level in present:
-        if level != 0:
-            columns.append((factor == level).astype(float))
-            names.append(f"s{level}")
-    use_holiday = holiday is not None and np.ptp(holiday[idx]) > 0.05
-    if use_holiday:
-        columns.append(holiday[idx])
-        names.append("holiday")
-    X = np.column_stack(columns)
-    x0 = np.zeros(X.shape[1])
-    x0[0] = 1.0
-    if use_holiday:
-        x0[-1] = holiday[t]
+        return _Point(0.0, 0.0, 0.0, 0.0)
+    factor = _seasonal_factor(t - idx, freq, w, levels)
+    X, row = _design(idx, t, factor, holiday)
+    # Period t-1 is one period off the same time of year: level 0 of the seasonal factor too.
+    rows = [row(t, 0), row(t - 1, int(_seasonal_factor(np.array([1]), freq, w, levels)[0]))]
+    result, xs = _reweighted_fit(y, X, rows, opts)
+    return _predict(result, xs, max(float(result.scale), 1.0), opts)
 
-    def fit_with(weights: np.ndarray | None, keep_trend: bool):
-        cols = slice(None) if keep_trend else [i for i in range(X.shape[1]) if i != 1]
-        result = _fit(y, X[:, cols], weights)
-        return result, x0[cols]
 
-    result, x = fit_with(None, True)
-    trend_kept = _trend_significant(result, y, x)
-    if not trend_kept:
-        result, x = fit_with(None, False)
-    # Down-weight past outbreaks (Noufaily: s^-2 for Anscombe residuals above 2.58).
-    phi = max(float(result.scale), 1.0)
-    s = _anscombe(y, result.mu, phi)
-    weights = np.where(s > opts.reweight_limit, 1.0 / np.maximum(s, 1e-9) ** 2, 1.0)
-    weights *= len(y) / weights.sum()
-    result, x = fit_with(weights, trend_kept)
-    if trend_kept and not _trend_significant(result, y, x):
-        result, x = fit_with(weights, False)
-    phi = max(float(result.scale), 1.0)
-    eta = float(x @ result.params)
-    var_eta = float(x @ result.cov_params() @ x)
-    mu0 = math.exp(min(eta, 30.0))
-    return mu0, _threshold(mu0, var_eta, phi, opts)
+def _local_point(counts: np.ndarray, t: int, holiday: np.ndarray | None, opts: DetectorOptions) -> _Point | None:
+    """Short series: the recent ``short_baseline`` periods before t-1 (t-1 and t are the ones
+    tested), a local log-linear trend and the holiday covariate; None when too short."""
+    hi = t - 1
+    lo = max(0, hi - opts.short_baseline)
+    idx = np.arange(lo, hi)
+    if len(idx) < opts.short_min:
+        return None
+    y = counts[idx].astype(float)
+    if y.sum() == 0:
+        return _Point(0.0, 0.0, 0.0, 0.0)
+    X, row = _design(idx, t, None, holiday)
+    result, xs = _reweighted_fit(y, X, [row(t, 0), row(t - 1, 0)], opts)
+    return _predict(result, xs, max(float(result.scale), 1.0), opts)
 
 
 def _trend_significant(result, y: np.ndarray, x: np.ndarray) -> bool:
@@ -172,18 +244,28 @@ def _trend_significant(result, y: np.ndarray, x: np.ndarray) -> bool:
     return pvalue < 0.05 and mu0 <= y.max()
 
 
-def _threshold(mu0: float, var_eta: float, phi: float, opts: DetectorOptions) -> float:
-    z = stats.norm.ppf(1.0 - opts.alpha)
-    if opts.threshold == "two-thirds":
+def _threshold(mu0: float, var_mu: float, phi: float, alpha: float, method: str) -> float:
+    """Upper limit for a count of mean ``mu0`` (``var_mu``: variance of the estimated mean)."""
+    if mu0 <= 0:
+        return 0.0
+    z = stats.norm.ppf(1.0 - alpha)
+    if method == "two-thirds":
         # Farrington et al. 1996: 2/3-power transform makes the count nearly symmetric.
-        var_mu = mu0**2 * var_eta
         tau = (4 / 9) * phi * mu0 ** (1 / 3) + (4 / 9) * mu0 ** (-2 / 3) * var_mu
         return float((mu0 ** (2 / 3) + z * math.sqrt(tau)) ** 1.5)
+    if method == "nb":
+        # Predictive: the count's variance phi × mu0 plus the variance of the estimate itself,
+        # as a negative binomial of that mean and variance.
+        variance = phi * mu0 + var_mu
+        if variance <= mu0 * (1 + 1e-9):
+            return float(stats.poisson.ppf(1.0 - alpha, mu0))
+        size = mu0**2 / (variance - mu0)
+        return float(stats.nbinom.ppf(1.0 - alpha, size, size / (size + mu0)))
     # Noufaily's nbPlugin: quantile of NB(mean mu0, size mu0/(phi-1)); Poisson when phi == 1.
     if phi <= 1.0 + 1e-9:
-        return float(stats.poisson.ppf(1.0 - opts.alpha, mu0))
+        return float(stats.poisson.ppf(1.0 - alpha, mu0))
     size = mu0 / (phi - 1.0)
-    return float(stats.nbinom.ppf(1.0 - opts.alpha, size, size / (size + mu0)))
+    return float(stats.nbinom.ppf(1.0 - alpha, size, size / (size + mu0)))
 
 
 # --------------------------------------------------------------------------- CUSUM
@@ -241,6 +323,30 @@ def _recent_ok(counts: np.ndarray, t: int, opts: DetectorOptions) -> bool:
 # --------------------------------------------------------------------------- entry
 
 
+def _decide(y: np.ndarray, t: int, point: _Point, method: str, opts: DetectorOptions) -> Alarm:
+    observed = int(y[t])
+    pair = observed + (int(y[t - 1]) if t > 0 else 0)
+    guard = _recent_ok(y, t, opts)
+    single = observed > point.upper
+    joint = opts.alpha_pair > 0 and t > 0 and not math.isnan(point.pair_upper) and pair > point.pair_upper
+    reason = ("single" if single else "pair") if guard and (single or joint) else ""
+    return Alarm(observed, point.expected, point.upper, bool(reason), method,
+                 pair, point.pair_expected, point.pair_upper, reason)
+
+
+def _short(y: np.ndarray, t_range: range, hol: np.ndarray | None, opts: DetectorOptions, out: list) -> None:
+    if opts.short_method == "cusum":
+        _cusum(y, t_range, opts, out, hol)
+        return
+    for t in t_range:
+        point = _local_point(y, t, hol, opts)
+        if point is None:
+            before = y[max(0, t - 1 - opts.short_baseline) : max(0, t - 1)]
+            out[t] = Alarm(int(y[t]), float(before.mean()) if len(before) else 0.0, math.nan, False, "none")
+        else:
+            out[t] = _decide(y, t, point, "local", opts)
+
+
 def detect_series(
     counts: np.ndarray | list[int],
     options: DetectorOptions | None = None,
@@ -257,12 +363,9 @@ def detect_series(
     freq = periods_per_year(opts.period)
     first_glm = 2 * freq + opts.window  # two full years of comparable history
     out: list[Alarm | None] = [None] * len(y)
-    _cusum(y, range(0, min(first_glm, len(y))), opts, out, hol)
+    _short(y, range(0, min(first_glm, len(y))), hol, opts, out)
     for t in range(first_glm, len(y)):
-        expected, upper = _farrington_point(y, t, hol, opts, freq)
-        observed = int(y[t])
-        alarm = observed > upper and _recent_ok(y, t, opts)
-        out[t] = Alarm(observed, expected, upper, bool(alarm), "farrington")
+        out[t] = _decide(y, t, _farrington_point(y, t, hol, opts, freq), "farrington", opts)
     return out  # type: ignore[return-value]
 
 
@@ -279,9 +382,11 @@ def detect_last(
     freq = periods_per_year(opts.period)
     first_glm = 2 * freq + opts.window
     t = len(y) - 1
-    if t < first_glm:
-        return detect_series(y, options, holiday=holiday)[-1]
     hol = None if holiday is None else np.asarray(holiday, dtype=float)
-    expected, upper = _farrington_point(y, t, hol, opts, freq)
-    observed = int(y[t])
-    return Alarm(observed, expected, upper, bool(observed > upper and _recent_ok(y, t, opts)), "farrington")
+    if t < first_glm:
+        if opts.short_method == "cusum":
+            return detect_series(y, options, holiday=holiday)[-1]
+        out: list = [None] * len(y)
+        _short(y, range(t, t + 1), hol, opts, out)
+        return out[t]
+    return _decide(y, t, _farrington_point(y, t, hol, opts, freq), "farrington", opts)

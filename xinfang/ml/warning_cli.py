@@ -130,7 +130,8 @@ def read_counts(path: Path, period: str) -> tuple[list[tuple[str, date, int]], s
     return rows, period
 
 
-def detect_spikes_file(counts: Path, out: Path, *, period: str = "auto", holidays: bool = True) -> dict:
+def detect_spikes_file(counts: Path, out: Path, *, period: str = "auto", holidays: bool = True,
+                      tuning: dict | None = None) -> dict:
     from .spikes import DetectorOptions, detect_series
 
     rows, period = read_counts(counts, period)
@@ -161,7 +162,7 @@ def detect_spikes_file(counts: Path, out: Path, *, period: str = "auto", holiday
         from xinfang.core.workcalendar import WorkCalendar  # pure module, no Django
 
         calendar = WorkCalendar()
-    options = DetectorOptions(period=period)  # type: ignore[arg-type]
+    options = DetectorOptions(period=period, **(tuning or {}))  # type: ignore[arg-type]
     results: dict[str, dict[int, object]] = {}
     for key, table in series.items():
         low, high = min(table), max(table)
@@ -202,9 +203,19 @@ def detect_spikes_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--period", choices=["week", "month", "auto"], default="auto",
                         help="统计周期：week（周）或 month（月）；默认按日期自动判断")
     parser.add_argument("--no-holidays", action="store_true", help="不按节假日与调休调整")
+    parser.add_argument("--alpha", type=float, default=None, help="单期检验的单侧水平（默认 0.0025）")
+    parser.add_argument("--alpha-pair", type=float, default=None, help="近两期合计检验的水平（0 为不做；默认 0.0025）")
+    parser.add_argument("--threshold", choices=["nb", "nb-plugin", "two-thirds"], default=None,
+                        help="预警线：nb（含估计误差）、nb-plugin（与 R farringtonFlexible 相同）、two-thirds")
 
     def action(args: argparse.Namespace) -> dict:
-        return detect_spikes_file(args.counts, args.out, period=args.period, holidays=not args.no_holidays)
+        tuning = {k: v for k, v in (("alpha", args.alpha), ("alpha_pair", args.alpha_pair),
+                                    ("threshold", args.threshold)) if v is not None}
+        for name in ("alpha", "alpha_pair"):
+            if name in tuning and not 0 <= tuning[name] < 0.5:
+                raise _UsageError(f"参数错误：--{name.replace('_', '-')} 应在 0 与 0.5 之间")
+        return detect_spikes_file(args.counts, args.out, period=args.period, holidays=not args.no_holidays,
+                                  tuning=tuning)
 
     return _run(parser, argv, action)
 

@@ -63,6 +63,17 @@ def department_label(department: Department | None, default: str = "") -> str:
     return SEPARATOR.join(department_path(department)) or department.name
 
 
+def department_label_for_id(pk: int | None, default: str = "") -> str:
+    """只有部门 id 时（列表按 values() 取数）：从缓存的名称与路径写出同样的"一大队 / 一中队"。"""
+    if pk is None:
+        return default
+    _names([pk])
+    if pk not in _cache:
+        return default
+    name, path = _cache[pk]
+    return department_label(Department(pk=pk, name=name, path=path), default)
+
+
 class _GroupedIterator(forms.models.ModelChoiceIterator):
     """按第一级部门（大队、科室）分组：每组的组名是那一级部门的名称，组内选项写路径。"""
 

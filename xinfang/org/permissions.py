@@ -145,6 +145,8 @@ CAPABILITIES: dict[str, Capability] = {
         _c("warning.consolidated", "查看和生成日报汇总", {R.SUPERVISOR, R.LEADER, R.BUREAU_LEADER}),
         _c("warning.key", "列入和研判重点事项", {R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER}),
         _c("warning.reception", "排定和登记领导接访", {R.UNIT_HEAD, R.LEADER, R.BUREAU_LEADER}),
+        # 民警需要支持：由主管领导（单位负责人、分管领导、局领导）决定谈心谈话 / 培训 / 调整岗位 / 误报。
+        _c("warning.dispose", "记录民警预警的处置决定", {R.UNIT_HEAD, R.LEADER, R.BUREAU_LEADER}),
         # 考核看板按部门可见（access_department）；通报与报告点名各单位，只给看得到全部单位的人
         # （visible_department_ids 为 None：局领导、审计员，及分管范围覆盖全部单位者），在视图里按范围判断。
         _c("assessment.view", "查看考核看板", SIGNED_IN),
@@ -246,6 +248,7 @@ ROUTES: dict[str, str] = {
     "warning:key_review": "warning.key",
     "warning:reception_new": "warning.reception",
     "warning:reception_record": "warning.reception",
+    "warning:dispose": "warning.dispose",
     "assessment:overview": "assessment.view",
     "assessment:unit": "assessment.view",
     "assessment:unit_data": "assessment.view",

@@ -187,6 +187,7 @@ class Kind(models.TextChoices):
     ACCOUNTABILITY = "accountability", "责任追究"
     URGENT = "urgent", "重大紧急事项报告"
     DAILY_REPORT = "daily_report", "敏感时期日报"
+    WARNING = "warning", "预警"
 
 
 # 红牌、升级与重大紧急事项报告（《信访工作条例》第二十五条：及时报告）无视免打扰时段。

@@ -127,4 +127,121 @@ def _raise_rise(kind, pk, week: date, result, departments, categories) -> int:
 
 def run_daily() -> int:
     """SCHEDULE 的入口：每天运行全部检测器。"""
-    return run_rise_detection()
+    return run_rise_detection() + run_hot_issue_detection() + run_officer_flags()
+
+
+# ----------------------------------------------------------------------------- shared grievances
+
+
+HOT_SUGGESTION = ("同一问题多人反映：建议由单位负责人牵头统一研判，一次联合答复全部信访人；"
+                  "涉及政策或设施的，向社会公开说明；诉求分歧较大的，召开听证。")
+
+
+def run_hot_issue_detection(today: date | None = None, *, window_days: int | None = None,
+                            min_petitioners: int | None = None) -> int:
+    """近 ``window_days`` 天的信访件按问题聚类；不同信访人达到 ``min_petitioners`` 的问题，
+    在成为集体访之前预警该单位负责人与分管领导，并建议联合处置。返回新提出的预警数。
+
+    信访人只计数（用信访件的信访人关联区分"不同的人"），从不列出、不追踪。
+    """
+    import hashlib
+
+    from django.conf import settings
+
+    from xinfang.ml.hot import Message, hot_issues
+
+    today = today or clock.today()
+    window_days = window_days or settings.HOT_ISSUE_WINDOW_DAYS
+    min_petitioners = min_petitioners or settings.HOT_ISSUE_PETITIONERS
+    since = _start_of(today - timedelta(days=window_days))
+    rows = list(Petition.objects.filter(received_at__gte=since, received_at__lt=_start_of(today + timedelta(days=1)))
+                .values_list("pk", "content", "matter_id", "received_at", "matter__department_id",
+                             "involved_department_id"))
+    if not rows:
+        return 0
+    first_petitioner = dict(
+        Petition.petitioners.through.objects.filter(petition_id__in=[r[0] for r in rows])
+        .order_by("petition_id", "petitioner_id").values_list("petition_id", "petitioner_id"))
+    messages = [Message(str(pk), content[:30], content, f"p{first_petitioner.get(pk, f'm{matter}')}",
+                        clock.localtime(at).replace(tzinfo=None))
+                for pk, content, matter, at, _dept, _involved in rows]
+    department_of = {str(pk): dept or involved for pk, _c, _m, _a, dept, involved in rows}
+    issues = hot_issues(messages, top=len(messages))
+    departments = Department.objects.in_bulk({d for d in department_of.values() if d})
+    raised = 0
+    for issue in issues:
+        if issue.petitioners < min_petitioners:
+            continue
+        counts: dict[int, int] = defaultdict(int)
+        for mid in issue.message_ids:
+            if department_of.get(mid):
+                counts[department_of[mid]] += 1
+        department = departments.get(max(counts, key=counts.get)) if counts else None
+        digest = hashlib.sha1(f"{issue.place}|{issue.description}".encode()).hexdigest()[:16]
+        where = issue.place or (str(department) if department else "")
+        detail = (f"近 {window_days} 天{('“' + where + '”') if where else ''}有 {issue.petitioners} 名信访人"
+                  f"反映同一问题（{len(issue.message_ids)} 件，{issue.first:%m月%d日}至{issue.last:%m月%d日}）："
+                  f"{issue.description}。达到预警人数 {min_petitioners}，请在形成集体访之前统一化解。")
+        warning = raise_warning(
+            kind=WarningKind.HOT_ISSUE, key=f"hot:{department.pk if department else 0}:{digest}",
+            title=f"共同诉求：{issue.description}（{issue.petitioners} 人）", detail=detail, department=department,
+            period_start=today - timedelta(days=window_days), observed=len(issue.message_ids),
+            petitioners=issue.petitioners, suggestion=HOT_SUGGESTION,
+            petition_ids=[int(m) for m in issue.message_ids[:MAX_LISTED]], notify=True,
+        )
+        raised += 1 if warning else 0
+    log.info("热点检测：%s 件信访，%s 个问题，新预警 %s 条", len(rows), len(issues), raised)
+    return raised
+
+
+# ----------------------------------------------------------------------------- officers
+
+
+def officer_activity(today: date, days: int = 180) -> list:
+    """近 ``days`` 天每位民警的执法量（执法案件，导入了才有）与涉及该民警的投诉件数；同类组为办案单位。"""
+    from django.db.models import Count
+
+    from xinfang.ml.officers import OfficerActivity
+    from xinfang.screening.models import EnforcementCase
+
+    since = _start_of(today - timedelta(days=days))
+    until = _start_of(today + timedelta(days=1))
+    complaints = dict(Petition.objects.filter(received_at__gte=since, received_at__lt=until)
+                      .exclude(involved_officer="").order_by().values_list("involved_officer")
+                      .annotate(n=Count("id")))
+    actions: dict[str, list] = {}
+    for officer_no, department_id, n in (EnforcementCase.objects.filter(decided_at__gte=since, decided_at__lt=until)
+                                         .order_by().values_list("officer_no", "department_id")
+                                         .annotate(n=Count("id"))):
+        entry = actions.setdefault(officer_no, [department_id, 0])
+        entry[1] += n
+    if not actions:
+        return []  # no exposure: flags without it would flag the busy (issue: normalised by exposure)
+    return [OfficerActivity(no, str(dept), float(n), int(complaints.get(no, 0))) for no, (dept, n) in actions.items()]
+
+
+def run_officer_flags(today: date | None = None) -> int:
+    """民警需要支持：按执法量与同类组的经验贝叶斯率（xinfang.ml.officers）；warning / critical 写成预警。"""
+    from xinfang.ml.officers import flag_officers
+
+    today = today or clock.today()
+    activity = officer_activity(today)
+    if not activity:
+        return 0
+    departments = Department.objects.in_bulk({int(a.peer_group) for a in activity})
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    raised = 0
+    for flag in flag_officers(activity):
+        if flag.level == "none":
+            continue
+        department = departments.get(int(flag.peer_group))
+        label = "严重" if flag.level == "critical" else "提示"
+        warning = raise_warning(
+            kind=WarningKind.OFFICER_SUPPORT, key=f"officer:{flag.officer_no}:{quarter.isoformat()}",
+            title=f"民警 {flag.officer_no} 可能需要支持（{label}）", detail=flag.reasons, department=department,
+            period_start=today - timedelta(days=180), observed=round(flag.score, 3), expected=1.0,
+            officer_no=flag.officer_no, level=flag.level,
+            suggestion="由主管领导研判：谈心谈话、培训、调整岗位，或认定误报。提示不是处分。",
+        )
+        raised += 1 if warning else 0
+    return raised

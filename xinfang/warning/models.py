@@ -52,6 +52,12 @@ class Warning(models.Model):  # noqa: A001 - the glossary's name; never imported
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="关闭人", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     outcome = models.TextField("处置情况", blank=True)
+    # 共同诉求：同一问题的不同信访人数（只计数，不列人）与建议的联合处置方式。
+    petitioners = models.PositiveIntegerField("信访人数", null=True, blank=True)
+    suggestion = models.TextField("建议处置", blank=True)
+    # 民警需要支持：警号（预警关于民警的支持需要，不是处分）。
+    officer_no = models.CharField("警号", max_length=20, blank=True)
+    level = models.CharField("级别", max_length=12, blank=True)  # 民警：warning / critical
 
     class Meta:
         verbose_name = "预警"
@@ -59,6 +65,10 @@ class Warning(models.Model):  # noqa: A001 - the glossary's name; never imported
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["kind", "-created_at"], condition=~Q(status="closed"), name="warning_open_idx"),
+            # 预警中心按单位取未关闭的预警（单位负责人只看本单位）、按时间分页。
+            models.Index(fields=["department", "kind", "-created_at"], condition=~Q(status="closed"),
+                         name="warning_open_dept_idx"),
+            models.Index(fields=["-closed_at"], condition=Q(status="closed"), name="warning_closed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -70,3 +80,31 @@ from .models_periods import (  # noqa: E402,F401
     ConsolidatedReport, DailyReport, KeyMatter, KeyMatterReview, Reception, SensitivePeriod,
 )
 from .models_urgent import FlagKind, MatterFlag, UrgentGround, UrgentRecipient, UrgentReport  # noqa: E402,F401
+class Disposition(models.TextChoices):
+    TALK = "talk", "谈心谈话"
+    TRAINING = "training", "培训"
+    REASSIGN = "reassign", "调整岗位"
+    FALSE_ALARM = "false_alarm", "误报"
+
+
+class OfficerDisposition(models.Model):
+    """主管领导对一条"民警需要支持"预警的处置决定：系统提出，人来决定；保留为日后评估的标签。"""
+
+    warning = models.OneToOneField(Warning, verbose_name="预警", on_delete=models.PROTECT, related_name="disposition")
+    officer_no = models.CharField("警号", max_length=20, db_index=True)
+    disposition = models.CharField("处置", max_length=16, choices=Disposition.choices)
+    note = models.TextField("说明", blank=True)
+    # 提示时模型给出的分数与级别，与决定一起留作标签（误报率、提示的命中率）。
+    score = models.FloatField("提示分数", null=True, blank=True)
+    level = models.CharField("提示级别", max_length=12, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="决定人", on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField("决定时间")
+
+    class Meta:
+        verbose_name = "民警预警处置"
+        verbose_name_plural = "民警预警处置"
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.officer_no} {self.get_disposition_display()}"

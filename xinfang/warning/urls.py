@@ -23,4 +23,5 @@ urlpatterns = [
     path("consolidated/<int:pk>/download/", p.consolidated_download, name="consolidated_download"),
     path("key/<int:pk>/review/", p.key_review, name="key_review"),
     path("receptions/<int:pk>/", p.reception_record, name="reception_record"),
+    path("<int:pk>/dispose/", views.dispose, name="dispose"),
 ]

@@ -11,19 +11,41 @@ from xinfang.org import permissions
 
 from . import selectors, services
 from .forms import CloseForm
+from .models import Disposition, WarningKind
 
 
 def centre(request):
     permissions.require(request.user, "warning.centre")
-    return render(request, "warning/centre.html", selectors.centre(request.user, show_closed=True))
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    context = selectors.centre(request.user, kind=request.GET.get("kind", ""), page=page, show_closed=True)
+    return render(request, "warning/centre.html", context)
 
 
 def detail(request, pk: int, *, close_form=None, status=200):
     permissions.require(request.user, "warning.centre")
     warning = selectors.access_warning(request.user, pk)
     petitions = warning.petitions.select_related("matter").order_by("received_at")[:200]
-    return render(request, "warning/detail.html", {"warning": warning, "petitions": petitions,
-                                                   "close_form": close_form or CloseForm()}, status=status)
+    decision = getattr(warning, "disposition", None) if warning.kind == WarningKind.OFFICER_SUPPORT else None
+    return render(request, "warning/detail.html", {
+        "warning": warning, "petitions": petitions, "close_form": close_form or CloseForm(), "decision": decision,
+        "dispositions": Disposition.choices if warning.kind == WarningKind.OFFICER_SUPPORT else [],
+    }, status=status)
+
+
+@require_POST
+def dispose(request, pk: int):
+    permissions.require(request.user, "warning.dispose")
+    warning = selectors.access_warning(request.user, pk)
+    try:
+        services.record_disposition(warning, by=request.user, disposition=request.POST.get("disposition", ""),
+                                    note=request.POST.get("note", ""))
+        messages.success(request, "处置决定已记录，预警已关闭。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(e for errors in exc.message_dict.values() for e in errors))
+    return redirect("warning:detail", pk=warning.pk)
 
 
 @require_POST

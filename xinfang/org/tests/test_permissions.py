@@ -172,7 +172,7 @@ POST_ONLY = {"petitions:note", "petitions:execution_done", "petitions:referral",
              "warning:key_add", "warning:key_review", "warning:reception_new",
              "exchange:outbox_retry", "exchange:import_start",
              "api:petitions", "api:case_imports", "api:exchange_orders",
-             "api_tokens:rotate", "api_tokens:revoke", "open311:requests"}
+             "api_tokens:rotate", "api_tokens:revoke", "open311:requests", "warning:dispose"}
 SKIPPED = {"login", "logout", "admin:logout"}  # 登录、退出另有测试
 
 
@@ -262,7 +262,12 @@ def _warning_world(cast) -> dict:
     return {"warning": services.raise_warning(kind=WarningKind.RISE, key="walk-1", title="大队A信访件上升",
                                               detail="示例说明", department=cast.brigade_a),
             "urgent": report, "period": period, "key_matter": KeyMatter.objects.get(period=period, matter=matter),
-            "reception": reception, "consolidated": reports.consolidate(period, today, by=cast.bureau)}
+            "reception": reception, "consolidated": reports.consolidate(period, today, by=cast.bureau),
+            "officer_warning": services.raise_warning(kind=WarningKind.OFFICER_SUPPORT, key="walk-officer",
+                                                      title="民警 W001 可能需要支持", detail="示例说明",
+                                                      department=cast.brigade_a, officer_no="W001",
+                                                      level="warning", observed=2.1)}
+
 
 
 def _exchange_world(cast, tmp_path) -> dict:
@@ -323,6 +328,8 @@ def _args(name: str, world) -> dict:
         "open311:services": {"fmt": "json"}, "open311:service": {"fmt": "json", "code": "xinfang"},
         "open311:requests": {"fmt": "json"}, "open311:request": {"fmt": "json", "number": world["matter"].number},
     }
+    if name == "warning:dispose":
+        return {"pk": world["officer_warning"].pk}
     if name in WARNING_ROUTES:
         return {"pk": world["warning"].pk}
     by_name.update({
@@ -382,8 +389,7 @@ def _visible(user, name: str, world) -> bool:
 
         return visible_warnings(user).filter(pk=world["warning"].pk).exists()
     if name in ("assessment:bulletin", "assessment:reports", "assessment:request_report", "assessment:report",
-                "assessment:download", "assessment:recommendations", "assessment:add_recommendation",
-                "assessment:answer_recommendation"):
+                "assessment:download"):
         from xinfang.org.access import visible_department_ids
 
         return visible_department_ids(user) is None  # 通报与报告点名各单位：只给看得到全部单位的人
@@ -396,6 +402,8 @@ def _warning_visible(user, name: str, world) -> bool:
     from xinfang.warning import periods
     from xinfang.warning.selectors import visible_warnings
 
+    if name == "warning:dispose":
+        return visible_warnings(user).filter(pk=world["officer_warning"].pk).exists()
     if name in WARNING_ROUTES:
         return visible_warnings(user).filter(pk=world["warning"].pk).exists()
     if name.startswith("warning:urgent"):

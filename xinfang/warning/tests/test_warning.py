@@ -120,3 +120,111 @@ def test_a_too_short_closing_note_is_shown_under_its_field_and_closes_nothing(ca
     assert "处置情况：处置情况" not in page
     warning.refresh_from_db()
     assert warning.status != WarningStatus.CLOSED
+# -- 共同诉求：集体访之前预警单位负责人与分管领导 ---------------------------------------------------------
+
+HOT_TEXT = "丽发新城小区门口电子警察抓拍不合理，很多车主被误拍扣分，请核查设备。"
+
+
+def _hot_petitions(cast, n, *, start=date(2026, 3, 2)):
+    from xinfang.petitions.testing import PetitionerInput, id_number
+
+    for i in range(n):
+        register(cast.clerk, department=cast.brigade_a, content=f"{HOT_TEXT}第{i + 1}位车主反映。",
+                 received_at=_at(start + timedelta(days=i % 10)),
+                 person=PetitionerInput(name=f"车主{i}", id_number=id_number(f"43010519800101{i:03d}"), phone="13800138000", address="示范市"))
+    for i, text in enumerate(["咨询驾驶证换证需要什么材料", "反映小区路灯不亮", "建议延长地铁运营时间"]):
+        register(cast.clerk, department=cast.brigade_b, content=f"{text}。", received_at=_at(start + timedelta(days=i)))
+
+
+def test_a_shared_grievance_past_the_threshold_warns_the_unit_head_and_leader_once(cast, settings):
+    from xinfang.supervision.models import Notification
+
+    settings.HOT_ISSUE_PETITIONERS = 5
+    _hot_petitions(cast, 6)
+    with time_machine.travel(_at(TODAY, 6), tick=False):
+        assert detectors.run_hot_issue_detection() == 1
+        assert detectors.run_hot_issue_detection() == 0  # 重复运行不重复预警
+    warning = Warning.objects.get(kind=WarningKind.HOT_ISSUE)
+    assert warning.petitioners == 6 and warning.department == cast.brigade_a
+    assert "联合答复" in warning.suggestion and "听证" in warning.suggestion and "公开说明" in warning.suggestion
+    assert warning.petitions.count() == 6
+    recipients = set(Notification.objects.filter(data__warning=warning.pk).values_list("recipient_id", flat=True))
+    assert cast.head_a.pk in recipients and cast.leader.pk in recipients
+    assert cast.head_b.pk not in recipients
+    assert not any(f"车主{i}" in warning.detail + warning.title for i in range(6))  # 只计数，不点名信访人
+
+
+def test_a_shared_grievance_below_the_threshold_raises_nothing(cast, settings):
+    settings.HOT_ISSUE_PETITIONERS = 8
+    _hot_petitions(cast, 6)
+    with time_machine.travel(_at(TODAY, 6), tick=False):
+        assert detectors.run_hot_issue_detection() == 0
+
+
+# -- 民警需要支持：主管领导记录处置，留作标签 ---------------------------------------------------------
+
+
+def _officer_warning(cast, key="o1"):
+    return services.raise_warning(kind=WarningKind.OFFICER_SUPPORT, key=key, title="民警 A001 可能需要支持（提示）",
+                                  detail="投诉 5 件，执法 40 起", department=cast.brigade_a, officer_no="A001",
+                                  level="warning", observed=2.4, expected=1.0)
+
+
+def test_a_supervisor_records_a_disposition_which_closes_the_flag_and_is_kept_as_a_label(cast, login):
+    from xinfang.warning.models import Disposition, OfficerDisposition
+
+    warning = _officer_warning(cast)
+    client = login(cast.head_a)
+    page = client.get(f"/warning/{warning.pk}/").content.decode()
+    assert "谈心谈话" in page and "误报" in page and "不是处分" in page
+    response = client.post(f"/warning/{warning.pk}/dispose/", {"disposition": "reassign", "note": ""}, follow=True)
+    assert "调整岗位须写明理由" in response.content.decode()
+    assert not OfficerDisposition.objects.exists()
+    client.post(f"/warning/{warning.pk}/dispose/", {"disposition": "talk", "note": "已谈心，了解到近期家中困难"})
+    decision = OfficerDisposition.objects.get()
+    assert decision.disposition == Disposition.TALK and decision.officer_no == "A001"
+    assert decision.score == 2.4 and decision.level == "warning" and decision.decided_by == cast.head_a
+    warning.refresh_from_db()
+    assert warning.status == WarningStatus.CLOSED and warning.outcome.startswith("处置：谈心谈话")
+    actions = set(AuditEvent.objects.filter(object_id=str(warning.pk)).values_list("action", flat=True))
+    assert {"warning.disposition", "warning.close"} <= actions
+    response = client.post(f"/warning/{warning.pk}/dispose/", {"disposition": "false_alarm"}, follow=True)
+    assert "已记录处置决定" in response.content.decode()
+    assert OfficerDisposition.objects.count() == 1
+
+
+def test_a_disposition_is_only_for_officer_flags_and_only_for_supervisors(cast, login):
+    rise = _warning(cast)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.record_disposition(rise, by=cast.head_a, disposition="talk")
+    officer = _officer_warning(cast)
+    assert login(cast.supervisor).post(f"/warning/{officer.pk}/dispose/", {"disposition": "talk"}).status_code == 404
+
+
+def test_officer_flags_from_the_database_use_enforcement_cases_as_exposure(cast):
+    from xinfang.screening.models import EnforcementCase
+
+    fields = {f.name for f in EnforcementCase._meta.get_fields()}
+    assert {"officer_no", "department", "decided_at"} <= fields
+    with time_machine.travel(_at(TODAY, 6), tick=False):
+        assert detectors.officer_activity(TODAY) == []  # 没有执法案件：不按人头提示
+        assert detectors.run_officer_flags() == 0
+
+
+# -- 预警中心：按类别筛选、分页 ---------------------------------------------------------
+
+
+def test_the_centre_pages_and_filters_by_kind(cast, login):
+    for i in range(30):
+        _warning(cast, key=f"page-{i}")
+    _officer_warning(cast)
+    client = login(cast.head_a)
+    first = client.get("/warning/").content.decode()
+    assert "第 1 / 2 页（共 31 条）" in first
+    assert "下一页" in first
+    second = client.get("/warning/?page=2").content.decode()
+    assert "上一页" in second
+    only = client.get("/warning/?kind=officer_support").content.decode()
+    assert "民警 A001 可能需要支持" in only and "大队A信访件上升" not in only
