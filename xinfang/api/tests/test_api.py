@@ -204,7 +204,8 @@ def test_bad_input_gets_a_chinese_4xx_naming_the_field_and_nothing_is_written(ca
                                                "content": "对处罚不服。",
                                                "petitioners": [{"name": "李四", "id_number": "110101199001011230"}]},
                          content_type="application/json", **headers)
-    assert bad_id.status_code == 400 and _json(bad_id)["field"] == "id_number", bad_id.content.decode()
+    # 信访人的字段在表单里逐人校验：字段名写明是第几位信访人。
+    assert bad_id.status_code == 400 and _json(bad_id)["field"] == "petitioners.0.id_number", bad_id.content.decode()
     assert "身份证" in _json(bad_id)["message"] or "校验" in _json(bad_id)["message"]
     assert (MatterEvent.objects.count(), Petition.objects.count(), AuditEvent.objects.count()) == before
 
