@@ -17,7 +17,7 @@ from xinfang.org.permissions import access_matter
 from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
-from . import appeal_status, clocks, events, selectors, workflow
+from . import appeal_status, clocks, events, ledger_views, selectors, workflow
 from .action_forms import ACTION_FORMS
 from .actions import handling, intake, opinions, reads
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
@@ -40,14 +40,25 @@ def workbench(request):
 def matter_list(request):
     form = ListFilterForm(request.GET or None, user=request.user)
     filters = selectors.MatterFilter(**form.filters()) if form.is_valid() else selectors.MatterFilter()
+    # 台账：同一地址、同一筛选条件，加 export=xlsx 导出 Excel，加 print=1 打印清单（固定地址，见 README）。
+    if request.GET.get("export") == "xlsx" and form.is_valid():
+        return ledger_views.export_list(request, filters)
+    if request.GET.get("print") == "1" and form.is_valid():
+        return ledger_views.print_list(request, filters)
     page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() and int(request.GET["page"]) > 0 else 1
     result = selectors.matter_page(request.user, filters, today=clock.today(), page=page, size=PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "export", "print"):
+        query.pop(name, None)
     return render(request, "petitions/matter_list.html", {
         "form": form, "matters": _with_lights(result.rows), "page": page,
         "has_next": result.has_next, "truncated": result.truncated, "query": query.urlencode(),
+        "searched_as": result.searched_as if filters.q else "", "searched_personal": result.searched_as in PERSONAL_KINDS,
+        "can_export": permissions.allows(request.user, "matter.export"),
     })
+
+
+PERSONAL_KINDS = ("身份证号", "电话", "号牌", "姓名")
 
 
 def intake_page(request):

@@ -317,7 +317,7 @@ def _visible(user, name: str, world) -> bool:
     return True
 
 
-MATTER_ROUTES = {"petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
+MATTER_ROUTES = {"petitions:matter", "petitions:print", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
                  "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
                  "portal:issue_code"}
 
