@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xinfang.core import clock
@@ -20,6 +21,7 @@ from xinfang.supervision import orders
 from . import appeal_status, clocks, events, ledger_views, selectors, workflow
 from .action_forms import ACTION_FORMS
 from .actions import handling, intake, opinions, reads
+from .deadlines import STATUTORY_CHANNELS
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
 from .models import Document, Status
 
@@ -92,8 +94,19 @@ def intake_page(request):
                                           "本次信访已登记，请出具不再受理告知书。")
             else:
                 messages.success(request, f"已登记，事项编号 {matter.number}。")
+            if divert := _divert_next(request, matter):
+                return divert
             return redirect("petitions:matter", pk=matter.pk)
     return render(request, "petitions/intake.html", {"form": form, "people": people})
+
+
+def _divert_next(request, matter):
+    """登记页上选了“登记后依法分类处理”：登记完直接打开该动作的表单，预选所提示的法定途径。"""
+    code = request.POST.get("then_divert", "")
+    if code not in STATUTORY_CHANNELS or matter.status != Status.REGISTERED \
+            or not permissions.allows(request.user, "matter.divert", matter):
+        return None
+    return redirect(f"{reverse('petitions:action', args=[matter.pk, 'divert'])}?channel={code}")
 
 
 def intake_history(request):
@@ -150,7 +163,10 @@ def matter_action(request, pk: int, action: str):
     matter = access_matter(request.user, pk, capability=f"matter.{action}")
     transition = workflow.TRANSITIONS[action]
     kwargs = {"user": request.user} if spec.needs_user else {}
-    form = spec.form(request.POST or None, initial={"version": matter.version}, **kwargs)
+    initial = {"version": matter.version}
+    if action == "divert" and request.GET.get("channel") in STATUTORY_CHANNELS:  # 登记页提示的法定途径
+        initial["channel"] = request.GET["channel"]
+    form = spec.form(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
