@@ -121,11 +121,13 @@ def lookup_ids(terms: search.Terms) -> tuple[list[int] | None, search.Terms]:
             if not people.exists():
                 return None, replace(terms, name="")
         petitions = PetitionPetitioner.objects.filter(petitioner__in=people.values("pk")).values("petition_id")
-        rows = Petition.objects.filter(pk__in=petitions).values_list("matter_id", flat=True)
+        rows = Petition.objects.filter(pk__in=petitions).order_by().values_list("matter_id", flat=True)
     elif terms.matter_number:
         rows = Matter.objects.filter(number=terms.matter_number).values_list("pk", flat=True)
     elif terms.case_number:
-        rows = Petition.objects.filter(case_numbers__contains=terms.case_number).values_list("matter_id", flat=True)
+        # 没有索引：逐行查「关联执法案件编号」（百万件约 0.8 秒，见 benchmarks/results.md）；不排序，免得再排一遍。
+        rows = (Petition.objects.filter(case_numbers__contains=terms.case_number).order_by()
+                .values_list("matter_id", flat=True))
     else:
         return None, terms
     return sorted(set(rows[:LOOKUP_MAX]), reverse=True), terms
