@@ -98,6 +98,7 @@ def main() -> None:
         Case("检索 扣车（登记员）", "clerk", "/petitions/?q=扣车"),
         Case("检索 电子警察（登记员）", "clerk", "/petitions/?q=电子警察"),
         Case(f"检索 号牌 {plate}（登记员）", "clerk", f"/petitions/?q={plate}"),
+        *_person_cases(rng),
         Case("事项页 随机可见事项（大队长）", "head"),
     ]
     clients = {}
@@ -161,6 +162,38 @@ def _a_plate(rng: random.Random) -> str:
         if found:
             return found.group()
     return "A12345"
+
+
+def _person_cases(rng: random.Random) -> list[Case]:
+    """找人找事（issue 13）：按一名真实信访人的姓名、身份证号、电话，带省份简称的号牌，案件编号检索。"""
+    from urllib.parse import urlencode
+
+    from django.db.models import Count
+
+    person = Petitioner.objects.exclude(id_number="").exclude(phone="").order_by("-pk").first()
+    # 最常见的姓名（生成器里同名的有上千人）：按姓名检索的最坏情形。
+    top = (Petitioner.objects.filter(pk__lte=20000).values("name").annotate(n=Count("pk")).order_by("-n").first())
+    common = top["name"] if top else ""
+    prefixed = "湘A12345"
+    for summary in Matter.objects.filter(summary__contains="车牌号").order_by("-pk").values_list("summary", flat=True)[:50]:
+        found = re.search(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][0-9A-Z]{5}", summary)
+        if found:
+            prefixed = found.group()
+            break
+    case_no = Petition.objects.exclude(case_numbers="").order_by("-pk").values_list("case_numbers", flat=True).first()
+    cases = []
+    if person is not None:
+        cases += [Case("检索 姓名（登记员）", "clerk", "/petitions/?" + urlencode({"q": person.name})),
+                  Case("检索 身份证号（登记员）", "clerk", "/petitions/?" + urlencode({"q": person.id_number})),
+                  Case("检索 电话（登记员）", "clerk", "/petitions/?" + urlencode({"q": person.phone})),
+                  Case("检索 姓名（大队长）", "head", "/petitions/?" + urlencode({"q": person.name}))]
+    if common:
+        cases.append(Case(f"检索 常见姓名 {common[0]}**（登记员）", "clerk", "/petitions/?" + urlencode({"q": common})))
+    cases.append(Case(f"检索 号牌 {prefixed}（带省份简称，登记员）", "clerk", "/petitions/?" + urlencode({"q": prefixed})))
+    if case_no:
+        cases.append(Case("检索 案件编号（登记员）", "clerk", "/petitions/?" + urlencode({"q": case_no.split()[0]})))
+    cases.append(Case("检索 500 字（登记员）", "clerk", "/petitions/?" + urlencode({"q": ("扣车 电子警察 " * 63)[:500]})))
+    return cases
 
 
 def _short(sql: str) -> str:

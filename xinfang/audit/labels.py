@@ -13,6 +13,7 @@ ACTIONS: dict[str, str] = {
     "staff.create": "新建人员", "staff.update": "修改人员", "staff.roles": "修改角色",
     "staff.oversight": "修改分管部门", "staff.password": "设置密码", "staff.password_change": "本人修改密码",
     "personal_data.read": "查看个人信息", "attachment.read": "查看附件",
+    "personal_data.search": "检索个人信息", "matter.export": "导出事项台账", "matter.print": "打印信访事项",
     "holiday.save": "保存节假日", "holiday.delete": "删除节假日",
     "calendar_year.save": "保存年度日历", "calendar_year.delete": "删除年度日历",
     "category.save": "保存信访类别", "document_template.save": "上传文书模板", "document.issue": "出具文书",

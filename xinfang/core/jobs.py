@@ -41,6 +41,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob("督办扫描", 900, "xinfang.supervision.sweep:run_sweep"),
     PeriodicJob("发送通知", 30, "xinfang.supervision.notifications:deliver_pending"),
     PeriodicJob("责任追究线索", 300, "xinfang.supervision.accountability:scan_events"),
+    # 工作到达本人：交办、待审批、回访不满意、督办单或落实到期（重复运行不重复提醒）。
+    PeriodicJob("工作到达提醒", 60, "xinfang.supervision.work_notices:run"),
     # 回访：答复送达后生成回访任务；门户限流计数按时清理。
     PeriodicJob("生成回访任务", 600, "xinfang.portal.actions.visits:sync_return_visits"),
     PeriodicJob("清理门户限流计数", 3600, "xinfang.portal.security:purge_throttles"),

@@ -80,6 +80,9 @@ CAPABILITIES: dict[str, Capability] = {
         _c("audit.log", "查看审计日志", OVERSIGHT),
         _c("matter.list", "查看事项列表", SIGNED_IN),
         _c("matter.view", "查看该事项", SIGNED_IN, (Scope.VISIBLE,)),
+        # 台账（导出 Excel、打印清单）：登记、督办与各级负责人、审计员；内容仍按可见范围。
+        _c("matter.export", "导出事项台账", {R.CLERK, R.UNIT_HEAD, R.LEADER, R.SUPERVISOR, R.BUREAU_LEADER, R.AUDITOR}),
+        _c("matter.print", "打印信访事项登记表", SIGNED_IN, (Scope.VISIBLE,)),
         _c("petition.intake", "登记信访", INTAKE),
         # 协办单位只能反馈：记办理情况是它唯一能在事项上写的东西。
         _c("matter.note", "记录办理情况", HANDLING, (Scope.LEAD, Scope.HANDLER, Scope.CO_UNIT)),
@@ -175,6 +178,7 @@ ROUTES: dict[str, str] = {
     "petitions:intake": "petition.intake",
     "petitions:intake_history": "petition.intake",
     "petitions:matter": "matter.view",
+    "petitions:print": "matter.print",
     "petitions:note": "matter.note",
     "petitions:action": "matter.{action}",
     "petitions:correct_matter": "matter.correct",

@@ -35,6 +35,7 @@ OTHER_EVENTS = {
 OPINION_ID = "opinion_id"
 ORGAN_ID = "organ_id"  # 作出该动作时负责的机关（责任追究据此归属）
 REQUEST_ID = "request_id"
+HANDLER_ID = "handler_id"  # 交办时指定的承办人（通知据此找人，不按姓名）
 
 
 def label(action: str) -> str:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -19,7 +20,7 @@ from xinfang.org.access import has_role, visible_department_ids
 from xinfang.org.models import RoleCode
 
 from . import search
-from .models import Assignment, AssignmentRole, Matter, Petition
+from .models import Assignment, AssignmentRole, Matter, Petition, Petitioner, PetitionPetitioner
 
 # 可见部门多于此数时不再逐个部门查询，改用一条 IN 查询（此时范围大，按序扫描全表索引也很快）。
 MAX_PER_DEPARTMENT_SOURCES = 24
@@ -75,29 +76,75 @@ def merged(parts: Iterable[QuerySet], order: tuple[str, ...], *, start: int = 0,
     return [matters[pk] for pk in wanted]
 
 
+IdSource = Callable[[int | None, int], list[int]]
+# 按索引查到的事项（同名的信访人、同一案件编号）至多取这么多件；再多的请加筛选条件。
+LOOKUP_MAX = 20000
+
+
 def search_page(user, query: str, narrow: Callable[[QuerySet], QuerySet], *, start: int, stop: int,
-                visible: QuerySet, before: int | None = None) -> tuple[list[Matter], bool]:
-    """全文检索的一页（按事项从新到旧）。第二个返回值表示是否因命中太多而没有查完。
+                visible: QuerySet, before: int | None = None,
+                ids: IdSource | None = None) -> tuple[list[Matter], bool]:
+    """检索的一页（按事项从新到旧）。第二个返回值表示是否因命中太多而没有查完。
 
     `before`：只要编号（id）小于它的事项——接口的游标分页从上一页最后一件接着查。
+    `ids(before, limit)` 给出命中的事项 id（从大到小、小于 before 的至多 limit 个）；默认是全文检索。
     """
+    ids = ids or (lambda before, limit: search.matching_ids(query, before=before, limit=limit))
     found: list[Matter] = []
     scanned = 0
     # 第一块只取一页所需的几倍（看得见全部的用户一块就够）；筛掉的多时块逐次放大，至多 SEARCH_CHUNK。
     size = min(max(4 * stop, 100), SEARCH_CHUNK)
     while len(found) < stop and scanned < SEARCH_MAX_SCANNED:
-        ids = search.matching_ids(query, before=before, limit=size)
-        if not ids:
+        chunk_ids = ids(before, size)
+        if not chunk_ids:
             return found[start:stop], False
-        scanned += len(ids)
-        before = ids[-1]
+        scanned += len(chunk_ids)
+        before = chunk_ids[-1]
         # 只取还缺的那几条：一块命中可能有上千件，全部实例化会比查询本身慢得多。
-        chunk = for_rows(narrow(visible.filter(pk__in=ids))).order_by("-id")
+        chunk = for_rows(narrow(visible.filter(pk__in=chunk_ids))).order_by("-id")
         found.extend(chunk[: stop - len(found)])
-        if len(ids) < size:  # 命中已全部取完
+        if len(chunk_ids) < size:  # 命中已全部取完
             break
         size = min(size * 4, SEARCH_CHUNK)
     return found[start:stop], scanned >= SEARCH_MAX_SCANNED and len(found) < stop
+
+
+def lookup_ids(terms: search.Terms) -> tuple[list[int] | None, search.Terms]:
+    """按索引能直接查到的事项 id（从新到旧）与检索词的最终认定：身份证号、电话走盲索引，姓名、事项编号走
+    各自的索引，案件编号查信访件的「关联执法案件编号」。像姓名的词没有这个信访人时按一般文字检索
+    （不算检索个人资料）。检索词不是这几种时 id 为 None。"""
+    if terms.id_number or terms.phone or terms.name:
+        if terms.id_number:
+            people = Petitioner.objects.filter(id_number=terms.id_number)
+        elif terms.phone:
+            people = Petitioner.objects.filter(phone=terms.phone)
+        else:
+            people = Petitioner.objects.filter(name=terms.name)
+            if not people.exists():
+                return None, replace(terms, name="")
+        petitions = PetitionPetitioner.objects.filter(petitioner__in=people.values("pk")).values("petition_id")
+        rows = Petition.objects.filter(pk__in=petitions).order_by().values_list("matter_id", flat=True)
+    elif terms.matter_number:
+        rows = Matter.objects.filter(number=terms.matter_number).values_list("pk", flat=True)
+    elif terms.case_number:
+        # 没有索引：逐行查「关联执法案件编号」（百万件约 0.8 秒，见 benchmarks/results.md）；不排序，免得再排一遍。
+        rows = (Petition.objects.filter(case_numbers__contains=terms.case_number).order_by()
+                .values_list("matter_id", flat=True))
+    else:
+        return None, terms
+    return sorted(set(rows[:LOOKUP_MAX]), reverse=True), terms
+
+
+def combined(query: str, terms: search.Terms, found: list[int] | None) -> IdSource:
+    """检索的 id 来源：按索引查到的，加上（姓名、案件编号、号牌、一般文字）全文检索命中的，从新到旧归并。"""
+    use_text = not (terms.id_number or terms.phone or terms.matter_number)
+
+    def ids(before: int | None, limit: int) -> list[int]:
+        exact = [pk for pk in (found or []) if before is None or pk < before][:limit]
+        text = search.matching_ids(query, before=before, limit=limit) if use_text else []
+        return sorted(set(exact) | set(text), reverse=True)[:limit]
+
+    return ids
 
 
 def narrowing(status: str = "", department: int | None = None, category: int | None = None, channel: str = "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Iterable
 
 from django.db import connection
@@ -30,12 +31,9 @@ def tokens(text: str) -> list[str]:
                 out[run[i : i + 2]] = None
         else:
             out[run] = None
+    for plate in plate_tokens(text):  # “A·12345”写法的号牌：另加整体词元，按号牌检索时也能命中
+        out[plate] = None
     return list(out)
-
-
-def query_tokens(query: str) -> list[str]:
-    """查询词的词元；查询中的单个汉字只有单独出现时才作为词元（否则已含在二元组里）。"""
-    return tokens(query)
 
 
 def matter_text(matter) -> str:
@@ -114,3 +112,92 @@ def _matching_ids_postgresql(cursor, words: list[str], before: int | None, limit
         found += [row[0] for row in cursor.fetchall()]
         before = low
     return found
+
+
+# -- 检索词是什么：身份证号、电话、号牌、事项编号、案件编号、姓名，还是一段文字 -----------------------
+
+# 号牌：省份简称（可省略）+ 发牌机关代号字母 + 5 位（新能源 6 位）字母数字，可带“·”“-”或空格。
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE = re.compile(rf"^([{PROVINCES}]?)([A-Z])[·.\-\s]?([A-Z0-9]{{5,6}})$")
+_ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15}|[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10})$")
+_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_MATTER_NUMBER = re.compile(r"^XF\d{8,16}$")
+_CASE_NUMBER = re.compile(r"^[0-9A-Z][0-9A-Z\-_/]{3,39}$")
+# 姓名：2–6 个汉字，少数民族姓名可带间隔号（最长 15 个字）。
+_NAME = re.compile(rf"^(?:[{_CJK}]{{2,6}}|[{_CJK}]+[·•][{_CJK}·•]+)$")
+# 查询词最多用这么多个词元：五百字的检索词也照常作答（用前面的词），不会拖垮检索表。
+MAX_QUERY_TOKENS = 24
+
+
+def plate_body(text: str) -> str:
+    """号牌去掉省份简称与分隔符后的部分（粤A12345、粤A·12345、A12345 都是 A12345）；不像号牌时为空串。"""
+    text = unicodedata.normalize("NFKC", text or "").strip().upper()
+    found = _PLATE.match(text)
+    if not found or not any(ch.isdigit() for ch in found.group(3)):
+        return ""
+    return found.group(2) + found.group(3)
+
+
+def plate_tokens(text: str) -> list[str]:
+    """文本里号牌的整体词元（a12345）：写作“A·12345”时切词会断开，另加一个整体的。"""
+    text = unicodedata.normalize("NFKC", text or "").upper()
+    return [(m.group(1) + m.group(2)).lower()
+            for m in re.finditer(r"(?<![A-Z0-9])([A-Z])[·.\-\s]([A-Z0-9]{5,6})(?![A-Z0-9])", text)
+            if any(ch.isdigit() for ch in m.group(2))]
+
+
+def query_tokens(query: str) -> list[str]:
+    """查询词的词元；号牌先去掉省份简称（“粤A12345”只查 a12345，与文本里写不写“粤”无关）。
+    词元过多时只用前 MAX_QUERY_TOKENS 个（结果只会多，不会漏）。"""
+    parts = []
+    for word in unicodedata.normalize("NFKC", query or "").split():
+        body = plate_body(word)
+        parts.append(body or word)
+    return tokens(" ".join(parts))[:MAX_QUERY_TOKENS]
+
+
+@dataclass(frozen=True)
+class Terms:
+    """一个检索词被认作什么。`personal`：是个人资料（身份证号、电话、号牌、姓名），检索要记审计。"""
+
+    text: str  # 全文检索用的词（原样）
+    id_number: str = ""
+    phone: str = ""
+    plate: str = ""
+    matter_number: str = ""
+    case_number: str = ""
+    name: str = ""
+
+    @property
+    def personal(self) -> bool:
+        return bool(self.id_number or self.phone or self.plate or self.name)
+
+    @property
+    def kind(self) -> str:
+        for label, value in (("身份证号", self.id_number), ("电话", self.phone), ("号牌", self.plate),
+                             ("事项编号", self.matter_number), ("案件编号", self.case_number), ("姓名", self.name)):
+            if value:
+                return label
+        return "全文"
+
+
+def classify(query: str) -> Terms:
+    """认出检索词：整串是身份证号、电话、号牌、事项编号时只按它查（走索引）；像姓名的（2–6 个汉字）
+    既按信访人姓名查（有这个人时），也做全文检索；像案件编号的（字母数字）既查案件编号，也做全文检索。"""
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    compact = re.sub(r"\s+", "", text).upper()
+    if _ID_NUMBER.match(compact):
+        return Terms(text, id_number=compact)
+    dialled = re.sub(r"[\s\-()（）]", "", text)
+    if _MOBILE.match(dialled) or _LANDLINE.match(text.replace(" ", "")):
+        return Terms(text, phone=dialled)
+    if _MATTER_NUMBER.match(compact):
+        return Terms(text, matter_number=compact)
+    if body := plate_body(compact):
+        return Terms(text, plate=body)
+    if _NAME.match(text) and len(text) <= 15:
+        return Terms(text, name=text)
+    if _CASE_NUMBER.match(compact) and any(ch.isdigit() for ch in compact):
+        return Terms(text, case_number=compact)
+    return Terms(text)

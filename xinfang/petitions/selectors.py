@@ -12,7 +12,7 @@ from xinfang.org.access import visible_department_ids
 
 from xinfang.core import clock
 
-from . import listing
+from . import listing, search
 from .actions import reads
 from .models import Assignment, AssignmentRole, Matter, Petitioner, Status
 
@@ -85,6 +85,7 @@ class Page:
     rows: list[Matter]
     has_next: bool
     truncated: bool = False  # 检索命中太多，没有查完
+    searched_as: str = ""  # 检索词被认作什么（身份证号、电话、号牌……），页面上说明
 
 
 def matter_page(user, f: MatterFilter, *, today: date, page: int, size: int) -> Page:
@@ -93,8 +94,12 @@ def matter_page(user, f: MatterFilter, *, today: date, page: int, size: int) -> 
                                today=today, has_due=f.sort in ("current_due", "-current_due"))
     start, stop = (page - 1) * size, page * size + 1
     if f.q:
-        rows, truncated = listing.search_page(user, f.q, narrow, start=start, stop=stop, visible=visible_matters(user))
-        return Page(rows[:size], len(rows) > size, truncated)
+        found, terms = listing.lookup_ids(search.classify(f.q))
+        rows, truncated = listing.search_page(user, f.q, narrow, start=start, stop=stop, visible=visible_matters(user),
+                                              ids=listing.combined(f.q, terms, found))
+        if terms.personal:
+            reads.personal_search(user, terms, matter_ids=[m.pk for m in rows[:size]])
+        return Page(rows[:size], len(rows) > size, truncated, terms.kind)
     rows = listing.merged(listing.sources(user, narrow), SORTS.get(f.sort, SORTS["-received_on"]),
                           start=start, stop=stop)
     return Page(rows[:size], len(rows) > size)

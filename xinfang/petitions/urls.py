@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import edit_views, record_views, views
+from . import edit_views, ledger_views, record_views, views
 
 app_name = "petitions"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/history/", views.intake_history, name="intake_history"),
     path("matters/<int:pk>/", views.matter_page, name="matter"),
     path("matters/<int:pk>/note/", views.matter_note, name="note"),
+    path("matters/<int:pk>/print/", ledger_views.print_matter, name="print"),
     path("matters/<int:pk>/correct/", edit_views.correct_matter, name="correct_matter"),
     path("petitions/<int:pk>/correct/", edit_views.correct_petition, name="correct_petition"),
     path("matters/<int:pk>/petitioners/<int:petitioner>/full/", views.petitioner_full, name="petitioner_full"),

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from xinfang.core import clock
@@ -18,11 +19,12 @@ from xinfang.org.permissions import access_matter
 from xinfang.portal.actions import submission as portal_codes
 from xinfang.supervision import orders
 
-from . import appeal_status, buttons, clock_rows, clocks, events, law_records, selectors, workflow
+from . import appeal_status, buttons, clock_rows, clocks, events, law_records, ledger_views, selectors, workflow
 from .action_forms import ACTION_FORMS
 from .actions import decisions, handling, intake, intake_rules, opinions, reads
+from .deadlines import STATUTORY_CHANNELS
 from .forms import IntakeForm, ListFilterForm, PetitionerFormSet
-from .models import Document, DocumentKind, Outcome
+from .models import Document, DocumentKind, Outcome, Status
 
 PAGE_SIZE = 30
 
@@ -48,14 +50,25 @@ def workbench(request):
 def matter_list(request):
     form = ListFilterForm(request.GET or None, user=request.user)
     filters = selectors.MatterFilter(**form.filters()) if form.is_valid() else selectors.MatterFilter()
+    # 台账：同一地址、同一筛选条件，加 export=xlsx 导出 Excel，加 print=1 打印清单（固定地址，见 README）。
+    if request.GET.get("export") == "xlsx" and form.is_valid():
+        return ledger_views.export_list(request, filters)
+    if request.GET.get("print") == "1" and form.is_valid():
+        return ledger_views.print_list(request, filters)
     page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() and int(request.GET["page"]) > 0 else 1
     result = selectors.matter_page(request.user, filters, today=clock.today(), page=page, size=PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "export", "print"):
+        query.pop(name, None)
     return render(request, "petitions/matter_list.html", {
         "form": form, "matters": _with_lights(result.rows), "page": page,
         "has_next": result.has_next, "truncated": result.truncated, "query": query.urlencode(),
+        "searched_as": result.searched_as if filters.q else "", "searched_personal": result.searched_as in PERSONAL_KINDS,
+        "can_export": permissions.allows(request.user, "matter.export"),
     })
+
+
+PERSONAL_KINDS = ("身份证号", "电话", "号牌", "姓名")
 
 
 def intake_page(request):
@@ -92,6 +105,8 @@ def intake_page(request):
                                           "已生成，请在右侧“文书”中打开打印，当场交给信访人（《信访工作条例》第二十三条）。")
             else:
                 messages.success(request, f"已登记，事项编号 {matter.number}。")
+            if divert := _divert_next(request, matter):
+                return divert
             return redirect("petitions:matter", pk=matter.pk)
     for i, person_form in enumerate(people.forms, start=1):
         person_form.error_prefix = f"信访人 {i} · "
@@ -132,6 +147,15 @@ def _register(request, data, petitioners, target, on_spot):
         decisions.accept_matter(petition.matter, by=request.user, note="来访当场受理并书面告知")
         petition.matter.refresh_from_db()
     return petition
+
+
+def _divert_next(request, matter):
+    """登记页上选了“登记后依法分类处理”：登记完直接打开该动作的表单，预选所提示的法定途径。"""
+    code = request.POST.get("then_divert", "")
+    if code not in STATUTORY_CHANNELS or matter.status != Status.REGISTERED \
+            or not permissions.allows(request.user, "matter.divert", matter):
+        return None
+    return redirect(f"{reverse('petitions:action', args=[matter.pk, 'divert'])}?channel={code}")
 
 
 def intake_history(request):
@@ -203,6 +227,8 @@ def matter_action(request, pk: int, action: str):
     transition = workflow.TRANSITIONS[action]
     kwargs = {"user": request.user} if spec.needs_user else {}
     initial = {"version": matter.version, **(spec.initial(matter, request.user, request.GET) if spec.initial else {})}
+    if action == "divert" and request.GET.get("channel") in STATUTORY_CHANNELS:  # 登记页提示的法定途径
+        initial["channel"] = request.GET["channel"]
     form = spec.form(request.POST or None, initial=initial, **kwargs)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

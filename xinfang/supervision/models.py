@@ -188,6 +188,11 @@ class Kind(models.TextChoices):
     URGENT = "urgent", "重大紧急事项报告"
     DAILY_REPORT = "daily_report", "敏感时期日报"
     WARNING = "warning", "预警"
+    # 工作到达本人（work_notices）：交办、待审批、回访不满意、督办单或落实到期。
+    ASSIGNED = "assigned", "交办"
+    APPROVAL = "approval", "待审批"
+    DISSATISFIED = "dissatisfied", "回访不满意"
+    DUE = "due", "到期"
 
 
 # 红牌、升级与重大紧急事项报告（《信访工作条例》第二十五条：及时报告）无视免打扰时段。
@@ -205,6 +210,8 @@ class Notification(models.Model):
     url = models.CharField("链接", max_length=200, blank=True)
     matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     data = models.JSONField(default=dict, blank=True)
+    # 去重键：同一件事对同一人只提醒一次（周期任务重复运行、重读事件都不重复），空串表示不去重。
+    key = models.CharField("去重键", max_length=120, blank=True, default="", db_index=True)
     created_at = models.DateTimeField("时间")
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     # 发送队列：要走的外部渠道（email / sms）、最早发送时刻（免打扰）、认领、发送结果。
@@ -225,6 +232,8 @@ class Notification(models.Model):
             models.Index(fields=["deliver_after"], condition=Q(sent_at__isnull=True, failed_at__isnull=True),
                          name="notification_outbox_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], condition=~Q(key=""),
+                                               name="notification_once_per_key")]
 
     def __str__(self) -> str:
         return self.title

@@ -39,6 +39,7 @@ class Draft:
     url: str = ""
     matter_id: int | None = None
     data: dict | None = None
+    key: str = ""  # 去重键：同一 (接收人, 键) 只写一次，见 create_once
 
 
 def next_quiet_end(moment: datetime, start: time | None, end: time | None) -> datetime | None:
@@ -73,12 +74,7 @@ def _outbox_fields(drafts: list[Draft], now: datetime) -> dict[int, tuple[list[s
     return result
 
 
-def create(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:
-    """写入通知（在调用方的事务中）；没有外部渠道的直接记为已发送，不进队列。"""
-    drafts = list(drafts)
-    if not drafts:
-        return []
-    now = now or clock.now()
+def _rows(drafts: list[Draft], now: datetime) -> list[Notification]:
     outbox = _outbox_fields(drafts, now)
     rows = []
     for d in drafts:
@@ -86,12 +82,42 @@ def create(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Noti
         after = now if d.kind in URGENT_KINDS or quiet_end is None else quiet_end
         rows.append(Notification(
             recipient_id=d.recipient_id, kind=d.kind, title=d.title[:200], body=d.body, url=d.url,
-            matter_id=d.matter_id, data=d.data or {}, created_at=now, channels=channels,
+            matter_id=d.matter_id, data=d.data or {}, key=d.key[:120], created_at=now, channels=channels,
             deliver_after=after, sent_at=None if channels else now,
         ))
+    return rows
+
+
+def create(drafts: Iterable[Draft], *, now: datetime | None = None) -> list[Notification]:
+    """写入通知（在调用方的事务中）；没有外部渠道的直接记为已发送，不进队列。"""
+    drafts = list(drafts)
+    if not drafts:
+        return []
     # 这张表本身就是发送队列（outbox）：周期任务"发送通知"（core.jobs.SCHEDULE，每 30 秒）认领并发送，
     # 这里不排任何任务——领域代码不依赖队列，也就没有 notifications → tasks → notifications 的循环导入。
-    return Notification.objects.bulk_create(rows, batch_size=1000)
+    return Notification.objects.bulk_create(_rows(drafts, now or clock.now()), batch_size=1000)
+
+
+def create_once(drafts: Iterable[Draft], *, now: datetime | None = None) -> int:
+    """同 create，但 (接收人, 去重键) 已有通知的不再写：周期任务重复运行、重读到同一事件都不重复提醒。
+    返回新写的条数。"""
+    drafts = [d for d in drafts if d.key]
+    if not drafts:
+        return 0
+    existing: set[tuple[int, str]] = set()
+    keys = sorted({d.key for d in drafts})
+    for i in range(0, len(keys), 500):
+        existing.update(Notification.objects.filter(key__in=keys[i:i + 500]).values_list("recipient_id", "key"))
+    fresh, seen = [], set(existing)
+    for d in drafts:
+        if (d.recipient_id, d.key) not in seen:
+            seen.add((d.recipient_id, d.key))
+            fresh.append(d)
+    if not fresh:
+        return 0
+    # 两个进程同时写同一条时由唯一约束兜底（后到者跳过）；返回的条数按预先筛过的算。
+    Notification.objects.bulk_create(_rows(fresh, now or clock.now()), batch_size=1000, ignore_conflicts=True)
+    return len(fresh)
 
 
 def claim(pk: int, now: datetime) -> bool:

@@ -7,7 +7,7 @@ from xinfang.org.permissions import access_matter
 from xinfang.petitions.models import Petition
 from xinfang.petitions.selectors import visible_matters
 
-from . import services
+from . import channels, services
 from .models import Task
 from .similar import precedents, similar_petitions
 
@@ -15,8 +15,11 @@ from .similar import precedents, similar_petitions
 def intake_suggestions(request):
     permissions.require(request.user, "petition.intake")
     text = services.matter_text(request.GET.get("title", "").strip(), request.GET.get("content", "").strip())
+    # 交警业务的法定途径（事故认定复核、电子警察记录异议、行政复议……）：内容短也按关联案件编号提示。
+    routes = {"channel_hints": channels.hints(text, request.GET.get("case_numbers", "")[:200], user=request.user),
+              "chosen_channel": request.GET.get("then_divert", "")}
     if len(text) < 8:
-        return render(request, "triage/_suggestions.html", {"too_short": True})
+        return render(request, "triage/_suggestions.html", {"too_short": True, **routes})
     category, category_note, _ = services.suggest(text, Task.CATEGORY)
     authority, authority_note, _ = services.suggest(text, Task.AUTHORITY)
     hits = dict(similar_petitions.query(text, k=10))
@@ -33,7 +36,7 @@ def intake_suggestions(request):
             unique.append(row)
     return render(request, "triage/_suggestions.html", {
         "category": category, "category_note": category_note,
-        "authority": authority, "authority_note": authority_note, "similar": unique[:5],
+        "authority": authority, "authority_note": authority_note, "similar": unique[:5], **routes,
     })
 
 

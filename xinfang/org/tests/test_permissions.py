@@ -418,7 +418,7 @@ def _warning_visible(user, name: str, world) -> bool:
     return period_seen if name in PERIOD_ROUTES else True
 
 
-MATTER_ROUTES = {"warning:flag", "petitions:matter", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
+MATTER_ROUTES = {"warning:flag", "petitions:matter", "petitions:print", "petitions:petitioner_full", "petitions:note", "petitions:action", "petitions:correct_matter",
                  "petitions:correct_petition", "petitions:document", "triage:precedents", "supervision:order_new",
                  "portal:issue_code", "petitions:referral", "petitions:discipline_route", "petitions:discipline_answer",
                  "petitions:aftercare", "petitions:recommend", "api:matter", "api:matter_action", "api:document"}

@@ -119,6 +119,7 @@ def assign_matter(
             [Assignment(matter=m, department=lead, role=AssignmentRole.LEAD)]
             + [Assignment(matter=m, department=d, role=AssignmentRole.CO) for d in co]
         )
-        return {"lead": lead.name, "co": [d.name for d in co], "handler": handler.name if handler else ""}
+        return {"lead": lead.name, "co": [d.name for d in co], "handler": handler.name if handler else "",
+                events.HANDLER_ID: handler.pk if handler else None}
 
     return transition(matter, "assign", by=by, expected_version=expected_version, reason=note, apply=apply)
