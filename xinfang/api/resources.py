@@ -170,6 +170,7 @@ ORDER_BODY = {"requestBody": {"required": True, "content": {"application/json": 
 def receive_12345_order(request):
     """收到一张转办工单即登记为渠道“12345转办”的信访件；同一工单号再收到一次返回同一件（200，created=false）。"""
     try:
+        from xinfang.exchange.errors import OrderError
         from xinfang.exchange.services import receive_order
     except ImportError:
         raise ApiError(503, "exchange_unavailable", "本部署未启用 12345 工单交换（xinfang.exchange）") from None
@@ -180,6 +181,9 @@ def receive_12345_order(request):
     try:
         with transaction.atomic():
             petition, created = receive_order(token_or_integration=token, payload=payload)
+    except OrderError as exc:  # 工单报文不对（400）或同号不同内容（409）：字段名与中文说明照原样给对端
+        raise ApiError(exc.status, exc.code, exc.message, exc.field, errors=[
+            {"field": name, "message": m} for name, messages in exc.errors.items() for m in messages]) from None
     except ValidationError as exc:
         raise from_validation(exc) from None
     matter = petition.matter

@@ -91,8 +91,8 @@ def test_word_annual_report_has_the_contents_of_article_41_and_matches_xinfang_m
     assert supervision["期间内办结的督办单"] == str(metrics["total"]["supervision_closed_count"]["numerator"])
     # 建议及采纳
     recs = {r[0]: r[1:] for r in _rows(_table(doc, "种类"))}
-    assert recs["改进工作建议"] == ["2", "1", "0", "1", "100%"]
-    assert recs["完善政策建议"] == ["1", "0", "1", "0", "0%"]
+    assert recs["改进工作的建议"] == ["2", "1", "0", "1", "100%"]
+    assert recs["完善政策的建议"] == ["1", "0", "1", "0", "0%"]
     assert "事故快处延长受理时间（未采纳；人手不足，明年再议）" in text
     # 新出现的问题：预警模块的热点预警
     assert "人民路违停抓拍集中投诉" in text
