@@ -39,10 +39,12 @@ def label_demo_authorities() -> dict[str, int]:
     """给没有主管机关的示范事项写上推定的主管机关；返回各机关的件数。示范造数本身也是批量写入，不逐件记审计。"""
     counts: dict[str, int] = {}
     by_label: dict[str, list[int]] = {}
-    for matter in Matter.objects.filter(competent_authority="").select_related("category__parent"):
+    for matter in Matter.objects.filter(competent_authority="").select_related("category__parent").iterator(chunk_size=5000):
         label = demo_authority(matter)
         by_label.setdefault(label, []).append(matter.pk)
     for label, pks in by_label.items():
-        Matter.objects.filter(pk__in=pks).update(competent_authority=label)
+        # 分批：SQLite 一条语句最多 32766 个参数，百万件的库上一次 IN 不下。
+        for start in range(0, len(pks), 10000):
+            Matter.objects.filter(pk__in=pks[start:start + 10000]).update(competent_authority=label)
         counts[label] = len(pks)
     return counts
