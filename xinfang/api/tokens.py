@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from datetime import timedelta
 
@@ -134,11 +135,20 @@ def _find(raw: str) -> ApiToken | None:
     return token
 
 
+def _valid_ip(ip: str | None) -> str | None:
+    """只存真正的地址：测试客户端、某些代理给的 "unknown" 之类在 PostgreSQL 的 inet 列上会出错。"""
+    try:
+        return str(ipaddress.ip_address(ip)) if ip else None
+    except ValueError:
+        return None
+
+
 def authenticate(raw: str, *, ip: str | None = None) -> Staff:
     """凭令牌原文取服务身份（附 ``service_token``），并记下最近使用、按分钟计数限流。不能用即 TokenRefused。
 
     计数在锁住的令牌行上一步“查 + 计”：并发的请求排队，不会一起赶在计数之前。
     """
+    ip = _valid_ip(ip)
     token = _find(raw)
     if token is None:
         raise TokenRefused("token_invalid", "API 令牌无效（Authorization）：请核对令牌原文，或请管理员重新签发。")
