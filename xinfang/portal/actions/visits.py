@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from xinfang.audit.services import diff, record, snapshot
+from xinfang.audit.services import diff, record, record_many, snapshot
 from xinfang.core import clock, cursors
 from xinfang.org.access import has_role, scope
 from xinfang.org.models import RoleCode
@@ -33,33 +33,75 @@ RECORDERS = (RoleCode.HANDLER, RoleCode.CLERK)
 ATTENTION_ROLES = (RoleCode.UNIT_HEAD, RoleCode.LEADER)
 
 
-def _replied_on(event: MatterEvent) -> date:
-    """答复之日：取意见行的送达日期（未送达取作出日期）；旧事件没有意见行的，取事件日期。"""
+def _replied_on(event: MatterEvent, opinions: dict | None = None) -> date:
+    """答复之日：取意见行的送达日期（未送达取作出日期）；旧事件没有意见行的，取事件日期。
+
+    ``opinions`` 可预先给出 {意见 id: (送达日期, 作出日期)}，批量生成时免得逐条去查。
+    """
     from xinfang.petitions import events as petition_events
     from xinfang.petitions.models import Opinion
 
     pk = (event.data or {}).get(petition_events.OPINION_ID)
-    opinion = Opinion.objects.filter(pk=pk).first() if pk else None
-    if opinion is None:
+    if opinions is None:
+        found = Opinion.objects.filter(pk=pk).values_list("delivered_on", "decided_on").first() if pk else None
+    else:
+        found = opinions.get(pk)
+    if found is None:
         return clock.local_date(event.at)
-    return opinion.delivered_on or opinion.decided_on
+    delivered_on, decided_on = found
+    return delivered_on or decided_on
+
+
+def _visit_for(event: MatterEvent, matter: Matter, opinions: dict | None = None) -> ReturnVisit:
+    replied_on = _replied_on(event, opinions)
+    return ReturnVisit(
+        matter=matter, source_event=event, reply_kind=REPLY_EVENTS[event.action],
+        department_id=matter.department_id, handler_id=matter.handler_id, replied_on=replied_on,
+        due_on=replied_on + timedelta(days=settings.RETURN_VISIT_DAYS),
+    )
+
+
+def _created(visit: ReturnVisit, number: str) -> dict:
+    return {"matter": [None, number], "due_on": [None, visit.due_on.isoformat()]}
 
 
 def _create_for(event: MatterEvent, matter: Matter) -> bool:
-    replied_on = _replied_on(event)
     try:
         with transaction.atomic():  # 保存点：并发生成同一项时后到者撞唯一约束，只撤销这一步
-            visit = ReturnVisit.objects.create(
-                matter=matter, source_event=event, reply_kind=REPLY_EVENTS[event.action],
-                department_id=matter.department_id, handler_id=matter.handler_id, replied_on=replied_on,
-                due_on=replied_on + timedelta(days=settings.RETURN_VISIT_DAYS),
-            )
-            record(actor=None, action="return_visit.create", obj=visit, changes={
-                "matter": [None, matter.number], "due_on": [None, visit.due_on.isoformat()],
-            })
+            visit = _visit_for(event, matter)
+            visit.save(force_insert=True)
+            record(actor=None, action="return_visit.create", obj=visit, changes=_created(visit, matter.number))
     except IntegrityError:
         return False
     return True
+
+
+def _create_batch(events: list[MatterEvent]) -> int:
+    """为一批答复事件建回访任务：一次查意见、一次查已有回访、一次批量插入，审计记录一次接链。
+
+    与逐条建的结果相同（同样的行、同样的审计记录）；同一批里有别的进程刚建的（门户评价前的
+    `sync_for_matter`），批量插入撞唯一约束，这一批退回逐条建。
+    """
+    from xinfang.petitions import events as petition_events
+    from xinfang.petitions.models import Opinion
+
+    done = set(ReturnVisit.objects.filter(source_event__in=events).values_list("source_event_id", flat=True))
+    todo = [e for e in events if e.pk not in done]
+    if not todo:
+        return 0
+    ids = {(e.data or {}).get(petition_events.OPINION_ID) for e in todo} - {None}
+    opinions = {pk: (delivered, decided) for pk, delivered, decided in
+                Opinion.objects.filter(pk__in=ids).values_list("pk", "delivered_on", "decided_on")}
+    visits = [_visit_for(e, e.matter, opinions) for e in todo]
+    try:
+        with transaction.atomic():
+            ReturnVisit.objects.bulk_create(visits, batch_size=1000)
+            record_many(actor=None, action="return_visit.create",
+                        entries=[(v, _created(v, v.matter.number)) for v in visits],
+                        matter_numbers={v.pk: v.matter.number for v in visits})
+    except IntegrityError:
+        return sum(_create_for(e, e.matter) for e in todo)
+    return len(visits)
 
 
 def _unvisited(after: int, top: int):
@@ -67,25 +109,21 @@ def _unvisited(after: int, top: int):
             .exclude(pk__in=ReturnVisit.objects.values("source_event_id")))
 
 
-def sync_return_visits() -> int:
-    """为尚无回访任务的答复事件生成回访任务，返回新建几项。可重复执行；另一进程正在生成时直接返回。"""
+def sync_return_visits(*, batch: int = 2000) -> int:
+    """为尚无回访任务的答复事件生成回访任务，返回新建几项。可重复执行。
+
+    经事件游标分批读（core.cursors.drain，含安全窗口重读），每批一个事务：刚造完数的百万件库要补
+    几十万项时，也不会一个事务占住写锁几十分钟，中途停下的下次接着做。
+    """
     seen = cursors.position(CURSOR)
     top = MatterEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    # 先不加锁地看一眼：没有待生成的答复就不开写事务（首页每次打开都会调用这里）。
+    # 先不加锁地看一眼：没有待生成的答复就不开写事务（周期任务多数时候无事可做）。
     if seen is not None and not _unvisited(seen, top).exists():
         if top > seen:
             cursors.catch_up(CURSOR, top)
         return 0
-    with transaction.atomic():
-        cursor = cursors.try_lock(CURSOR)
-        if cursor is None:
-            return 0  # 另一进程正在生成
-        events = _unvisited(cursor.position, top).select_related("matter").order_by("pk")
-        created = sum(_create_for(event, event.matter) for event in list(events))
-        if top > cursor.position:
-            cursor.position = top
-            cursor.save(update_fields=["position"])
-    return created
+    replies = MatterEvent.objects.filter(action__in=REPLY_EVENTS).select_related("matter")
+    return cursors.drain(CURSOR, replies, _create_batch, batch=batch, window=OVERLAP)
 
 
 def sync_for_matter(matter: Matter) -> int:
