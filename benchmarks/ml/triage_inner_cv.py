@@ -9,6 +9,27 @@ fold trains on the other folds plus all of ``extra_segmented.csv`` and scores th
 raw texts of the fold. The candidate designs are the ones compared in
 ``benchmarks/ml/README.md``; the 20-split benchmark then runs once per adopted design.
 Prints one JSON line per variant (mean macro-F1 and per fold).
+
+``--split-seed`` may list several seeds (``0,1``): the folds of each training side
+are pooled. Second session's variants (2026-12-01, 16:20–16:40 UTC):
+
+- ``words``: NB-SVM on word uni- and bigrams alone, the words found by forward
+  maximum matching (FMM) over the extra set's jieba vocabulary (tokens of 2–4
+  characters seen ≥ 2 times, 31,317) plus the multi-character stop words, which
+  are then dropped — a segmenter with no jieba at prediction (~0.2 ms a letter);
+- ``words_ens``: its decision values and the shipped model's, each divided by its
+  std, summed; ``words_cat0.5`` / ``words_cat1``: word block appended to the
+  character blocks at weight 0.5 / 1, one NB-SVM;
+- ``fmm_form`` / ``fmm_form_drop``: the character blocks computed on the FMM form
+  (stop tokens dropped, kept words joined) instead of deleting single stop
+  characters; ``_drop`` also deletes the single stop characters afterwards;
+- ``extra_w1.5`` / ``extra_w2``: segmented texts at sample weight 1.5 / 2.
+
+``--calibration`` instead compares, on the same folds, the shipped temperature
+calibration (fitted on full 3-fold out-of-fold scores of the training fold, as
+``TriageModel.train`` does) with the temperature fitted on raw texts' scores only,
+a Platt map of the top-1 logit and the isotonic top-1 map, all scored on the raw
+test fold of the model fitted on the whole training fold.
 """
 
 from __future__ import annotations
@@ -17,18 +38,20 @@ import argparse
 import csv
 import json
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
+from scipy.optimize import minimize  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from xinfang.ml import triage as T  # noqa: E402
+from xinfang.ml.features import CharNgramTfidf  # noqa: E402
+from xinfang.ml.text import looks_segmented, normalize_text  # noqa: E402
 from xinfang.ml.datasets import locate_shared_data, read_labelled_csv  # noqa: E402
 from xinfang.ml.evaluation import pin_single_thread, read_stopwords  # noqa: E402
 
@@ -56,6 +79,81 @@ def _nbsvm(X, y, k, C, *, loss="squared_hinge", class_weight=None, sample_weight
     return lambda Z: np.asarray(Z @ W) + b
 
 
+_SPACE = {cp: " " for cp in range(0x10000) if not chr(cp).isalnum()}
+
+
+class _Fmm:
+    """Forward maximum matching over the segmented set's vocabulary; stop words dropped."""
+
+    def __init__(self, segmented: list[str], stopwords: list[str], max_len: int = 4) -> None:
+        from collections import Counter
+
+        counts = Counter(t for text in segmented for t in normalize_text(text).split() if 2 <= len(t) <= max_len)
+        words = sorted(w for w, c in counts.items() if c >= 2 and w.isalnum())
+        self.vocab = {w: chr(0xF0000 + i) for i, w in enumerate(words)}  # one private-use code point a word
+        self.singles = set()
+        for w in (normalize_text(w) for w in stopwords):
+            if 2 <= len(w) <= max_len:
+                self.vocab[w] = ""
+            elif len(w) == 1:
+                self.singles.add(w)
+        self.prefix: dict[str, int] = {}
+        for w in self.vocab:
+            self.prefix[w[:2]] = max(self.prefix.get(w[:2], 0), len(w))
+
+    def tokens(self, text: str) -> list[tuple[str, str]]:
+        out = []
+        for s in normalize_text(text).translate(_SPACE).split():
+            i = 0
+            while i < len(s):
+                length = self.prefix.get(s[i:i + 2], 0)
+                while length >= 2:
+                    code = self.vocab.get(s[i:i + length])
+                    if code is not None:
+                        if code:
+                            out.append((s[i:i + length], code))
+                        i += length
+                        break
+                    length -= 1
+                else:
+                    if s[i] not in self.singles:
+                        out.append((s[i], s[i]))
+                    i += 1
+        return out
+
+    def codes(self, text: str) -> str:  # one character a word: CharNgramTfidf(max_n=2) gives word 1–2-grams
+        return "".join(code for _, code in self.tokens(text))
+
+    def form(self, text: str) -> str:  # kept words joined
+        return "".join(word for word, _ in self.tokens(text))
+
+
+def _logit(p):
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _calibration_maps(oof, y, final, seg):
+    """Top-1 confidences on the test fold under each calibration, fitted on ``oof`` only."""
+
+    t, s = T._fit_calibration(oof, y)
+    po = T._calibrated(oof, t, s)
+    co, ok = po.max(axis=1), po.argmax(axis=1) == y
+    pf = T._calibrated(final, t, s)
+    cf = pf.max(axis=1)
+    tr, sr = T._fit_calibration(oof[~seg], y[~seg])
+
+    def nll(ab):
+        q = np.clip(1 / (1 + np.exp(-(ab[0] * _logit(co) + ab[1]))), 1e-9, 1 - 1e-9)
+        return -np.mean(ok * np.log(q) + (~ok) * np.log(1 - q))
+
+    a, b = minimize(nll, [1.0, 0.0], method="Nelder-Mead").x
+    knots = T._fit_top1_map(co, ok, s, oof.shape[1])
+    return {"temperature": cf, "temperature_raw_only": T._calibrated(final, tr, sr).max(axis=1),
+            "platt_top1": 1 / (1 + np.exp(-(a * _logit(cf) + b))),
+            "isotonic_top1": T._apply_top1_map(pf, knots).max(axis=1)}
+
+
 def _plain(X, y, C):
     svm = LinearSVC(C=C, tol=T.SVM_TOL).fit(X, y)
     return svm.decision_function
@@ -69,49 +167,104 @@ VARIANTS = {
     "balanced": lambda X, y, k, w: _nbsvm(X, y, k, 1.0, class_weight="balanced"),
     "extra_half": lambda X, y, k, w: _nbsvm(X, y, k, 1.0, sample_weight=w),
     "nbsvm+svm": None,  # special-cased: average of NB-SVM and plain SVM decision values
+    "extra_w1.5": lambda X, y, k, w: _nbsvm(X, y, k, 1.0, sample_weight=np.where(w < 1, 1.5, 1.0)),
+    "extra_w2": lambda X, y, k, w: _nbsvm(X, y, k, 1.0, sample_weight=np.where(w < 1, 2.0, 1.0)),
+    # special-cased below (other features):
+    "words": None, "words_ens": None, "words_cat0.5": None, "words_cat1": None,
+    "fmm_form": None, "fmm_form_drop": None,
 }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default=None)
-    parser.add_argument("--split-seed", type=int, default=0)
+    parser.add_argument("--split-seed", default="0", help="one seed or several, comma-separated")
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--variants", default="base,c05,c2,hinge,balanced,extra_half,nbsvm+svm")
+    parser.add_argument("--calibration", action="store_true")
     args = parser.parse_args()
     pin_single_thread()
     root = locate_shared_data(args.data)
-    drop = T.stop_characters(read_stopwords(root / "triage" / "extra_stopwords.txt"))
+    stopwords = read_stopwords(root / "triage" / "extra_stopwords.txt")
+    drop = T.stop_characters(stopwords)
     with (root / "triage" / "train.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    train_rows, _ = train_test_split(rows, test_size=0.2, stratify=[r["label"] for r in rows],
-                                     random_state=args.split_seed)
-    raw = [f"{r['title'].strip()}。{r['text'].strip()}" if (r.get("title") or "").strip() else r["text"].strip()
-           for r in train_rows]
-    raw_y = [r["label"] for r in train_rows]
     extra = read_labelled_csv(root / "triage" / "extra_segmented.csv")
-    classes = sorted(set(raw_y))
-    yr = np.array([classes.index(v) for v in raw_y])
-    ye = np.array([classes.index(v) for v in extra.labels])
-    folds = list(StratifiedKFold(args.folds, shuffle=True, random_state=0).split(raw, yr))
-    cache = []
-    for tr, te in folds:
-        X, Xt = _features([raw[i] for i in tr] + extra.texts, [raw[i] for i in te], drop)
-        y = np.r_[yr[tr], ye]
-        w = np.r_[np.ones(len(tr)), np.full(len(ye), 0.5)]
-        cache.append((X, Xt, y, yr[te], w))
-    for name in [v for v in args.variants.split(",") if v]:
-        started, f1s = time.perf_counter(), []
-        for X, Xt, y, yt, w in cache:
-            if name == "nbsvm+svm":
-                a, b = _nbsvm(X, y, len(classes), 1.0)(Xt), _plain(X, y, 1.0)(Xt)
-                s = a / a.std() + b / b.std()
-            else:
-                s = VARIANTS[name](X, y, len(classes), w)(Xt)
-            f1s.append(float(f1_score(yt, s.argmax(axis=1), average="macro")))
-        print(json.dumps({"variant": name, "mean": round(float(np.mean(f1s)), 4),
-                          "folds": [round(f, 4) for f in f1s],
-                          "seconds": round(time.perf_counter() - started, 1)}), flush=True)
+    fmm = _Fmm(extra.texts, stopwords)
+    names = [v for v in args.variants.split(",") if v]
+    f1s: dict[str, list[float]] = {n: [] for n in names}
+    pooled: dict[str, list] = {}
+    for split_seed in (int(v) for v in str(args.split_seed).split(",")):
+        train_rows, _ = train_test_split(rows, test_size=0.2, stratify=[r["label"] for r in rows],
+                                         random_state=split_seed)
+        raw = [f"{r['title'].strip()}。{r['text'].strip()}" if (r.get("title") or "").strip() else r["text"].strip()
+               for r in train_rows]
+        raw_y = [r["label"] for r in train_rows]
+        classes = sorted(set(raw_y))
+        yr = np.array([classes.index(v) for v in raw_y])
+        ye = np.array([classes.index(v) for v in extra.labels])
+        k = len(classes)
+        for tr, te in StratifiedKFold(args.folds, shuffle=True, random_state=0).split(raw, yr):
+            train_texts, test_texts = [raw[i] for i in tr] + extra.texts, [raw[i] for i in te]
+            y, yt = np.r_[yr[tr], ye], yr[te]
+            w = np.r_[np.ones(len(tr)), np.full(len(ye), 0.5)]
+            X, Xt = _features(train_texts, test_texts, drop)
+            if args.calibration:
+                splits = StratifiedKFold(3, shuffle=True, random_state=0).split(X, y)
+                oof = np.zeros((len(y), k))
+                for a, b in splits:
+                    oof[b] = T._fit_nbsvm(X[a], y[a], k, 1.0).decision(X[b])
+                final = T._fit_nbsvm(X, y, k, 1.0).decision(Xt)
+                correct = final.argmax(axis=1) == yt
+                seg = np.array([looks_segmented(t) for t in train_texts])
+                for name, conf in _calibration_maps(oof, y, final, seg).items():
+                    pooled.setdefault(name, []).append((conf, correct))
+                continue
+            cache: dict[str, object] = {}
+
+            def words():
+                if "words" not in cache:
+                    vec = CharNgramTfidf(max_n=2, min_df=2)
+                    cache["words"] = (vec.fit_transform([fmm.codes(t) for t in train_texts]),
+                                      vec.transform([fmm.codes(t) for t in test_texts]))
+                return cache["words"]
+
+            for name in names:
+                if name == "nbsvm+svm":
+                    a, b = _nbsvm(X, y, k, 1.0)(Xt), _plain(X, y, 1.0)(Xt)
+                    s = a / a.std() + b / b.std()
+                elif name == "words":
+                    Xw, Xwt = words()
+                    s = _nbsvm(Xw, y, k, 1.0)(Xwt)
+                elif name == "words_ens":
+                    Xw, Xwt = words()
+                    a, b = _nbsvm(X, y, k, 1.0)(Xt), _nbsvm(Xw, y, k, 1.0)(Xwt)
+                    s = a / a.std() + b / b.std()
+                elif name.startswith("words_cat"):
+                    Xw, Xwt = words()
+                    ww = float(name.removeprefix("words_cat"))
+                    s = _nbsvm(sp.hstack([X, ww * Xw]).tocsr(), y, k, 1.0)(sp.hstack([Xt, ww * Xwt]).tocsr())
+                elif name.startswith("fmm_form"):
+                    d = drop if name.endswith("_drop") else ""
+                    Xf, Xft = _features([fmm.form(t) for t in train_texts], [fmm.form(t) for t in test_texts], d)
+                    s = _nbsvm(Xf, y, k, 1.0)(Xft)
+                else:
+                    s = VARIANTS[name](X, y, k, w)(Xt)
+                f1s[name].append(float(f1_score(yt, s.argmax(axis=1), average="macro")))
+    if args.calibration:
+        for name, parts in pooled.items():
+            conf, ok = np.concatenate([c for c, _ in parts]), np.concatenate([o for _, o in parts])
+            print(json.dumps({"calibration": name, "ece": T.expected_calibration_error(conf, ok),
+                              "top1_log_loss": round(float(-np.mean(np.where(ok, np.log(conf), np.log1p(-conf)))), 4),
+                              "max_confidence": round(float(conf.max()), 4),
+                              "reliability": T.reliability_table(conf, ok)}, ensure_ascii=False), flush=True)
+        return 0
+    for name in names:
+        gain = np.array(f1s[name]) - np.array(f1s[names[0]])
+        print(json.dumps({"variant": name, "mean": round(float(np.mean(f1s[name])), 4),
+                          "folds": [round(f, 4) for f in f1s[name]],
+                          "paired_gain_vs_first": round(float(gain.mean()), 4),
+                          "folds_better_than_first": int((gain > 0).sum())}), flush=True)
     return 0
 
 

@@ -15,7 +15,10 @@ Manning 2012), folded into one weight matrix so prediction is a single sparse
 product. C is chosen by stratified CV on the training data only; a softmax
 temperature and a small share of the uniform distribution, fitted on the
 out-of-fold scores, turn decision values into calibrated confidences (the share
-is at least 1 / (n + K): n out-of-fold texts cannot show more certainty than that). Character n-grams need no segmentation, which keeps prediction
+is at least 1 / (n + K): n out-of-fold texts cannot show more certainty than that);
+with at least 1,000 out-of-fold texts an isotonic map of the top-1 confidence, fitted
+on the same scores, corrects what one temperature cannot (under-confident below 0.5,
+over-confident above 0.9) without ever changing the best label. Character n-grams need no segmentation, which keeps prediction
 fast (jieba alone would cost ~2 ms per letter); word features added nothing in
 cross-validation.
 """
@@ -34,6 +37,7 @@ from typing import Any
 import joblib
 import numpy as np
 import scipy.sparse as sp
+from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
@@ -71,6 +75,15 @@ CALIBRATION_TEST = 2000
 # 1e-4 in 5-fold CV (macro-F1 identical in every fold) with ~30 % fewer iterations.
 SVM_TOL = 1e-3
 LOW_CONFIDENCE = 0.5
+# With at least this many out-of-fold texts the top-1 confidence after the temperature
+# is mapped once more by isotonic regression on the same out-of-fold scores. One
+# temperature cannot fix both ends: out of fold the model was under-confident below
+# 0.5 and over-confident above 0.9 (inner 3-fold CV on the training sides of hold-out
+# seeds 0 and 1, 6 folds, 4,160 raw test texts: ECE 0.025 → 0.014, top-1 log-loss
+# 0.203 → 0.192; a 2-parameter Platt map on the top-1 logit 0.017 / 0.194; the
+# temperature fitted on the raw texts' scores only 0.024 / 0.202).
+# Fewer texts (a small office's history) would fit steps to noise: temperature only.
+TOP1_MAP_MIN = 1000
 
 
 class Suggestions(list):
@@ -181,6 +194,37 @@ def _fit_calibration(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return best[1], best[2]
 
 
+def _fit_top1_map(confidences: np.ndarray, correct: np.ndarray, share: float, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Knots of a non-decreasing map from top-1 confidence to observed accuracy (isotonic).
+
+    Kept within [1 / K, (1 − share) + share / K]: never below a uniform guess, never
+    more certain than the Laplace share already allows (so no confidence reaches 1).
+    """
+    iso = IsotonicRegression(y_min=1.0 / k, y_max=(1.0 - share) + share / k, out_of_bounds="clip")
+    iso.fit(confidences, correct.astype(float))
+    return np.asarray(iso.X_thresholds_, dtype=float), np.asarray(iso.y_thresholds_, dtype=float)
+
+
+def _apply_top1_map(probs: np.ndarray, knots: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Replace each row's top-1 confidence by the map's value and rescale the others to sum 1.
+
+    The best label stays the best: the new top value is kept above the rescaled
+    second one, so predictions (and macro-F1) are exactly those of the raw scores.
+    """
+    if knots is None or probs.shape[1] < 2:
+        return probs
+    rows = np.arange(len(probs))
+    top = probs.argmax(axis=1)
+    old = probs[rows, top]
+    second = np.partition(probs, -2, axis=1)[:, -2]
+    new = np.interp(old, knots[0], knots[1])
+    # p_top' > p_2 · (1 − p_top') / (1 − p_top)  ⇔  p_top' > p_2 / (1 − p_top + p_2)
+    new = np.maximum(new, second / (1.0 - old + second) + 1e-9)
+    out = probs * ((1.0 - new) / (1.0 - old))[:, None]
+    out[rows, top] = new
+    return out
+
+
 def reliability_table(confidences: np.ndarray, correct: np.ndarray,
                       edges: Sequence[float] = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)) -> list[dict[str, Any]]:
     """Predicted top-1 confidence against observed accuracy, per confidence bin.
@@ -218,6 +262,8 @@ class TriageModel:
     metadata: dict[str, Any] = field(default_factory=dict)
     share: float = 0.0  # uniform share mixed into the softmax (calibration)
     stop_chars: str = ""  # single-character stop words removed before featurising
+    # (confidence knots, accuracy knots) of the isotonic top-1 map, or None (temperature only)
+    top1_map: tuple[np.ndarray, np.ndarray] | None = None
 
     # ----------------------------------------------------------------- training
     @classmethod
@@ -274,6 +320,7 @@ class TriageModel:
             raise ModelError(f"训练文本太少或太短，无法提取特征（{exc}）") from exc
 
         metrics: dict[str, Any] = {}
+        top1_map: tuple[np.ndarray, np.ndarray] | None = None
         n_folds = min(folds, min(counts.values()))
         if n_folds >= 2:
             grid = [C] if C is not None else (list(c_grid) if len(texts) <= TUNE_LIMIT else [1.0])
@@ -301,6 +348,8 @@ class TriageModel:
             temperature, share = _fit_calibration(best[2], y_scored)
             oof_probs = _calibrated(best[2], temperature, share)
             oof_correct = oof_probs.argmax(axis=1) == y_scored
+            if len(y_scored) >= TOP1_MAP_MIN:
+                top1_map = _fit_top1_map(oof_probs.max(axis=1), oof_correct, share, len(classes))
             metrics.update(cv_macro_f1=round(float(best[0]), 4), cv_folds=n_folds,
                            cv_reliability=reliability_table(oof_probs.max(axis=1), oof_correct),
                            cv_ece=expected_calibration_error(oof_probs.max(axis=1), oof_correct))
@@ -309,6 +358,7 @@ class TriageModel:
             chosen_c, temperature, share = (C or 1.0), 1.0, 1.0 / (len(texts) + len(classes))
         linear = _fit_nbsvm(X, y, len(classes), chosen_c)
         metrics.update(C=chosen_c, temperature=round(temperature, 4), calibration_share=round(share, 5),
+                       top1_map_knots=0 if top1_map is None else len(top1_map[0]),
                        n_train=len(texts),
                        n_features=int(X.shape[1]), train_seconds=round(time.perf_counter() - started, 2))
         # No Django here (ml stays framework-free), so not core.clock: an aware UTC stamp.
@@ -324,7 +374,8 @@ class TriageModel:
             "versions": _library_versions(),
             "stop_characters": len(drop),
         }
-        return cls(classes, vectorizers, linear, temperature, metadata, share=share, stop_chars=drop)
+        return cls(classes, vectorizers, linear, temperature, metadata, share=share, stop_chars=drop,
+                   top1_map=top1_map)
 
     # ----------------------------------------------------------------- prediction
     def _scores(self, texts: Sequence[str]) -> np.ndarray:
@@ -345,7 +396,7 @@ class TriageModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Return calibrated confidences, shape ``(len(texts), len(labels))``, rows summing to 1, each < 1."""
-        return _calibrated(self._scores(texts), self.temperature, self.share)
+        return _apply_top1_map(_calibrated(self._scores(texts), self.temperature, self.share), self.top1_map)
 
     def suggest(self, text: str, k: int = 3) -> Suggestions:
         """Return the ``k`` best ``(label, confidence)`` pairs for one text (confidences sum ≤ 1).
@@ -378,6 +429,7 @@ class TriageModel:
             "temperature": self.temperature,
             "share": self.share,
             "stop_chars": self.stop_chars,
+            "top1_map": None if self.top1_map is None else [self.top1_map[0].tolist(), self.top1_map[1].tolist()],
         }
         joblib.dump(payload, Path(path), compress=3)
 
@@ -392,9 +444,12 @@ class TriageModel:
         name = Path(path).name
         try:
             linear = _Linear(np.asarray(payload["weights"]), np.asarray(payload["bias"]))
+            # Optional: models saved before the top-1 map have none (temperature only).
+            knots = payload.get("top1_map")
+            top1_map = None if knots is None else (np.asarray(knots[0], dtype=float), np.asarray(knots[1], dtype=float))
             model = cls(list(payload["labels"]), tuple(payload["vectorizers"]), linear,
                         float(payload["temperature"]), dict(payload["metadata"]),
-                        share=float(payload["share"]), stop_chars=str(payload["stop_chars"]))
+                        share=float(payload["share"]), stop_chars=str(payload["stop_chars"]), top1_map=top1_map)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"模型文件内容不完整：{name}（{exc}）") from None
         if linear.weights.shape[1] != len(model.labels):

@@ -123,3 +123,34 @@ def test_the_extra_set_lifts_the_real_hold_out(shared_data):
         result = triage_eval([train, extra], test, stopwords=read_stopwords(shared_data / "triage" / "extra_stopwords.txt"))
     assert result["macro_f1"] >= float(os.environ.get("XINFANG_TRIAGE_EXTRA_MIN_F1", "0.91"))
     assert result["predict_per_second"] >= 2000
+
+
+def test_top1_map_moves_the_best_confidence_and_never_the_best_label():
+    from xinfang.ml.triage import _apply_top1_map
+
+    probs = np.array([[0.90, 0.06, 0.04], [0.40, 0.38, 0.22], [0.20, 0.70, 0.10]])
+    knots = (np.array([0.3, 0.95]), np.array([0.34, 0.47]))  # far over-confident: 0.40 → 0.36, 0.90 → 0.46
+    mapped = _apply_top1_map(probs, knots)
+    assert np.allclose(mapped.sum(axis=1), 1.0)
+    assert (mapped.argmax(axis=1) == probs.argmax(axis=1)).all()
+    assert mapped[0, 0] == pytest.approx(np.interp(0.90, *knots))
+    assert mapped[0, 1] / mapped[0, 2] == pytest.approx(0.06 / 0.04)  # the rest keeps its proportions
+    # 0.40 would map to 0.36 < rescaled 0.38 · 0.64 / 0.60: the best label is kept just above the second.
+    assert mapped[1, 0] > mapped[1, 1] and mapped[1, 0] == pytest.approx(0.38 / (1 - 0.40 + 0.38), abs=1e-6)
+    assert _apply_top1_map(probs, None) is probs
+
+
+def test_a_model_with_enough_history_maps_its_top_confidence_and_keeps_the_map(shared_data, tmp_path):
+    from xinfang.ml.datasets import read_labelled_csv
+
+    data = read_labelled_csv(shared_data / "triage" / "train.csv")
+    model = TriageModel.train(data.texts[:1200], data.labels[:1200], C=1.0)
+    assert model.top1_map is not None and model.metadata["metrics"]["top1_map_knots"] >= 2
+    held = data.texts[2200:2400]
+    probs = model.predict_proba(held)
+    assert probs.max() < 1.0 and np.allclose(probs.sum(axis=1), 1.0)
+    assert [model.labels[i] for i in probs.argmax(axis=1)] == model.predict(held)
+    model.save(tmp_path / "m.joblib")
+    assert np.array_equal(TriageModel.load(tmp_path / "m.joblib").predict_proba(held), probs)
+    small = TriageModel.train(data.texts[:300], data.labels[:300], C=1.0)  # < 1,000 out-of-fold texts
+    assert small.top1_map is None and small.metadata["metrics"]["top1_map_knots"] == 0
