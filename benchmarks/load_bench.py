@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -95,11 +96,14 @@ def start_server(port: int, threads: int, workers: int) -> subprocess.Popen:
            "XINFANG_LOGIN_FAILURES_PER_IP": "100000"}
     command = [str(Path(sys.executable).with_name("xinfang")), "serve", "--port", str(port), "--threads", str(threads),
                "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # 服务端的日志写进临时文件：写进一个没人读的管道，管道满了服务端就会卡在写日志上。
+    log = tempfile.NamedTemporaryFile(prefix="load_bench_serve_", suffix=".log", delete=False)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    process.log_path = log.name
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode()[-2000:])
+            raise RuntimeError(Path(log.name).read_text(errors="replace")[-2000:])
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return process
@@ -255,6 +259,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        print(f"服务端日志：{server.log_path}")
     load_after = os.getloadavg()
 
     everything = [v for values in snapshot.values() for v in values]
