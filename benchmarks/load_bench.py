@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -95,11 +96,14 @@ def start_server(port: int, threads: int, workers: int) -> subprocess.Popen:
            "XINFANG_LOGIN_FAILURES_PER_IP": "100000"}
     command = [str(Path(sys.executable).with_name("xinfang")), "serve", "--port", str(port), "--threads", str(threads),
                "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # 服务端的日志写进临时文件：写进一个没人读的管道，管道满了服务端就会卡在写日志上。
+    log = tempfile.NamedTemporaryFile(prefix="load_bench_serve_", suffix=".log", delete=False)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    process.log_path = log.name
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode()[-2000:])
+            raise RuntimeError(Path(log.name).read_text(errors="replace")[-2000:])
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return process
@@ -181,6 +185,21 @@ def user_loop(index: int, port: int, stop_at: float, budget: list, results: dict
             time.sleep(rng.uniform(*think))
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """服务进程及其子进程（--workers 的工作进程）已用的 CPU 秒数（user+sys，读 /proc）。"""
+    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
@@ -193,14 +212,17 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=8, help="每个进程的 waitress 线程数（xinfang serve --threads）")
     parser.add_argument("--workers", type=int, default=1, help="xinfang serve 的进程数（--workers）")
+    parser.add_argument("--no-catch-up", action="store_true",
+                        help="不先追平回访任务（库已追平，或配置了 Redis、周期任务不在 serve 进程里跑时）")
     parser.add_argument("--think", default="0", help="每次操作后停顿的秒数范围，如 1-5（均匀分布）；默认 0 不停顿")
     args = parser.parse_args()
     low, _, high = args.think.partition("-")
     think = (float(low), float(high or low))
 
     prepared = time.monotonic()
-    catch_up_jobs()
-    print(f"后台任务追平用时 {time.monotonic() - prepared:.0f} 秒")
+    if not args.no_catch_up:
+        catch_up_jobs()
+        print(f"后台任务追平用时 {time.monotonic() - prepared:.0f} 秒")
     port = free_port()
     load_before = os.getloadavg()
     server = start_server(port, args.threads, args.workers)
@@ -221,6 +243,7 @@ def main() -> None:
             if values is not errors["login"]:
                 values.clear()
         measured_from = time.monotonic()
+        cpu_from, client_from = server_cpu_seconds(server.pid), time.process_time()
         stop_at_measure = measured_from + args.seconds
         while time.monotonic() < stop_at_measure and any(t.is_alive() for t in threads):
             time.sleep(0.2)
@@ -229,11 +252,14 @@ def main() -> None:
             failed = {k: list(v) for k, v in errors.items()}
             budget[0] = 0
         measured = time.monotonic() - measured_from
+        server_cores = (server_cpu_seconds(server.pid) - cpu_from) / measured
+        client_cores = (time.process_time() - client_from) / measured
         for t in threads:
             t.join(timeout=90)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        print(f"服务端日志：{server.log_path}")
     load_after = os.getloadavg()
 
     everything = [v for values in snapshot.values() for v in values]
@@ -245,6 +271,8 @@ def main() -> None:
         print(f"{kind:<10}{len(values):>8}{percentile(values, .5):>10.0f}{percentile(values, .95):>10.0f}{len(failed.get(kind, [])):>6}")
     print(f"{'全部':<10}{len(everything):>8}{percentile(everything, .5):>10.0f}{percentile(everything, .95):>10.0f}{total_errors:>6}")
     print(f"吞吐量 {len(everything) / measured:.1f} 次/秒；平均 {statistics.fmean(everything) if everything else 0:.0f} ms")
+    # 服务端用了几个核：接近进程数（每个进程一个 GIL）说明卡在 CPU；远低于它说明在等锁或等数据库。
+    print(f"服务端 CPU {server_cores:.2f} 核（{args.workers} 个进程），压测端 {client_cores:.2f} 核（同一台机器上）")
     for kind, messages in failed.items():
         if messages:
             print(f"  {kind} 错误示例：{messages[:3]}")
@@ -255,8 +283,11 @@ def main() -> None:
         "p50_ms": round(percentile(everything, .5)), "p95_ms": round(percentile(everything, .95)),
         "by_kind": {k: {"n": len(v), "p50_ms": round(percentile(v, .5)), "p95_ms": round(percentile(v, .95))}
                     for k, v in snapshot.items()},
+        "server_cores": round(server_cores, 2), "client_cores": round(client_cores, 2),
         "load_before": [round(x, 1) for x in load_before], "load_after": [round(x, 1) for x in load_after],
         "database": os.environ.get("XINFANG_DATABASE_URL", "sqlite").split("@")[-1],
+        # 配置了 Redis 时 serve 不在进程里跑周期任务（交给 Celery，本基准不起 worker）。
+        "jobs_in_server": not os.environ.get("XINFANG_REDIS_URL"),
     }, ensure_ascii=False))
 
 

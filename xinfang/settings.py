@@ -164,6 +164,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "xinfang.core.middleware.SessionRefreshMiddleware",
     "xinfang.core.middleware.RequestLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -219,9 +220,11 @@ LOGIN_FAILURES_PER_ACCOUNT = env_int("XINFANG_LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_IP = env_int("XINFANG_LOGIN_FAILURES_PER_IP", 20)
 LOGIN_LOCK_MINUTES = env_int("XINFANG_LOGIN_LOCK_MINUTES", 30)
 
-# 会话：无操作 N 分钟后失效；每次请求顺延。
+# 会话：无操作 N 分钟后失效；有请求就顺延，但至多每 SESSION_REFRESH_SECONDS 秒写一次会话行
+# （core.middleware.SessionRefreshMiddleware；每个 GET 都写会话，SQLite 上就是每个页面都抢一次写锁）。
 SESSION_COOKIE_AGE = env_int("XINFANG_SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.http import Http404
 from django.template.response import TemplateResponse
 
@@ -20,6 +23,31 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store, private"
+        return response
+
+
+class SessionRefreshMiddleware:
+    """会话"无操作 N 分钟失效、有操作顺延"，但顺延不必每个请求都写一次会话行。
+
+    原来的 SESSION_SAVE_EVERY_REQUEST 让每个请求（包括只读的 GET）都 UPDATE django_session：SQLite 上
+    每个页面都要抢一次整库写锁，和登记、审计排队（负载基准里看得到）。这里只在上次顺延已过
+    SESSION_REFRESH_SECONDS（默认 60 秒）时把会话标记为已改，由排在前面的 SessionMiddleware 保存、顺延；
+    所以实际的无操作时限在 N 分钟减去这个间隔到 N 分钟之间。只顺延已经存在、本请求读过的会话：
+    无效的旧 Cookie 不会因此生出一个新会话。
+    """
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and not session.modified and session.session_key:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[self.KEY] = now
         return response
 
 

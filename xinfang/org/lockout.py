@@ -47,8 +47,14 @@ def _limits(username: str, ip: str) -> dict[str, tuple[str, int]]:
 
 
 def _locked_row(kind: str, key: str) -> LoginThrottle:
-    # get_or_create 在并发建同一行时自己处理唯一约束冲突；再 select_for_update 锁住它。
-    LoginThrottle.objects.get_or_create(kind=kind, key=key)
+    # get_or_create 在并发建同一行时自己处理唯一约束冲突；再 select_for_update 锁住它。同一账号同时登录时，
+    # 另一个请求的 register_success 可能恰在这两步之间删掉账号计数行（负载基准里 50 人用 6 个账号同时登录，
+    # PostgreSQL 上 get 抛 DoesNotExist 成了 500）：取不到就重建再锁。
+    for _ in range(5):
+        LoginThrottle.objects.get_or_create(kind=kind, key=key)
+        row = LoginThrottle.objects.select_for_update().filter(kind=kind, key=key).first()
+        if row is not None:
+            return row
     return LoginThrottle.objects.select_for_update().get(kind=kind, key=key)
 
 

@@ -48,8 +48,9 @@ def sources(user, narrow: Callable[[QuerySet], QuerySet]) -> list[QuerySet]:
 
 
 # 列表行（_matter_rows.html）只用这些列；正文、诉求、答复等大字段不取——一页几十行，逐行取出它们比查询本身还慢。
-ROW_FIELDS = ("number", "title", "is_collective", "is_skip_level", "department__name", "status", "received_on",
-              "current_due")
+# department__path：行里的责任单位写成路径（{{ m.department|dept }}）要用它；漏了它每行都要补查一次部门。
+ROW_FIELDS = ("number", "title", "is_collective", "is_skip_level", "department__name", "department__path", "status",
+              "received_on", "current_due")
 
 
 def for_rows(queryset: QuerySet) -> QuerySet:

@@ -102,6 +102,33 @@ def test_session_expires_after_inactivity(cast, client):
         assert client.get("/").status_code == 302
 
 
+def test_session_row_is_rewritten_at_most_once_a_refresh_interval(cast, client):
+    """顺延不必每个请求都写会话行（SQLite 上那是一次整库写锁）：间隔内的请求不写，过了间隔的请求顺延。"""
+    from django.contrib.sessions.models import Session
+
+    def expiry():
+        return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).expire_date
+
+    with time_machine.travel("2026-03-02 09:00 +0800", tick=False) as traveller:
+        attempt(client, "handler_a", PASSWORD)
+        assert client.get("/").status_code == 200
+        first = expiry()
+        traveller.shift(settings.SESSION_REFRESH_SECONDS - 5)
+        assert client.get("/").status_code == 200
+        assert expiry() == first  # 间隔内：没有写
+        traveller.shift(10)
+        assert client.get("/").status_code == 200
+        assert (expiry() - first).total_seconds() == settings.SESSION_REFRESH_SECONDS + 5  # 过了间隔：顺延到此刻起算
+
+
+def test_stale_session_cookie_does_not_create_a_session(db, client):
+    from django.contrib.sessions.models import Session
+
+    client.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+    assert client.get("/accounts/login/").status_code == 200
+    assert not Session.objects.exists()
+
+
 @pytest.mark.parametrize("password", ["short1a", "onlyletterspassword", "1234567890123", "password123"])
 def test_weak_passwords_are_refused(cast, password):
     with pytest.raises(ValidationError):

@@ -12,6 +12,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch
 
 from xinfang.audit.services import plain, record
 from xinfang.core import clock
@@ -169,7 +170,11 @@ def report_completion(matter: Matter, *, by, text: str, expected_version: int | 
 
 def reports_due(user, *, limit: int = 50) -> list[Referral]:
     """工作台：本人可见的交办事项中尚未提交办结报告的，按报告期限先后。"""
-    return list(Referral.objects.filter(matter__in=visible_matters(user), kind=ReferralKind.ASSIGN,
+    # 从待报告的交办出发（报告期限索引），可见性与状态按每条交办的事项主键核对（EXISTS），事项另取一次。
+    # 不写成 matter__in=可见事项、也不 JOIN 事项表：那样 SQLite 会先扫完整张事项表、逐行跑协办子查询
+    # （10 万件时工作台每次约半秒，百万件时数秒），而待报告的交办总共没几条。
+    visible = visible_matters(user).filter(pk=OuterRef("matter_id")).exclude(status=Status.RETURNED)
+    return list(Referral.objects.filter(Exists(visible), kind=ReferralKind.ASSIGN,
                                         reported_on__isnull=True, report_due__isnull=False)
-                .exclude(matter__status=Status.RETURNED)
-                .select_related("matter").order_by("report_due", "id")[:limit])
+                .prefetch_related(Prefetch("matter", Matter.objects.only("number", "title")))
+                .order_by("report_due", "id")[:limit])
