@@ -15,7 +15,7 @@ from datetime import date
 
 from xinfang.core import clock
 
-from ..models import Channel, Matter, Petitioner, Status
+from ..models import Channel, Matter, Petition, Petitioner, Status
 
 COLLECTIVE_HEAD_COUNT = 5
 MAX_REPRESENTATIVES = 5
@@ -106,9 +106,13 @@ def superior_repeat_offers(matter: Matter, today: date | None = None) -> list[Su
             else matter.department)
     # 上级是机关一级的：中队与所属大队是同一机关，大队登记中队在办的事项不算"向上级又提出"。
     here = organs.organ_of(here)
-    others = (Matter.objects.filter(petitions__petitioners__in=_same_people(matter), status__in=BEING_HANDLED,
-                                    current_due__gte=today, department__path__startswith=here.path)
-              .exclude(pk=matter.pk).select_related("department").distinct().order_by("current_due", "id"))
+    # 先取出同一人（几个）与其信访件所属事项（几件），再按主键筛事项：一条连接查询里 PostgreSQL 会先按状态与
+    # 期限扫过几十万件在办事项再逐件回查信访人（百万件库上事项页的主要耗时，见 benchmarks/results.md 负载一节）。
+    people = list(_same_people(matter).values_list("pk", flat=True))
+    theirs = set(Petition.objects.filter(petitioners__in=people).values_list("matter_id", flat=True)) - {matter.pk}
+    others = (Matter.objects.filter(pk__in=theirs, status__in=BEING_HANDLED, current_due__gte=today,
+                                    department__path__startswith=here.path)
+              .select_related("department").order_by("current_due", "id"))
     offers = []
     for m in others[:20]:
         organ = organs.organ_of(m.department)
