@@ -84,7 +84,8 @@ def _record_maker():
     text_dates = connection.vendor == "sqlite"
     index = index_maker()
     context = EnforcementCase._meta.get_field("party_id").context
-    encrypt = crypto.encrypt
+    seal = crypto.encrypter(context)
+    utcoffset = tz.utcoffset
     blake = hashlib.blake2b
     party = _SLOT["party_id"]
     dates = tuple(IMPORT_COLUMNS.index(n) for n in ("opened_at", "decided_at", "closed_at"))
@@ -97,8 +98,8 @@ def _record_maker():
         for at in dates:
             moment = row[at]
             if moment is not None:
-                moment = moment.replace(tzinfo=tz).astimezone(UTC)
-                row[at] = str(moment.replace(tzinfo=None)) if text_dates else moment
+                moment = moment - utcoffset(moment)  # 本地时间 → UTC（与 make_aware 后换算相同）
+                row[at] = str(moment) if text_dates else moment.replace(tzinfo=UTC)
         raw = values[party]
         row[dept_at], row[officer_at] = department_id, officer_id
         row[masked_at] = mask_party_id(raw) if raw else ""
@@ -106,7 +107,7 @@ def _record_maker():
         # 摘要不含密文与盲索引（都随密钥变），也不含号码本身（号码空间小，短摘要可被穷举）：号码另按盲索引比。
         row[_DIGEST] = blake("\x1f".join(map(str, row)).encode(), digest_size=8).hexdigest()
         row[index_at] = index(raw)
-        row[enc_at] = encrypt(raw, context=context) if raw else ""
+        row[enc_at] = seal(raw)
         row[_AT] = now
         return row
 

@@ -271,7 +271,13 @@ class ScreeningItem(models.Model):
         verbose_name_plural = "排查案件"
         ordering = ["-risk_score", "id"]
         constraints = [models.UniqueConstraint(fields=["round", "case"], name="screening_item_unique_case")]
-        indexes = [models.Index(fields=["officer_no", "round"], name="screening_item_officer_idx")]
+        indexes = [
+            models.Index(fields=["officer_no", "round"], name="screening_item_officer_idx"),
+            # 民警清单（按风险取前 100 件）、单位排查页（同）与各排查的已查/隐患计数：几百万件时不整表排序。
+            models.Index(fields=["officer_no", "-risk_score", "id"], name="screening_item_officer_risk"),
+            models.Index(fields=["round", "-risk_score", "id"], name="screening_item_round_risk"),
+            models.Index(fields=["round", "verdict"], name="screening_item_round_verdict"),
+        ]
 
 
 class ScreeningTally(models.Model):
