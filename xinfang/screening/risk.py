@@ -87,9 +87,8 @@ def load_columns(*, decided_before: datetime | None = None) -> dict[str, np.ndar
     if decided_before is not None:
         where, params = "AND decided_at < %s", [connection.ops.adapt_datetimefield_value(decided_before)]
     parts: dict[str, list[np.ndarray]] = {name: [] for name in (
-        "pk", "decided", "closed", "unit", "officer", "party", "fine", "fee", *_FACT_COLUMNS)}
+        "pk", "decided", "closed", "unit", "officer", "party", "has_party", "fine", "fee", *_FACT_COLUMNS)}
     officers: dict[tuple, int] = {}
-    parties: dict[str, int] = {}
     last = 0
     with connection.cursor() as cursor:
         while True:
@@ -109,10 +108,11 @@ def load_columns(*, decided_before: datetime | None = None) -> dict[str, np.ndar
             parts["officer"].append(np.fromiter(
                 (officers.setdefault(key, len(officers)) for key in zip(unit, officer_no)), dtype=np.int32,
                 count=len(pk)))
-            # 当事人只按盲索引分组，组号在本次评分内有效；不留下任何证件号码。
-            parts["party"].append(np.fromiter(
-                (parties.setdefault(value, len(parties)) if value else -1 for value in party), dtype=np.int32,
-                count=len(pk)))
+            # 当事人只按盲索引分组（存其 hash()，每件 8 字节；500 万个索引串本身要近 1 GB），不留下任何证件号码。
+            parts["party"].append(np.fromiter((hash(value) if value else 0 for value in party), dtype=np.int64,
+                                              count=len(pk)))
+            parts["has_party"].append(np.fromiter((1 if value else 0 for value in party), dtype=np.int8,
+                                                  count=len(pk)))
             parts["fine"].append(np.array(columns[6], dtype=np.float32))
             parts["fee"].append(np.array(columns[7], dtype=np.float32))
             for name, values in zip(_FACT_COLUMNS, columns[8:]):
@@ -123,8 +123,9 @@ def load_columns(*, decided_before: datetime | None = None) -> dict[str, np.ndar
                     parts[name].append(np.array(values, dtype=np.int32))
                 else:  # 是/否：空算否
                     parts[name].append(np.fromiter((1 if v else 0 for v in values), dtype=np.int8, count=len(pk)))
-    parties.clear()
     cols = {name: (np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)) for name, chunks in parts.items()}
+    groups = np.unique(cols["party"], return_inverse=True)[1].reshape(-1).astype(np.int32)
+    cols["party"] = np.where(cols.pop("has_party") > 0, groups, -1).astype(np.int32)
     order = np.lexsort((cols["pk"], cols["decided"]))
     return {name: values[order] for name, values in cols.items()}
 
