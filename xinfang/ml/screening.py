@@ -31,7 +31,8 @@ import numpy as np
 from .casefile import _parse_date, parse_row, read_rows
 from .errors import DataError, ModelError
 
-__all__ = ["DEFAULT_RULES", "FEATURES", "LearnedRanker", "Rule", "case_features", "history_features",
+__all__ = ["DEFAULT_RULES", "FEATURES", "LearnedRanker", "Rule", "case_feature_columns", "case_features",
+           "history_columns", "history_features",
            "rule_score", "screening_eval", "screening_eval_main", "top_k_metrics"]
 
 # (code, Chinese wording shown as a reason). Order is the column order of the matrix.
@@ -186,6 +187,112 @@ def feature_matrix(cases: Sequence[dict], petitions: dict[str, datetime], *, as_
     if len(cases):
         matrix[:, [FEATURE_INDEX[h] for h in HISTORY]] = history_features(cases, petitions)
     return matrix
+
+
+# -- 按列计算（评分几百万件时用：不建每件一个字典，峰值内存只随列数组增长） ----------------------
+
+CASE_TYPE_CODES = {"accident": 1, "violation": 2, "impound": 3}
+SEVERITY_CODES = {"property": 1, "injury": 2, "death": 3}
+COMPENSATION_CODES = {"paid": 1, "partial": 2, "unpaid": 3}
+RESPONSIBILITY_CODES = {"full": 1, "major": 2, "equal": 3, "minor": 4, "none": 5, "undetermined": 6}
+THIRTY_DAYS = 30 * 86400
+
+
+def case_feature_columns(cols: dict[str, np.ndarray], *, as_of: int) -> np.ndarray:
+    """与 case_features 逐件算出的相同，但整列一起算。
+
+    `cols`：case_type/severity/compensation/responsibility 为上面的整数码（0 = 空），
+    decided/closed 为秒（closed 未结案为 -1），其余为数值列（是/否为 1/0，空为 0）。`as_of` 为秒。
+    历史特征的列先填 0（history_columns 另算）。"""
+    n = len(cols["decided"])
+    out = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    kind, sev, comp, resp = cols["case_type"], cols["severity"], cols["compensation"], cols["responsibility"]
+    deaths, injuries = cols["deaths"].astype(np.int64), cols["injuries"].astype(np.int64)
+    fine, days = cols["fine"].astype(np.float64), cols["impound_days"].astype(np.int64)
+    decided, closed = cols["decided"], cols["closed"]
+
+    def put(code, values):
+        out[:, FEATURE_INDEX[code]] = values
+
+    death = (sev == 3) | (deaths > 0)
+    injury = sev == 2
+    unpaid = comp == 3
+    put("is_accident", kind == 1)
+    put("is_violation", kind == 2)
+    put("is_impound", kind == 3)
+    put("death", death)
+    put("injury", injury)
+    put("casualties", np.minimum(deaths + injuries, 5) / 5)
+    put("unpaid", unpaid)
+    put("partial", comp == 2)
+    put("death_unpaid", death & unpaid)
+    put("injury_unpaid", injury & unpaid)
+    put("hit_and_run_unsolved", (cols["hit_and_run"] > 0) & ~(cols["hit_and_run_solved"] > 0))
+    put("resp_undetermined", resp == 6)
+    put("resp_equal", resp == 3)
+    put("review_requested", cols["review_requested"] > 0)
+    put("contested", cols["contested"] > 0)
+    put("points_ge6", cols["points"] >= 6)
+    put("fine_log", np.log1p(fine) / 8)
+    put("non_site_fined", (cols["non_site"] > 0) & (fine >= 200))
+    put("impound_long", days > 30)
+    put("impound_log", np.log1p(days) / 5)
+    put("fee_high", cols["fee"] > 1000)
+    due = decided + THIRTY_DAYS
+    put("open_long", (as_of >= due) & ((closed < 0) | (closed > due)))
+    return out
+
+
+def _group_cumcount(groups: np.ndarray) -> np.ndarray:
+    """每个元素之前（按数组顺序）同组元素的个数。"""
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(groups)])
+    rank = np.arange(len(groups)) - np.repeat(starts, sizes)
+    out = np.empty(len(groups), dtype=np.int64)
+    out[order] = rank
+    return out
+
+
+def _petitions_before(groups: np.ndarray, moments: np.ndarray, pet_groups: np.ndarray,
+                      pet_moments: np.ndarray, base: int) -> np.ndarray:
+    """每件案件：同组、时间不晚于其决定时间的信访数。组号与时间拼成一个整数键后二分查找。"""
+    shift = np.int64(1) << np.int64(34)
+    keys = np.sort(pet_groups.astype(np.int64) * shift + (pet_moments - base))
+    first = groups.astype(np.int64) * shift
+    return np.searchsorted(keys, first + (moments - base), side="right") - np.searchsorted(keys, first, side="left")
+
+
+def history_columns(decided: np.ndarray, officer: np.ndarray, unit: np.ndarray, party: np.ndarray,
+                    pet_index: np.ndarray, pet_moments: np.ndarray) -> np.ndarray:
+    """与 history_features 相同的结果，整列计算。案件须已按 (决定时间, 主键) 排好。
+
+    decided：秒；officer、unit：整数组号；party：当事人组号（-1 = 无证件号码）；
+    pet_index / pet_moments：引发信访的案件在数组中的位置与首次信访时间（秒，只含截至评估日已知的）。
+    信访与案件同一秒时，信访算在前（与逐件扫描的排序一致）。"""
+    n = len(decided)
+    out = np.zeros((n, len(HISTORY)), dtype=np.float32)
+    if not n:
+        return out
+    decided = decided.astype(np.int64)
+    pet_moments = pet_moments.astype(np.int64)
+    base = int(min(decided.min(), pet_moments.min() if len(pet_moments) else decided.min())) - 1
+    total_pets = np.searchsorted(np.sort(pet_moments), decided, side="right")
+    rate = (total_pets + 1) / (np.arange(n) + 20)
+    officer_cases = _group_cumcount(officer)
+    unit_cases = _group_cumcount(unit)
+    officer_pets = _petitions_before(officer, decided, officer[pet_index], pet_moments, base)
+    unit_pets = _petitions_before(unit, decided, unit[pet_index], pet_moments, base)
+    has_party = party >= 0
+    pet_party = party[pet_index]
+    keep = pet_party >= 0
+    party_pets = _petitions_before(np.where(has_party, party, 0), decided, pet_party[keep], pet_moments[keep], base)
+    out[:, 0] = np.log((officer_pets + 1) / (officer_cases * rate + 1))
+    out[:, 1] = np.log1p(officer_cases) / 8
+    out[:, 2] = np.log((unit_pets + 1) / (unit_cases * rate + 1))
+    out[:, 3] = np.where(has_party, np.minimum(party_pets, 3), 0)
+    return out
 
 
 def rule_score(matrix: np.ndarray, rules: Iterable[Rule]) -> tuple[np.ndarray, list[list[str]]]:

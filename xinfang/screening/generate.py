@@ -117,4 +117,4 @@ def _model(case: dict, by_code: dict[str, int], officer_ids: dict[str, int]) -> 
     values["fine"] = Decimal(str(values["fine"]))
     values["fee"] = Decimal(str(values["fee"]))
     return EnforcementCase(department_id=by_code[case["department_code"]], officer_id=officer_ids.get(case["officer_no"]),
-                           party_id_index=index, party_id_masked=masked, imported_at=clock.now(), **values)
+                           party_id=case["party_id"], party_id_index=index, party_id_masked=masked, imported_at=clock.now(), **values)

@@ -7,29 +7,38 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC
 from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from xinfang.audit.services import record
-from xinfang.core import clock
-from xinfang.ml.casefile import COLUMNS, CaseFileError, Problem, parse_row, read_rows
+from xinfang.core import clock, crypto
+from xinfang.ml.casefile import COLUMNS, CaseFileError, Problem, _text, compile_parser, read_rows
 from xinfang.org.models import Department, Staff
 
 from .models import EnforcementCase, ImportRun, ImportStatus
-from .privacy import protect_party_id
+from .privacy import index_maker, mask_party_id, party_id_index
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 10_000
+LOOKUP_CHUNK = 2_000  # 一条"哪些编号已有"查询里的编号数（远低于 SQLite 的参数上限）
 MAX_PROBLEMS = 500
-# 案件的可导入字段（除案件编号外），比较新旧时逐一对照。
-FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("case_no", "department_code", "party_id")) + (
-    "department_id", "officer_id", "party_id_index", "party_id_masked")
+# 导入写的列（顺序即 INSERT / UPDATE 的参数顺序）；风险分等由评分写，导入不动。
+IMPORT_COLUMNS = (
+    "case_no", "case_type", "department_id", "officer_no", "officer_id", "opened_at", "decided_at", "closed_at",
+    "place", "party_name", "party_id_enc", "party_id_index", "party_id_masked", "plate", "severity", "deaths",
+    "injuries", "responsibility", "hit_and_run", "hit_and_run_solved", "compensation", "review_requested",
+    "violation_code", "fine", "points", "non_site", "contested", "impound_days", "fee", "summary",
+    "import_digest", "imported_at")
+_SLOT = {c.key: i for i, c in enumerate(COLUMNS)}
+# 每列从解析出的值列表（COLUMNS 顺序）的哪一格取；None 表示由导入另算。
+_SOURCE = tuple(_SLOT.get(name) for name in IMPORT_COLUMNS)
+_DIGEST, _AT = IMPORT_COLUMNS.index("import_digest"), IMPORT_COLUMNS.index("imported_at")
+_INDEX = IMPORT_COLUMNS.index("party_id_index")
+# 再导入时未变的行：摘要相同且证件号码的盲索引对得上（导入时间与密文每次不同，不比）。
 
 
 @dataclass
@@ -51,34 +60,58 @@ class Outcome:
         return "".join(parts)
 
 
-def file_fingerprint(path: Path) -> str:
+def _scan(path: Path) -> tuple[str, int]:
+    """一遍读完文件：内容指纹（续传与"已导入过"按它认文件）与换行数（进度条的总行数估计）。"""
     digest = hashlib.sha256()
+    newlines = 0
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
-    return digest.hexdigest()
+            newlines += block.count(b"\n")
+    return digest.hexdigest(), newlines
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+def file_fingerprint(path: Path) -> str:
+    return _scan(path)[0]
 
 
-def _to_fields(case: dict, department_id: int, officer_id: int | None) -> dict:
-    values = {key: case[key] for key in FIELDS if key in case}
-    for key in ("opened_at", "decided_at", "closed_at"):
-        values[key] = _aware(case[key])
-    for key in ("fine", "fee"):
-        values[key] = Decimal(str(case[key])).quantize(Decimal("0.01"))
-    values["department_id"] = department_id
-    values["officer_id"] = officer_id
-    values["party_id_index"], values["party_id_masked"] = protect_party_id(case["party_id"])
-    return values
+def _record_maker():
+    """返回 make(values, department_id, officer_id) -> 一行的参数元组（IMPORT_COLUMNS 顺序）。
 
+    逐行只做必需的事：本地时间 → UTC（SQLite 存文本，PostgreSQL 收带时区的时间）、证件号码加密、
+    盲索引、遮蔽、导入值摘要。"""
+    tz = timezone.get_current_timezone()
+    text_dates = connection.vendor == "sqlite"
+    index = index_maker()
+    context = EnforcementCase._meta.get_field("party_id").context
+    seal = crypto.encrypter(context)
+    utcoffset = tz.utcoffset
+    blake = hashlib.blake2b
+    party = _SLOT["party_id"]
+    dates = tuple(IMPORT_COLUMNS.index(n) for n in ("opened_at", "decided_at", "closed_at"))
+    sources = tuple(enumerate(_SOURCE))
+    dept_at, officer_at = IMPORT_COLUMNS.index("department_id"), IMPORT_COLUMNS.index("officer_id")
+    enc_at, index_at, masked_at = (IMPORT_COLUMNS.index(n) for n in ("party_id_enc", "party_id_index", "party_id_masked"))
 
-def _same(existing: EnforcementCase, values: dict) -> bool:
-    return all(getattr(existing, key) == value for key, value in values.items())
+    def make(values: list, department_id: int, officer_id: int | None, now) -> list:
+        row = [values[slot] if slot is not None else None for _, slot in sources]
+        for at in dates:
+            moment = row[at]
+            if moment is not None:
+                moment = moment - utcoffset(moment)  # 本地时间 → UTC（与 make_aware 后换算相同）
+                row[at] = str(moment) if text_dates else moment.replace(tzinfo=UTC)
+        raw = values[party]
+        row[dept_at], row[officer_at] = department_id, officer_id
+        row[masked_at] = mask_party_id(raw) if raw else ""
+        row[enc_at] = row[index_at] = ""
+        # 摘要不含密文与盲索引（都随密钥变），也不含号码本身（号码空间小，短摘要可被穷举）：号码另按盲索引比。
+        row[_DIGEST] = blake("\x1f".join(map(str, row)).encode(), digest_size=8).hexdigest()
+        row[index_at] = index(raw)
+        row[enc_at] = seal(raw)
+        row[_AT] = now
+        return row
+
+    return make
 
 
 def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = False,
@@ -87,7 +120,7 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
     """导入（或只检查）一个案件文件；返回这次导入的记录与摘要。整体不可用的文件抛出 CaseFileError。"""
     path = Path(path)
     header, rows = read_rows(path)  # 表头错、文件过大、不是 xlsx：此处即拒绝，什么也不写
-    fingerprint = file_fingerprint(path)
+    fingerprint, newlines = _scan(path)
     resumed_from = 0
     if run is None and not dry_run:
         run = (ImportRun.objects.filter(file_sha256=fingerprint, dry_run=False)
@@ -112,13 +145,18 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
             earlier.save(update_fields=["status", "message"])
     run.status = ImportStatus.RUNNING
     run.message = ""
-    run.rows_expected = run.rows_expected or _count_rows(path)
+    run.rows_expected = run.rows_expected or _count_rows(path, newlines)
     run.save()
     departments = dict(Department.objects.exclude(code=None).values_list("code", "pk"))
     officers = dict(Staff.objects.exclude(police_number="").values_list("police_number", "pk"))
-    seen: set[bytes] = set()  # 文件内已出现的案件编号（8 字节摘要，500 万行约 400 MB 以内）
+    # 文件内已出现的案件编号：只存 hash()（一个整数；500 万行约 300 MB，见 benchmarks/results.md）。
+    seen: set[int] = set()
     problems: list[dict] = list(run.problems or [])
-    batch: list[tuple[int, dict]] = []
+    batch: list[tuple[int, list]] = []
+    parse = compile_parser(header)
+    make = _record_maker()
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    department_at, officer_at, party_at = _SLOT["department_code"], _SLOT["officer_no"], _SLOT["party_id"]
 
     def note(problem: Problem) -> None:
         if len(problems) < MAX_PROBLEMS:
@@ -141,20 +179,21 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
 
     last_row = resumed_from or 1
     case_no_at = _position(header, "case_no")
+    pragmas = _fast_pragmas()
     try:
         for number, cells in rows:
-            case_no = str(cells[case_no_at] if case_no_at < len(cells) and cells[case_no_at] is not None else "").strip()
-            key = hashlib.blake2b(case_no.encode(), digest_size=8).digest()
+            raw = cells[case_no_at] if case_no_at < len(cells) else None
+            key = hash(raw.strip() if type(raw) is str else _text(raw))
             if number <= resumed_from:
                 seen.add(key)  # 已提交的行：只补记编号，用于查文件内重复
                 continue
             run.rows_seen += 1
-            case, found = parse_row(number, header, cells)
-            if case is not None:
+            values, found = parse(number, cells)
+            if values is not None:
                 if key in seen:
-                    found = [Problem(number, "案件编号", case_no, "与文件中前面的行重复")]
-                elif case["department_code"] not in departments:
-                    found = [Problem(number, "办案单位代码", case["department_code"],
+                    found = [Problem(number, "案件编号", values[0], "与文件中前面的行重复")]
+                elif values[department_at] not in departments:
+                    found = [Problem(number, "办案单位代码", values[department_at],
                                      "系统中没有这个单位代码（请在部门设置里填写单位代码）")]
             seen.add(key)
             if found:
@@ -162,8 +201,8 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
                 for problem in found:
                     note(problem)
             else:
-                batch.append((number, _to_fields(case, departments[case["department_code"]],
-                                                 officers.get(case["officer_no"])) | {"case_no": case_no}))
+                batch.append((number, make(values, departments[values[department_at]],
+                                           officers.get(values[officer_at]), now), values[party_at]))
             last_row = number
             if len(batch) >= batch_size:
                 flush(last_row)
@@ -176,14 +215,33 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
         run.finished_at = clock.now()
         run.save()
         return Outcome(run, resumed_from)
+    finally:
+        _restore_pragmas(pragmas)
     run.status = ImportStatus.DONE
     run.finished_at = clock.now()
     run.save()
     return Outcome(run, resumed_from)
 
 
-def _count_rows(path: Path) -> int:
-    """进度条用的总行数估计：CSV 数换行符（按块读，不占内存），.xlsx 取工作表登记的尺寸。"""
+def _fast_pragmas():
+    """SQLite：导入期间把页缓存放大到 256 MB（默认 2 MB，几个索引一大就处处读盘）；结束后复原。"""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute("PRAGMA cache_size = -262144")
+    return before
+
+
+def _restore_pragmas(before) -> None:
+    if before is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _count_rows(path: Path, newlines: int) -> int:
+    """进度条用的总行数估计：CSV 数换行符，.xlsx 取工作表登记的尺寸。"""
     if path.suffix.lower() == ".xlsx":
         try:
             from openpyxl import load_workbook
@@ -194,65 +252,57 @@ def _count_rows(path: Path) -> int:
             return max(rows - 1, 0)
         except Exception:  # noqa: BLE001 - 估计不出来就不显示百分比
             return 0
-    count = 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            count += block.count(b"\n")
-    return max(count - 1, 0)
+    return max(newlines - 1, 0)
 
 
 def _position(header, key: str) -> int:
     for index, column in enumerate(header):
         if column is not None and column.key == key:
             return index
-    return -1
+    return 10 ** 9
 
 
-def _insert(cases: list[EnforcementCase]) -> None:
-    """新案件用一条参数化 INSERT 批量写入：ORM 的 bulk_create 逐值编译 SQL，在百万行上是瓶颈。"""
-    fields = [f for f in EnforcementCase._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    datetimes = {f.attname for f in fields if f.get_internal_type() == "DateTimeField"}
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = []
-    for case in cases:
-        row = []
-        for field in fields:
-            value = getattr(case, field.attname)
-            if field.attname in datetimes:
-                value = adapt(value)
-            elif field.attname == "risk_reasons":
-                value = json.dumps(value, ensure_ascii=False)
-            elif field.attname in ("fine", "fee"):
-                value = connection.ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
-            row.append(value)
-        rows.append(row)
+def _sql():
+    table = connection.ops.quote_name(EnforcementCase._meta.db_table)
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in IMPORT_COLUMNS)
+    marks = ", ".join(["%s"] * len(IMPORT_COLUMNS))
+    insert = (f"INSERT INTO {table} ({columns}, rule_score, risk_score, risk_tier, risk_reasons) "
+              f"VALUES ({marks}, 0, 0, 'rules', '[]')")
+    update = f"UPDATE {table} SET {', '.join(f'{qn(c)} = %s' for c in IMPORT_COLUMNS[1:])} WHERE id = %s"
+    return table, insert, update
+
+
+def _same_party(stored_index: str, row: list, raw: str) -> bool:
+    """证件号码未变：库里的盲索引等于当前密钥下的，或（换密钥尚未做完的行）等于某把旧密钥下的。"""
+    if stored_index == row[_INDEX]:
+        return True
+    return bool(raw) and stored_index in {party_id_index(raw, key=key) for key in crypto.keyring()[1:]}
+
+
+def _upsert(run: ImportRun, batch: list[tuple[int, list, str]]) -> None:
+    """一批：按案件编号查出已有的（编号、摘要、盲索引），新的批量插入，变了的批量更新，没变的只计数。"""
+    table, insert, update = _sql()
+    existing: dict[str, tuple[int, str, str]] = {}
+    numbers = [row[0] for _, row, _ in batch]
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {EnforcementCase._meta.db_table} ({columns}) VALUES ({marks})", rows)
-
-
-def _upsert(run: ImportRun, batch: list[tuple[int, dict]]) -> None:
-    """一批：按案件编号查出已有的，新的批量插入，变了的批量更新，没变的只计数。"""
-    by_no = {values["case_no"]: values for _, values in batch}
-    existing = {case.case_no: case for case in EnforcementCase.objects.filter(case_no__in=list(by_no))}
-    now = clock.now()
-    new, changed = [], []
-    for case_no, values in by_no.items():
-        current = existing.get(case_no)
-        fields = {k: v for k, v in values.items() if k != "case_no"}
-        if current is None:
-            new.append(EnforcementCase(case_no=case_no, imported_at=now, **fields))
-        elif _same(current, fields):
-            run.unchanged += 1
-        else:
-            for key, value in fields.items():
-                setattr(current, key, value)
-            current.imported_at = now
-            changed.append(current)
-    if new:
-        _insert(new)
-    if changed:
-        EnforcementCase.objects.bulk_update(changed, list(FIELDS) + ["imported_at"], batch_size=500)
+        for start in range(0, len(numbers), LOOKUP_CHUNK):
+            chunk = numbers[start:start + LOOKUP_CHUNK]
+            cursor.execute(f"SELECT case_no, id, import_digest, party_id_index FROM {table} WHERE case_no IN "
+                           f"({', '.join(['%s'] * len(chunk))})", chunk)
+            existing.update((no, (pk, digest, index)) for no, pk, digest, index in cursor.fetchall())
+        new, changed = [], []
+        for _, row, raw in batch:
+            current = existing.get(row[0])
+            if current is None:
+                new.append(row)
+            elif current[1] == row[_DIGEST] and _same_party(current[2], row, raw):
+                run.unchanged += 1
+            else:
+                changed.append([*row[1:], current[0]])
+        if new:
+            cursor.executemany(insert, new)
+        if changed:
+            cursor.executemany(update, changed)
     run.created += len(new)
     run.updated += len(changed)

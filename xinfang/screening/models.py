@@ -8,6 +8,8 @@ from django.db import models
 
 from xinfang.org.models import Department
 
+from .privacy import PartyIdField, normalize_party_id
+
 
 class CaseType(models.TextChoices):
     ACCIDENT = "accident", "事故"
@@ -55,7 +57,10 @@ class EnforcementCase(models.Model):
     closed_at = models.DateTimeField("结案时间", null=True, blank=True)
     place = models.CharField("地点", max_length=200, blank=True)
     party_name = models.CharField("当事人", max_length=100, blank=True)
-    # 证件号码不存明文：盲索引用于"同一当事人的其他案件"，遮蔽形式用于显示（privacy.py 是唯一入口）。
+    # 证件号码不存明文：密文（换密钥时重新加密）、盲索引用于"同一当事人的其他案件"、遮蔽形式用于显示
+    # （privacy.py 是唯一入口）。
+    party_id = PartyIdField("当事人证件号码（加密）", db_column="party_id_enc", index_field="party_id_index",
+                            normalise=normalize_party_id)
     party_id_index = models.CharField("当事人证件号码索引", max_length=64, blank=True, db_index=True)
     party_id_masked = models.CharField("当事人证件号码", max_length=32, blank=True)
     plate = models.CharField("号牌号码", max_length=16, blank=True)
@@ -82,6 +87,8 @@ class EnforcementCase(models.Model):
     risk_reasons = models.JSONField("风险理由", default=list, blank=True)
     scored_at = models.DateTimeField("评分时间", null=True, blank=True)
     imported_at = models.DateTimeField("导入时间", null=True, blank=True)
+    # 导入的各项值（证件号码取盲索引）的摘要：再导入时一比即知"未变"，不必取回整行逐项比较。
+    import_digest = models.CharField("导入值摘要", max_length=16, blank=True)
 
     class Meta:
         verbose_name = "执法案件"
@@ -264,7 +271,13 @@ class ScreeningItem(models.Model):
         verbose_name_plural = "排查案件"
         ordering = ["-risk_score", "id"]
         constraints = [models.UniqueConstraint(fields=["round", "case"], name="screening_item_unique_case")]
-        indexes = [models.Index(fields=["officer_no", "round"], name="screening_item_officer_idx")]
+        indexes = [
+            models.Index(fields=["officer_no", "round"], name="screening_item_officer_idx"),
+            # 民警清单（按风险取前 100 件）、单位排查页（同）与各排查的已查/隐患计数：几百万件时不整表排序。
+            models.Index(fields=["officer_no", "-risk_score", "id"], name="screening_item_officer_risk"),
+            models.Index(fields=["round", "-risk_score", "id"], name="screening_item_round_risk"),
+            models.Index(fields=["round", "verdict"], name="screening_item_round_verdict"),
+        ]
 
 
 class ScreeningTally(models.Model):

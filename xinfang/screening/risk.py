@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 
 from xinfang.audit.services import record
 from xinfang.core import clock
 from xinfang.ml.errors import ModelError
-from xinfang.ml.screening import (MIN_TRAINING_POSITIVES, LearnedRanker, Rule, feature_matrix, labels_within,
-                                  rule_score, top_k_metrics)
+import numpy as np
+
+from xinfang.ml.screening import (CASE_TYPE_CODES, COMPENSATION_CODES, FEATURE_INDEX, HISTORY,
+                                  MIN_TRAINING_POSITIVES, RESPONSIBILITY_CODES, SEVERITY_CODES, LearnedRanker, Rule,
+                                  case_feature_columns, history_columns, rule_score,
+                                  top_k_metrics)
 
 from .models import CasePetitionLink, EnforcementCase, LinkSource, RiskModelVersion, RiskRule, RiskTier
 
@@ -52,40 +56,142 @@ def _petitions(known_by: datetime) -> dict[str, datetime]:
     return out
 
 
-def score_cases(*, now: datetime | None = None) -> dict:
-    """给全部案件重算规则分与风险分、写入前三条理由；有启用的模型时按模型排序，否则按规则。"""
+# 评分按列读：每件案件只占列数组里的几十个字节（500 万件约 0.4 GB），不建字典。
+_FACT_COLUMNS = ("case_type", "severity", "compensation", "responsibility", "deaths", "injuries", "hit_and_run",
+                 "hit_and_run_solved", "review_requested", "points", "non_site", "contested", "impound_days")
+_CODES = {"case_type": CASE_TYPE_CODES, "severity": SEVERITY_CODES, "compensation": COMPENSATION_CODES,
+          "responsibility": RESPONSIBILITY_CODES}
+READ_CHUNK = 50_000
+WRITE_CHUNK = 20_000
+
+
+def _epoch(column: str) -> str:
+    qn = connection.ops.quote_name(column)
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {qn}) AS BIGINT)"
+    return f"CAST(strftime('%%s', {qn}) AS INTEGER)"
+
+
+def _real(column: str) -> str:
+    return f"CAST({connection.ops.quote_name(column)} AS {'DOUBLE PRECISION' if connection.vendor == 'postgresql' else 'REAL'})"
+
+
+def load_columns(*, decided_before: datetime | None = None) -> dict[str, np.ndarray]:
+    """把案件按列读进 numpy 数组（按主键分块流式读），再按 (决定时间, 主键) 排好。
+
+    officer / unit / party 是整数组号（party 为 -1 表示没有证件号码）；closed 未结案为 -1。"""
+    table = connection.ops.quote_name(EnforcementCase._meta.db_table)
+    select = ", ".join(["id", _epoch("decided_at"), f"COALESCE({_epoch('closed_at')}, -1)", "department_id",
+                        "officer_no", "party_id_index", _real("fine"), _real("fee"), *_FACT_COLUMNS])
+    where, params = "", []
+    if decided_before is not None:
+        where, params = "AND decided_at < %s", [connection.ops.adapt_datetimefield_value(decided_before)]
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in (
+        "pk", "decided", "closed", "unit", "officer", "party", "has_party", "fine", "fee", *_FACT_COLUMNS)}
+    officers: dict[tuple, int] = {}
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(f"SELECT {select} FROM {table} WHERE id > %s {where} ORDER BY id LIMIT %s",
+                           [last, *params, READ_CHUNK])
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            last = rows[-1][0]
+            columns = list(zip(*rows))
+            del rows
+            pk, decided, closed, unit, officer_no, party = columns[:6]
+            parts["pk"].append(np.array(pk, dtype=np.int64))
+            parts["decided"].append(np.array(decided, dtype=np.int64))
+            parts["closed"].append(np.array(closed, dtype=np.int64))
+            parts["unit"].append(np.array(unit, dtype=np.int32))
+            parts["officer"].append(np.fromiter(
+                (officers.setdefault(key, len(officers)) for key in zip(unit, officer_no)), dtype=np.int32,
+                count=len(pk)))
+            # 当事人只按盲索引分组（存其 hash()，每件 8 字节；500 万个索引串本身要近 1 GB），不留下任何证件号码。
+            parts["party"].append(np.fromiter((hash(value) if value else 0 for value in party), dtype=np.int64,
+                                              count=len(pk)))
+            parts["has_party"].append(np.fromiter((1 if value else 0 for value in party), dtype=np.int8,
+                                                  count=len(pk)))
+            parts["fine"].append(np.array(columns[6], dtype=np.float32))
+            parts["fee"].append(np.array(columns[7], dtype=np.float32))
+            for name, values in zip(_FACT_COLUMNS, columns[8:]):
+                codes = _CODES.get(name)
+                if codes is not None:
+                    parts[name].append(np.fromiter((codes.get(v, 0) for v in values), dtype=np.int8, count=len(pk)))
+                elif name in ("deaths", "injuries", "points", "impound_days"):
+                    parts[name].append(np.array(values, dtype=np.int32))
+                else:  # 是/否：空算否
+                    parts[name].append(np.fromiter((1 if v else 0 for v in values), dtype=np.int8, count=len(pk)))
+    cols = {name: (np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)) for name, chunks in parts.items()}
+    groups = np.unique(cols["party"], return_inverse=True)[1].reshape(-1).astype(np.int32)
+    cols["party"] = np.where(cols.pop("has_party") > 0, groups, -1).astype(np.int32)
+    order = np.lexsort((cols["pk"], cols["decided"]))
+    return {name: values[order] for name, values in cols.items()}
+
+
+def _petition_columns(cols: dict[str, np.ndarray], known_by: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """截至 known_by 已发生的信访：(引发信访的案件在 cols 中的位置, 首次信访时间秒)。"""
+    table = connection.ops.quote_name(CasePetitionLink._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT case_id, MIN({_epoch('petition_at')}) FROM {table} WHERE petition_at <= %s "
+                       f"GROUP BY case_id", [connection.ops.adapt_datetimefield_value(known_by)])
+        rows = cursor.fetchall()
+    if not rows or not len(cols["pk"]):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    case_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    moments = np.array([r[1] for r in rows], dtype=np.int64)
+    by_pk = np.argsort(cols["pk"])
+    sorted_pk = cols["pk"][by_pk]
+    at = np.clip(np.searchsorted(sorted_pk, case_ids), 0, len(sorted_pk) - 1)
+    found = sorted_pk[at] == case_ids
+    return by_pk[at[found]], moments[found]
+
+
+def column_matrix(cols: dict[str, np.ndarray], known_by: datetime, *, as_of: datetime,
+                  rows: slice | None = None, history: np.ndarray | None = None) -> np.ndarray:
+    """cols 中（一段）案件的特征矩阵；history 为整列先算好的历史特征（不给则现算）。"""
+    if history is None:
+        history = history_columns(cols["decided"], cols["officer"], cols["unit"], cols["party"],
+                                  *_petition_columns(cols, known_by))
+    part = {name: values[rows] for name, values in cols.items()} if rows is not None else cols
+    matrix = case_feature_columns(part, as_of=int(as_of.timestamp()))
+    matrix[:, [FEATURE_INDEX[h] for h in HISTORY]] = history[rows] if rows is not None else history
+    return matrix
+
+
+def score_cases(*, now: datetime | None = None, chunk: int = WRITE_CHUNK) -> dict:
+    """给全部案件重算规则分与风险分、写入前三条理由；有启用的模型时按模型排序，否则按规则。
+
+    按列读、按块算与写：特征矩阵与理由只为当前一块（默认 2 万件）建，峰值内存只随列数组增长。"""
     now = now or clock.now()
-    cases = _load_cases()
-    matrix = feature_matrix(cases, _petitions(now), as_of=now)
-    rule_scores, rule_reasons = rule_score(matrix, active_rules())
+    cols = load_columns()
+    n = len(cols["pk"])
+    history = history_columns(cols["decided"], cols["officer"], cols["unit"], cols["party"],
+                              *_petition_columns(cols, now))
+    rules = active_rules()
     version = current_model()
     ranker = LearnedRanker.from_dict(version.parameters) if version else None
-    learned, learned_reasons = ranker.score(matrix) if ranker else (rule_scores, rule_reasons)
     tier = RiskTier.LEARNED if ranker else RiskTier.RULES
-    batch: list[EnforcementCase] = []
-    for i, case in enumerate(cases):
-        reasons = (learned_reasons[i] or rule_reasons[i])[:3] if ranker else rule_reasons[i][:3]
-        batch.append(EnforcementCase(pk=case["pk"], rule_score=float(rule_scores[i]),
-                                     risk_score=round(float(learned[i]), 6), risk_tier=tier,
-                                     risk_reasons=reasons, scored_at=now))
-        if len(batch) >= 2000:
-            _write_scores(batch)
-    _write_scores(batch)
-    return {"cases": len(cases), "tier": tier}
-
-
-def _write_scores(batch: list[EnforcementCase]) -> None:
-    """一批分数用一条参数化 UPDATE 写回（bulk_update 的 CASE WHEN 在百万行上太慢）。"""
-    if not batch:
-        return
-    table = EnforcementCase._meta.db_table
-    ops = connection.ops
-    rows = [(item.rule_score, item.risk_score, item.risk_tier, json.dumps(item.risk_reasons, ensure_ascii=False),
-             ops.adapt_datetimefield_value(item.scored_at), item.pk) for item in batch]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET rule_score = %s, risk_score = %s, risk_tier = %s, "
-                           f"risk_reasons = %s, scored_at = %s WHERE id = %s", rows)
-    batch.clear()
+    table = connection.ops.quote_name(EnforcementCase._meta.db_table)
+    update = (f"UPDATE {table} SET rule_score = %s, risk_score = %s, risk_tier = %s, risk_reasons = %s, "
+              f"scored_at = %s WHERE id = %s")
+    scored_at = connection.ops.adapt_datetimefield_value(now)
+    dumps = json.dumps
+    for start in range(0, n, chunk):
+        rows = slice(start, min(start + chunk, n))
+        matrix = column_matrix(cols, now, as_of=now, rows=rows, history=history)
+        rule_scores, rule_reasons = rule_score(matrix, rules)
+        if ranker:
+            learned, learned_reasons = ranker.score(matrix)
+            reasons = [(lr or rr)[:3] for lr, rr in zip(learned_reasons, rule_reasons)]
+        else:
+            learned, reasons = rule_scores, [rr[:3] for rr in rule_reasons]
+        params = [(float(r), round(float(s), 6), tier, dumps(why, ensure_ascii=False), scored_at, int(pk))
+                  for r, s, why, pk in zip(rule_scores, learned, reasons, cols["pk"][rows])]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(update, params)
+    return {"cases": n, "tier": tier}
 
 
 def train_model(*, by=None, now: datetime | None = None, k_frac: float = 0.2) -> RiskModelVersion:
@@ -95,14 +201,17 @@ def train_model(*, by=None, now: datetime | None = None, k_frac: float = 0.2) ->
     历史不足（引发信访的案件太少）时抛出 ModelError，页面继续只按规则排序。
     """
     now = now or clock.now()
-    cases = _load_cases(EnforcementCase.objects.filter(decided_at__lt=now - HORIZON))
-    known = _petitions(now)
-    labels = labels_within(cases, known, HORIZON)
+    cols = load_columns(decided_before=now - HORIZON)
+    pet_index, pet_moments = _petition_columns(cols, now)
+    labels = np.zeros(len(cols["pk"]), dtype=np.int8)
+    decided = cols["decided"][pet_index]
+    labels[pet_index[(pet_moments >= decided) & (pet_moments <= decided + int(HORIZON.total_seconds()))]] = 1
     if int(labels.sum()) < 2 * MIN_TRAINING_POSITIVES:
         raise ModelError(f"历史不足：已满 90 日的案件中只有 {int(labels.sum())} 件引发信访"
                          f"（至少需要 {2 * MIN_TRAINING_POSITIVES} 件），暂只按规则排序")
-    matrix = feature_matrix(cases, known, as_of=now)
-    split = int(len(cases) * 0.8)
+    history = history_columns(cols["decided"], cols["officer"], cols["unit"], cols["party"], pet_index, pet_moments)
+    matrix = column_matrix(cols, now, as_of=now, history=history)
+    split = int(len(labels) * 0.8)
     ranker = LearnedRanker.fit(matrix[:split], labels[:split])
     holdout_x, holdout_y = matrix[split:], labels[split:]
     k = max(1, int(round(k_frac * len(holdout_y))))
@@ -121,7 +230,7 @@ def train_model(*, by=None, now: datetime | None = None, k_frac: float = 0.2) ->
             RiskModelVersion.objects.filter(is_current=True).update(is_current=False)
         version = RiskModelVersion.objects.create(
             created_at=now, parameters=ranker.to_dict(), n_train=split, n_positive=int(labels[:split].sum()),
-            n_holdout=len(holdout_y), holdout_from=clock.local_date(cases[split]["decided_at"]),
+            n_holdout=len(holdout_y), holdout_from=clock.local_date(datetime.fromtimestamp(int(cols["decided"][split]), UTC)),
             precision_at_k=precision, rule_precision_at_k=rule_precision, recall_at_k=recall, auc=auc,
             is_current=promote,
             note="留出集上不低于规则，已启用" if promote else "留出集上不如规则，未启用")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from xinfang.org import access
 
@@ -19,9 +19,21 @@ def my_items(user) -> QuerySet[ScreeningItem]:
 
 
 def visible_rounds(user) -> QuerySet[ScreeningRound]:
-    return (access.scope(ScreeningRound.objects.all(), user, "department").select_related("department", "signed_by")
-            .annotate(marked=Count("items", filter=~Q(items__verdict=Verdict.PENDING)),
-                      hazards=Count("items", filter=Q(items__verdict=Verdict.HAZARD))))
+    return access.scope(ScreeningRound.objects.all(), user, "department").select_related("department", "signed_by")
+
+
+def with_counts(rounds) -> list[ScreeningRound]:
+    """给一页排查附上已排查数与隐患数：一条按 (排查, 判定) 分组的计数，走 (round, verdict) 索引，
+    不把几十万件案件连表再分组（500 万件时那样要一秒）。"""
+    rounds = list(rounds)
+    counts: dict[tuple[int, str], int] = {}
+    for round_id, verdict, n in (ScreeningItem.objects.filter(round_id__in=[r.pk for r in rounds])
+                                 .values_list("round_id", "verdict").annotate(n=Count("id")).order_by()):
+        counts[round_id, verdict] = n
+    for round_ in rounds:
+        round_.hazards = counts.get((round_.pk, Verdict.HAZARD), 0)
+        round_.marked = round_.hazards + counts.get((round_.pk, Verdict.NO_HAZARD), 0)
+    return rounds
 
 
 def access_round(user, pk: int) -> ScreeningRound:

@@ -55,7 +55,7 @@ def mark(request, pk: int):
 
 def rounds(request):
     permissions.require(request.user, "screening.rounds")
-    return render(request, "screening/rounds.html", {"rounds": selectors.visible_rounds(request.user)[:200]})
+    return render(request, "screening/rounds.html", {"rounds": selectors.with_counts(selectors.visible_rounds(request.user)[:200])})
 
 
 def round_page(request, pk: int):

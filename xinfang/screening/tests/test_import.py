@@ -190,3 +190,45 @@ def test_a_page_upload_of_a_file_that_crashed_before_resumes_it(coded, tmp_path,
     outcome = import_cases(path, run=page_run, batch_size=10)
     assert outcome.resumed_from == 11 and outcome.run.pk == page_run.pk and outcome.run.created == 25
     assert not ImportRun.objects.exclude(status=ImportStatus.DONE).exists()
+
+
+def test_the_fast_row_parser_gives_what_the_column_by_column_check_gives(tmp_path):
+    """导入的快路径（预编的逐列转换表）与 parse_row 对每一行结果相同，怪写法与错值也一样报告。"""
+    from xinfang.ml.casefile import COLUMNS, compile_parser, parse_row, read_rows
+
+    path = tmp_path / "c.csv"
+    write_cases(path, [sample_case("C1"), sample_case("C2", closed_at=datetime(2026, 3, 9), deaths=2, fine=12.5)])
+    header, rows = read_rows(path)
+    good = [cells for _, cells in rows]
+    odd = [
+        [" C3 ", *good[0][1:]],                      # 前后空白
+        [good[0][0], *good[0][1:4], "2026/03/01", *good[0][5:]],  # 另一种日期写法
+        [*good[0][:12], "3.0", *good[0][13:]],      # 整数写成 3.0
+        [*good[0][:12], "-1", *good[0][13:]],       # 超出范围
+        [*good[0][:4], "1900-01-01", *good[0][5:]],  # 1900 年
+        [*good[0][:4], "2026-03-09", *good[0][5:]],  # 决定早于发生
+        [*good[0][:1], "其他", *good[0][2:]],        # 不认识的类型
+        [*good[0][:15], "", "是", *good[0][17:]],     # 未逃逸却已破
+        ["   ", *good[0][1:]],                       # 必填只有空白
+        good[0][:5],                                  # 短行
+        [*good[0], "多余"],                           # 多余数据
+    ]
+    parse = compile_parser(header)
+    keys = [c.key for c in COLUMNS]
+    for number, cells in enumerate(good + odd, start=2):
+        case, problems = parse_row(number, header, cells)
+        values, found = parse(number, cells)
+        assert found == problems
+        assert values == (None if case is None else [case[k] for k in keys])
+    assert parse(2, good[0])[0] is not None and parse(7, odd[4])[1][0].column == "发生时间"
+
+
+def test_a_file_imported_again_after_a_change_elsewhere_counts_only_the_changed_rows(coded, tmp_path):
+    path = tmp_path / "c.csv"
+    write_cases(path, [sample_case(f"C{i}") for i in range(30)])
+    import_cases(path, batch_size=7)
+    write_cases(path, [sample_case(f"C{i}", fine=100 if i == 4 else 0) for i in range(32)])
+    run = import_cases(path, batch_size=7).run
+    assert (run.created, run.updated, run.unchanged) == (2, 1, 29)
+    assert EnforcementCase.objects.get(case_no="C4").fine == 100
+    assert EnforcementCase.objects.get(case_no="C5").party_id == "320102199001011234"

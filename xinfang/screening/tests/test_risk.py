@@ -72,3 +72,31 @@ def test_the_learned_ranking_is_trained_on_history_promoted_on_a_temporal_holdou
         top = EnforcementCase.objects.order_by("-risk_score").first()
         assert top.risk_reasons and all(isinstance(r, str) for r in top.risk_reasons)
         assert "按模型排序" in risk.ranking_note()
+
+
+@pytest.mark.django_db
+def test_the_columnar_scoring_computes_the_same_features_as_the_case_by_case_one(coded):
+    """评分按列算（几百万件不建字典）：特征矩阵与逐件算的参照路径逐格相同，含历史特征与"30 日未结"。"""
+    import numpy as np
+
+    from xinfang.ml.screening import feature_matrix
+
+    with time_machine.travel(timezone.make_aware(datetime(2026, 11, 1, 9)), tick=False):
+        generate_cases(4000, months=6, seed=7)
+        now = timezone.now()
+        cases = risk._load_cases()
+        expected = feature_matrix(cases, risk._petitions(now), as_of=now)
+        columns = risk.load_columns()
+        got = risk.column_matrix(columns, now, as_of=now)
+        assert [c["pk"] for c in cases] == columns["pk"].tolist()
+        assert CasePetitionLink.objects.count() > 20 and expected[:, -1].max() > 0  # 有当事人此前信访的案件
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_scoring_in_chunks_writes_every_case_with_the_same_scores(make_case):
+    cases = [make_case(contested=i % 3 == 0, points=6 if i % 2 else 0) for i in range(7)]
+    risk.score_cases(chunk=2)
+    got = {c.pk: (c.rule_score, c.risk_reasons) for c in EnforcementCase.objects.all()}
+    for i, case in enumerate(cases):
+        assert got[case.pk][0] == (3.0 if i % 3 == 0 else 0) + (1.0 if i % 2 else 0)
+    assert EnforcementCase.objects.filter(scored_at=None).count() == 0
