@@ -72,7 +72,7 @@ class HotIssue:
 # A specific place: a named estate, road, village, school… (the district alone is too coarse).
 _PLACE_RE = re.compile(
     r"([\u4e00-\u9fa5A-Za-z0-9]{2,8}?(?:小区|花园|家园|公寓|广场|大厦|新城|新村|苑|庭|湾|城|园|"
-    r"路|大道|街道|街|巷|镇|乡|村|社区|学校|学院|大学|中学|小学|医院|公园|市场|车站|高速|隧道|大桥|立交|停车场))"
+    r"路|大道|街道|街|巷|镇|乡|村|社区|学校|学院|大学|中学|小学|幼儿园|医院|公园|市场|车站|高速|隧道|大桥|立交|停车场))"
 )
 _DISTRICT_RE = re.compile(r"[A-Z]\d{0,2}(?:区|县)|[A-Z]市")
 # Leading words that are not part of a place name ("反映A3区…", "关于…", "投诉…").
@@ -84,7 +84,7 @@ _NOT_A_NAME = re.compile(r"^(?:小区|附近|社区|周边|我们|我的|这个|
 
 # Words a lazy match drags in front of a name: "是丽发新城", "往丽发新城", "噪音污水影响丽发新城".
 _VERB_LEAD_RE = re.compile(
-    r"^(?:.*?(?:影响|污染|位于|靠近|搬迁到|看到|说|旁边|附近|对面|隔壁|投诉|反映|举报))|^[是有往离做还给到向从对被把让近经我你他她]+"
+    r"^(?:.*?(?:影响|污染|位于|靠近|搬迁到|看到|说|旁边|附近|对面|隔壁|投诉|反映|举报))|^[是有往离做还给到向从对被把让近我你他她]+"
 )
 # An estate name + 小区/社区 is the estate ("丽发新城小区" = "丽发新城"); a verb + 小区 is not a name.
 _ESTATE_END_RE = re.compile(r"(?:新城|新村|花园|家园|公寓|广场|大厦|苑|庭|湾|城|园|府|居|里|郡|湖|山|庄)$")
@@ -180,7 +180,7 @@ def cluster_messages(
     candidate: float = 0.25,
     join: float = 0.40,
     merge: float = 1.0,
-    demand: float = 0.4,
+    demand: float = 0.3,
     neighbours: int = 20,
 ) -> np.ndarray:
     """Return a cluster label per message (messages of one issue share a label).
@@ -264,16 +264,23 @@ _WHERE_WORDS_RE = re.compile(r"交叉口|十字路口|路口|隧道口|高架桥
 
 
 def _demand_documents(messages: Sequence[Message], places: list[list[str]]) -> list[str]:
-    """Title (twice) and the start of the text with every place name, junction, where-word and
-    district removed: what is asked, not where."""
+    """The title with every place name, junction, where-word, district and lead word ("投诉", "反映")
+    removed: what is asked, not where. Titles state the demand in a few words; the letters' bodies
+    differ too much between petitioners to compare (tried: the whole start of the text)."""
     docs = []
     for m, names in zip(messages, places):
-        text = _JUNCTION_RE.sub(" ", f"{m.title} {m.title} {m.text[:200]}")
-        for name in sorted(set(names) | set(extract_place(text)), key=len, reverse=True):
-            text = text.replace(name, " ")
-        text = _WHERE_WORDS_RE.sub(" ", _DISTRICT_RE.sub(" ", text))
-        docs.append(normalize_text(text))
+        docs.append(_strip_where(m.title, names))
+        if len(docs[-1].replace(" ", "")) < 4:  # a title that only names the place: the text's opening
+            docs[-1] = _strip_where(f"{m.title} {m.text[:60]}", names)
     return docs
+
+
+def _strip_where(text: str, names: list[str]) -> str:
+    text = _JUNCTION_RE.sub(" ", text)
+    for name in sorted(set(names) | set(extract_place(text)), key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = _WHERE_WORDS_RE.sub(" ", _DISTRICT_RE.sub(" ", text))
+    return normalize_text(_LEAD_RE.sub("", text.strip()))
 
 
 def _merge_place_and_demand(labels: np.ndarray, messages: Sequence[Message], demand: float) -> np.ndarray:
