@@ -48,13 +48,29 @@ def weekly_series(last_week: date, weeks: int = HISTORY_WEEKS) -> dict[tuple[str
     series: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0] * weeks)
     # One grouped query per series family (key × local day), summed into weeks here: the database
     # counts, Python only sees one row per key and day instead of one per petition.
-    day = TruncDate("received_at", tzinfo=timezone.get_current_timezone())
+    day = _local_day("received_at")
     for family, field in (("department", "matter__department_id"), ("category", "matter__category_id")):
         rows = (window.filter(**{f"{field}__isnull": False}).annotate(day=day).order_by()
                 .values_list(field, "day").annotate(n=Count("id")))
         for key, local_day, n in rows.iterator(chunk_size=20000):
             series[(family, key)][(local_day - first).days // 7] += n
     return dict(series)
+
+
+def _local_day(field: str):
+    """The local calendar day of a timestamp, computed by the database. On SQLite, Django's TruncDate
+    calls a Python function per row; Asia/Shanghai keeps one UTC offset (no DST since 1991), so the
+    native date(ts, '+480 minutes') gives the same day at C speed. Elsewhere (PostgreSQL) TruncDate."""
+    from django.db import connection
+    from django.db.models import DateField, F, Func, Value
+
+    zone = timezone.get_current_timezone()
+    if connection.vendor == "sqlite":
+        offsets = {zone.utcoffset(datetime(year, month, 1)) for year in range(2000, 2041) for month in (1, 7)}
+        if len(offsets) == 1:
+            minutes = int(offsets.pop().total_seconds() // 60)
+            return Func(F(field), Value(f"{minutes:+d} minutes"), function="date", output_field=DateField())
+    return TruncDate(field, tzinfo=zone)
 
 
 def run_rise_detection(today: date | None = None) -> int:
