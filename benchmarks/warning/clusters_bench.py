@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=40)
     parser.add_argument("--background", type=int, default=2000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--demand", type=float, default=None, help="第二步合并：同地点且诉求质心余弦 ≥ 此值（1 关闭）")
     parser.add_argument("--data", default=os.environ.get("XINFANG_SHARED_DATA", "../shared/data"))
     args = parser.parse_args()
     hot = Path(args.data) / "messages" / "hot.csv"
@@ -97,7 +98,7 @@ def main() -> None:
         order = rng.permutation(len(everything))
         shuffled = [everything[int(i)] for i in order]
         started = time.perf_counter()
-        labels = cluster_messages(shuffled)
+        labels = cluster_messages(shuffled) if args.demand is None else cluster_messages(shuffled, demand=args.demand)
         seconds = time.perf_counter() - started
         by_id = {m.id: int(lab) for m, lab in zip(shuffled, labels)}
         predicted = [by_id[m.id] for m in msgs]

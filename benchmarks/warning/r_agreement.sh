@@ -12,7 +12,7 @@ command -v Rscript >/dev/null && Rscript -e 'library(surveillance)' >/dev/null 2
 # The Farrington component exactly as R runs it (NB plug-in, one test at alpha 0.005) …
 .venv/bin/xinfang detect-spikes --counts "$WORK/counts.csv" --out "$WORK/ours.csv" --period week --no-holidays \
   --threshold nb-plugin --alpha 0.005 --alpha-pair 0 >/dev/null
-# … and our defaults (predictive NB threshold, single + two-week tests at 0.0025 each).
+# … and our defaults (predictive NB threshold, single test at 0.0005 + two-week test at 0.0045).
 .venv/bin/xinfang detect-spikes --counts "$WORK/counts.csv" --out "$WORK/default.csv" --period week --no-holidays >/dev/null
 Rscript benchmarks/warning/farrington.R "$WORK/counts.csv" "$WORK/r.csv"
 echo -n "R-settings: "; .venv/bin/python benchmarks/warning/r_agreement.py compare "$WORK/ours.csv" "$WORK/r.csv"

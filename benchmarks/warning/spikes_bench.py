@@ -65,13 +65,14 @@ def run(seed: int, n_series: int, weeks: int, options: DetectorOptions) -> dict:
     false_alarms = quiet = 0
     detected = outbreaks_total = 0
     by_method = defaultdict(lambda: [0, 0])  # detected, total
+    by_k = defaultdict(lambda: [0, 0])
     fa_method = defaultdict(lambda: [0, 0])
     fa_reason = defaultdict(int)
     for _ in range(n_series):
         y, outbreaks, _first = simulate(rng, weeks, holiday)
         alarms = detect_series(y, options, holiday=holiday)
         affected = np.zeros(weeks, dtype=bool)
-        for start, _k in outbreaks:
+        for start, k in outbreaks:
             affected[start : start + 5] = True
             hit = alarms[start].alarm or alarms[start + 1].alarm
             detected += hit
@@ -79,6 +80,8 @@ def run(seed: int, n_series: int, weeks: int, options: DetectorOptions) -> dict:
             method = alarms[start].method
             by_method[method][0] += hit
             by_method[method][1] += 1
+            by_k[k][0] += hit
+            by_k[k][1] += 1
         for i, a in enumerate(alarms):
             if not affected[i]:
                 quiet += 1
@@ -94,6 +97,7 @@ def run(seed: int, n_series: int, weeks: int, options: DetectorOptions) -> dict:
         "detected_within_2": round(detected / outbreaks_total, 4),
         "outbreaks": outbreaks_total,
         "detected_by_method": {m: round(d / t, 3) if t else None for m, (d, t) in by_method.items()},
+        "detected_by_k": {k: round(d / t, 3) for k, (d, t) in sorted(by_k.items())},
         "false_alarm_by_method": {m: round(d / t, 4) if t else None for m, (d, t) in fa_method.items()},
         "false_alarm_by_test": {r: round(n / quiet, 4) for r, n in fa_reason.items() if r},
     }
@@ -105,7 +109,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--weeks", type=int, default=312)
     parser.add_argument("--short-method", choices=["local", "cusum"], default="local")
-    parser.add_argument("--threshold", choices=["nb", "nb-plugin", "two-thirds"], default=DetectorOptions.threshold)
+    parser.add_argument("--threshold", choices=["nb", "nb2", "nb-plugin", "two-thirds"], default=DetectorOptions.threshold)
     parser.add_argument("--short-baseline", type=int, default=None)
     parser.add_argument("--alpha", type=float, default=DetectorOptions.alpha)
     parser.add_argument("--alpha-pair", type=float, default=DetectorOptions.alpha_pair)

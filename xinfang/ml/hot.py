@@ -4,25 +4,24 @@ Imports no Django. The unit of interest is an *issue* (one camera, one junction,
 estate's developer, one policy), never a person: a cluster reports how many distinct
 petitioners raised it, not who they are.
 
-Grouping, in three steps:
+Grouping (details in :func:`cluster_messages`): candidates from each message's nearest
+neighbours by cosine of character 2–3-gram TF-IDF; average-linkage clusters inside each
+connected component, never joining two titles that name different places ("油烟扰民" in two
+estates is two issues); then a second stage joins clusters that name the SAME place AND ask
+the same thing (centroid cosine of the place-free text), so one estate's differently worded
+letters become one issue while another grievance there, or the same grievance elsewhere, stays
+apart.
 
-1. near-duplicates (the MinHash index of :mod:`xinfang.ml.dedupe`, Jaccard ≥ 0.5 on
-   character shingles) are always joined: a reposted letter is one issue;
-2. every message is linked to its mutual nearest neighbours by cosine similarity of
-   character 2–3-gram TF-IDF vectors of title (counted twice) and text, when the
-   similarity passes ``link`` (``link_same_place`` among the 30 nearest when both titles
-   name the same place), never when both titles name different places — "油烟扰民" in
-   two estates is two issues, however alike the letters;
-3. connected components of those links, each closed under the place rule.
-
-Heat rises with distinct petitioners most, then messages, support (likes), growth in the
-recent half of its span and the span itself.
+Heat is the number of distinct petitioners; growth in the recent half of its span, the span,
+support (likes, capped) and repeated messages add less than one between them, so they only
+order issues raised by equally many people.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,7 +72,7 @@ class HotIssue:
 # A specific place: a named estate, road, village, school… (the district alone is too coarse).
 _PLACE_RE = re.compile(
     r"([\u4e00-\u9fa5A-Za-z0-9]{2,8}?(?:小区|花园|家园|公寓|广场|大厦|新城|新村|苑|庭|湾|城|园|"
-    r"路|大道|街道|街|巷|镇|乡|村|社区|学校|学院|大学|中学|小学|医院|公园|市场|车站|高速|隧道|大桥|立交|停车场))"
+    r"路|大道|街道|街|巷|镇|乡|村|社区|学校|学院|大学|中学|小学|幼儿园|医院|公园|市场|车站|高速|隧道|大桥|立交|停车场))"
 )
 _DISTRICT_RE = re.compile(r"[A-Z]\d{0,2}(?:区|县)|[A-Z]市")
 # Leading words that are not part of a place name ("反映A3区…", "关于…", "投诉…").
@@ -83,16 +82,49 @@ _GENERIC = frozenset({"城", "园", "路", "街", "村", "镇", "苑", "庭", "�
 _NOT_A_NAME = re.compile(r"^(?:小区|附近|社区|周边|我们|我的|这个|那个|一个|位于|所在|全部|以及|作为|出入口|门口|旁边|与|和|于|口)|临街|过街|马路|过不去|行人|路口|下路$")
 
 
+# Words a lazy match drags in front of a name: "是丽发新城", "往丽发新城", "噪音污水影响丽发新城".
+_VERB_LEAD_RE = re.compile(
+    r"^(?:.*?(?:影响|污染|位于|靠近|搬迁到|看到|说|旁边|附近|对面|隔壁|投诉|反映|举报))|^[是有往离做还给到向从对被把让近我你他她]+"
+)
+# An estate name + 小区/社区 is the estate ("丽发新城小区" = "丽发新城"); a verb + 小区 is not a name.
+_ESTATE_END_RE = re.compile(r"(?:新城|新村|花园|家园|公寓|广场|大厦|苑|庭|湾|城|园|府|居|里|郡|湖|山|庄)$")
+_NOT_IN_NAME = re.compile(r"[我你他还离做给这那未违么吗呢了着过很都也又再就才被把让对是有在的以为]|严重|影响|建设|污染|扰民")
+# Too coarse to say two clusters are about one issue (a 街道 holds many estates).
+_COARSE_RE = re.compile(r"(?:街道|镇|乡|区|县|市)$")
+
+
+def _canonical(name: str) -> str:
+    """Clean one matched name; "" when it is not a place name."""
+    name = _LEAD_RE.sub("", name)
+    stripped = _VERB_LEAD_RE.sub("", name)
+    if len(stripped) >= 3:
+        name = stripped
+    for suffix in ("小区", "社区"):
+        if name.endswith(suffix) and name != suffix:
+            core = name[: -len(suffix)]
+            if _NOT_IN_NAME.search(core) or len(core) < 2:
+                return ""
+            if _ESTATE_END_RE.search(core) and len(core) >= 3:
+                name = core
+    return name
+
+
 def extract_place(text: str) -> list[str]:
     """Return the specific place names in ``text`` (most specific first, duplicates removed)."""
+    return list(_extract_place(text))
+
+
+@lru_cache(maxsize=65536)
+def _extract_place(text: str) -> tuple[str, ...]:
+    # Cached: clustering, the demand merge and the description ask about the same titles again.
     found: list[str] = []
     for match in _PLACE_RE.finditer(text):
         # "污染的A2区丽发新城" / "建在A市丽发新城": the name is what follows the last 的 or district.
         name = re.split(r"的|在|[A-Z]\d{0,2}(?:区|县)|[A-Z]市", match.group(1))[-1]
-        name = _LEAD_RE.sub("", name)
+        name = _canonical(name)
         if len(name) >= 3 and name not in _GENERIC and not _NOT_A_NAME.search(name) and name not in found:
             found.append(name)
-    return found
+    return tuple(found)
 
 
 def _district(text: str) -> str:
@@ -148,15 +180,15 @@ def cluster_messages(
     candidate: float = 0.25,
     join: float = 0.40,
     merge: float = 1.0,
+    demand: float = 0.3,
     neighbours: int = 20,
-    near_duplicate: float = 0.5,
 ) -> np.ndarray:
     """Return a cluster label per message (messages of one issue share a label).
 
     1. candidates: each message's ``neighbours`` nearest by cosine of character 2–3-gram
-       TF-IDF (title counted twice) with similarity ≥ ``candidate``, plus MinHash near-
-       duplicates (:mod:`xinfang.ml.dedupe`); connected components of that graph bound the
-       work (one month of petitions falls into many small components);
+       TF-IDF (title counted twice) with similarity ≥ ``candidate`` (near-duplicates are each
+       other's nearest neighbours, so they are joined here); connected components of that
+       graph bound the work (one month of petitions falls into many small components);
     2. inside each component, average-linkage agglomerative clustering on 1 − cosine, cut
        at 1 − ``join``. Average linkage needs a group to be alike *as a whole*: a message
        about the right place but another grievance, or the right grievance at another place,
@@ -167,12 +199,13 @@ def cluster_messages(
     4. optionally (``merge`` < 1) clusters naming one place with centroids at cosine ≥ ``merge``
        are joined. Off by default: at 0.3 it gathers hot.csv's 丽发新城搅拌站 letters (8 small
        clusters → 16 + 10) but merges different grievances at one place in the injected corpus
-       (ARI 0.90 → 0.36–0.65); see benchmarks/warning/README.md.
+       (ARI 0.90 → 0.36–0.65); see benchmarks/warning/README.md;
+    5. ``demand`` < 1: clusters whose majority place is the same (containment counts; a 街道 or
+       district is too coarse) and whose centroids over the place-free text ("what is asked":
+       places, junctions, where-words and districts removed) have cosine ≥ ``demand`` are joined.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.sparse.csgraph import connected_components
-
-    from .dedupe import NearDuplicateIndex
 
     n = len(messages)
     if n == 0:
@@ -182,21 +215,9 @@ def cluster_messages(
     X = _vectors(messages)
     if X is None:
         return np.arange(n)
+    # Near-duplicates are among each other's nearest neighbours (cosine ≫ ``candidate``), so this
+    # graph already joins them; the MinHash pass once run on top cost more than the rest together.
     graph = _neighbour_graph(X, neighbours, candidate)
-    index = NearDuplicateIndex(threshold=near_duplicate, num_perm=64)
-    texts = [f"{m.title}{m.text}" for m in messages]
-    index.add_many(enumerate(texts))
-    extra_r, extra_c = [], []
-    for i, text in enumerate(texts):
-        if i in index:
-            for j, _similarity in index.query(text, k=None, exclude=i):
-                if int(j) != i:
-                    extra_r.append(i)
-                    extra_c.append(int(j))
-    if extra_r:
-        from scipy.sparse import coo_matrix
-
-        graph = graph + coo_matrix((np.ones(len(extra_r), dtype=np.float32), (extra_r, extra_c)), shape=(n, n))
     _count, components = connected_components(graph, directed=False)
     title_places = [set(extract_place(m.title)) for m in messages]
     labels = np.full(n, -1, dtype=np.int64)
@@ -225,7 +246,95 @@ def cluster_messages(
         local = fcluster(tree, t=1.0 - join, criterion="distance")
         labels[members] = next_label + local - 1
         next_label += int(local.max())
-    return _merge_same_place(labels, X, title_places, merge) if merge < 1.0 else labels
+    if merge < 1.0:
+        labels = _merge_same_place(labels, X, title_places, merge)
+    if demand < 1.0:
+        labels = _merge_place_and_demand(labels, messages, demand)
+    return labels
+
+
+def _message_places(m: Message) -> list[str]:
+    return extract_place(m.title) or extract_place(m.text[:200])[:2]
+
+
+# Where-words left once the names are gone: junctions ("X路与Y大道交叉口"), gates, bridges, "附近".
+_JUNCTION_RE = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{1,8}?(?:路|大道|街)(?:与|和)[\u4e00-\u9fa5A-Za-z0-9]{1,8}?(?:路|大道|街)(?:交叉)?口?")
+_WHERE_WORDS_RE = re.compile(r"交叉口|十字路口|路口|隧道口|高架桥下|高架桥|高架|立交桥|立交|[东南西北]门|门口|附近|旁边|周边|对面|"
+                             r"小区|社区|居民区|片区|这个位置|该路段|路段")
+
+
+def _demand_documents(messages: Sequence[Message], places: list[list[str]]) -> list[str]:
+    """The title with every place name, junction, where-word, district and lead word ("投诉", "反映")
+    removed: what is asked, not where. Titles state the demand in a few words; the letters' bodies
+    differ too much between petitioners to compare (tried: the whole start of the text)."""
+    docs = []
+    for m, names in zip(messages, places):
+        docs.append(_strip_where(m.title, names))
+        if len(docs[-1].replace(" ", "")) < 4:  # a title that only names the place: the text's opening
+            docs[-1] = _strip_where(f"{m.title} {m.text[:60]}", names)
+    return docs
+
+
+def _strip_where(text: str, names: list[str]) -> str:
+    text = _JUNCTION_RE.sub(" ", text)
+    for name in sorted(set(names) | set(extract_place(text)), key=len, reverse=True):
+        text = text.replace(name, " ")
+    text = _WHERE_WORDS_RE.sub(" ", _DISTRICT_RE.sub(" ", text))
+    return normalize_text(_LEAD_RE.sub("", text.strip()))
+
+
+def _merge_place_and_demand(labels: np.ndarray, messages: Sequence[Message], demand: float) -> np.ndarray:
+    """Second stage: join two clusters only when they name the SAME place (the place most of each
+    cluster's messages name; containment counts) AND ask the same thing — the cosine of their centroids
+    over the place-free text ≥ ``demand``. Average linkage splits one estate's long, differently worded
+    letters ("搅拌站" / "搅拌厂" / "噪音" / "粉尘") into many small clusters; the same grievance at
+    another place, or another grievance at the same place, stays apart."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    places = [_message_places(m) for m in messages]
+    n_labels = int(labels.max()) + 1
+    counts: list[Counter[str]] = [Counter() for _ in range(n_labels)]
+    sizes = np.bincount(labels, minlength=n_labels)
+    for label, names in zip(labels, places):
+        counts[label].update(set(names))
+    # A cluster's places: named by at least half its messages.
+    cluster_places = [{name for name, c in counts[k].items() if 2 * c >= sizes[k] and not _COARSE_RE.search(name)}
+                      for k in range(n_labels)]
+    by_name: dict[str, list[int]] = {}
+    for k, names in enumerate(cluster_places):
+        for name in names:
+            by_name.setdefault(name, []).append(k)
+    if not by_name:
+        return labels
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2, dtype=np.float32)
+    try:
+        D = vectorizer.fit_transform(_demand_documents(messages, places)).tocsr()
+    except ValueError:
+        return labels
+    M = csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_labels, len(labels)))
+    centroids = normalize(M @ D)
+    names = sorted(by_name, key=len)
+    rows, cols = [], []
+    for i, a in enumerate(names):
+        group = set(by_name[a])
+        for b in names[i + 1 :]:
+            if a in b:
+                group |= set(by_name[b])
+        group_list = sorted(group)
+        if len(group_list) < 2:
+            continue
+        S = (centroids[group_list] @ centroids[group_list].T).toarray()
+        x, y = np.nonzero(np.triu(S, 1) >= demand)
+        rows.extend(group_list[k] for k in x)
+        cols.extend(group_list[k] for k in y)
+    if not rows:
+        return labels
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_labels, n_labels))
+    _count, joined = connected_components(graph, directed=False)
+    return joined[labels]
 
 
 def _merge_same_place(labels: np.ndarray, X, title_places: list[set], merge: float) -> np.ndarray:
@@ -298,12 +407,13 @@ def hot_issues(
         # Growth: share of dated messages in the latter half of the span (0.5 = steady).
         middle = first + (last - first) / 2 if dated else None
         growth = sum(1 for m in dated if m.time > middle) / len(dated) if span_days > 0 else 0.5
-        heat = (
-            3.0 * math.log1p(petitioners)
-            + 1.0 * math.log1p(len(items))
-            + 0.8 * math.log1p(likes)
-            + 1.0 * (growth - 0.5)
-            + 0.3 * math.log1p(span_days)
+        # Distinct petitioners first: the other terms together stay below 1, so they only order
+        # issues raised by equally many people (likes capped: support is not a petitioner).
+        heat = petitioners + (
+            0.35 * growth
+            + 0.25 * min(math.log1p(span_days) / math.log1p(365), 1.0)
+            + 0.20 * min(math.log1p(likes) / math.log1p(1000), 1.0)
+            + 0.19 * min(math.log1p(len(items) - petitioners) / math.log1p(100), 1.0)
         )
         issues.append(
             HotIssue(0, heat, _describe(items), _place(items), first, last, petitioners, [m.id for m in items])

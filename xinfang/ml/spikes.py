@@ -23,7 +23,6 @@ not working days beyond the ordinary weekends; the GLM takes it as a covariate, 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -46,8 +45,10 @@ class DetectorOptions:
     period: Period = "week"
     # One-sided levels of the two tests each period: this period alone, and this period plus
     # the one before (a rise lasting two periods is seen with half the noise of each week).
-    alpha: float = 0.0025
-    alpha_pair: float = 0.0025  # 0 turns the two-period test off (R's farringtonFlexible has none)
+    # The 0.5 % is split unevenly: a 3σ rise lasting two periods is far likelier to pass the joint
+    # line than its first week alone (benchmarks/warning/README.md: chosen on seeds 0–2).
+    alpha: float = 0.0005
+    alpha_pair: float = 0.0045  # 0 turns the two-period test off (R's farringtonFlexible has none)
     years: int = 5  # b: years of comparable history used at most
     window: int | None = None  # w: half-width of the comparable window (3 weeks / 1 month)
     gap: int | None = None  # most recent periods never used as baseline (26 weeks / 6 months)
@@ -57,10 +58,13 @@ class DetectorOptions:
     # "nb": NB quantile whose variance adds the uncertainty of the fitted mean to phi × mu
     # (the plug-in alone ignores it and alarms too often on short baselines); "nb-plugin":
     # Noufaily's plug-in exactly as farringtonFlexible; "two-thirds": Farrington 1996.
-    threshold: Literal["nb", "nb-plugin", "two-thirds"] = "nb"
+    threshold: Literal["nb", "nb2", "nb-plugin", "two-thirds"] = "nb"
     # Short series (less than two years): "local" = quasi-Poisson GLM on the recent past with
     # a local trend and the holiday covariate; "cusum" = negative-binomial CUSUM.
     short_method: Literal["local", "cusum"] = "local"
+    # Spread of the short-series test: "glm" = the local fit's φ (widened by t), "differences" =
+    # Var = μ + aμ² with a from successive differences of the whole history (see _difference_alpha).
+    short_dispersion: Literal["glm", "differences"] = "glm"
     short_baseline: int | None = None  # recent periods for the short baseline (26 weeks / 12 months)
     short_min: int = 8  # fewer baseline periods than this: no decision (expected only)
     cusum_shift: float = 1.5  # detect a rise of this many standard deviations
@@ -107,13 +111,56 @@ def _seasonal_factor(lags: np.ndarray, freq: int, window: int, levels: int) -> n
     return np.where(inside, 0, block).astype(int)
 
 
-def _fit(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None):
-    import statsmodels.api as sm
+class _Model:
+    def __init__(self, endog: np.ndarray, var_weights: np.ndarray | None) -> None:
+        self.endog = endog
+        self.var_weights = var_weights
 
-    model = sm.GLM(y, X, family=sm.families.Poisson(), var_weights=weights)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(scale="X2", method="IRLS", maxiter=50)
+
+class _GLMResult:
+    """What the detectors read of a quasi-Poisson fit (the names of statsmodels' GLMResults)."""
+
+    def __init__(self, y, X, weights, params, mu, cov_unscaled) -> None:
+        self.model = _Model(y, weights)
+        self.params = params
+        self.mu = mu
+        rank = int(np.linalg.matrix_rank(X)) if X.shape[1] else 0
+        self.df_resid = float(len(y) - rank)
+        w = np.ones_like(y) if weights is None else weights
+        pearson = float(np.sum(w * (y - mu) ** 2 / np.maximum(mu, 1e-300)))
+        self.scale = pearson / self.df_resid if self.df_resid > 0 else 1.0
+        self._cov = cov_unscaled * self.scale
+        se = np.sqrt(np.maximum(np.diag(self._cov), 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.pvalues = 2.0 * stats.norm.sf(np.abs(np.where(se > 0, params / se, np.inf)))
+
+    def cov_params(self) -> np.ndarray:
+        return self._cov
+
+
+def _fit(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None) -> _GLMResult:
+    """Poisson GLM (log link, ``var_weights``) by IRLS, the scale by Pearson's X² (quasi-Poisson):
+    the estimator of statsmodels' ``GLM(..., Poisson(), var_weights).fit(scale="X2")`` without its
+    per-call overhead, which dominated once the detector fits one model per series and period."""
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    mu = (y + y.mean()) / 2.0 + 1e-8  # statsmodels' start
+    eta = np.log(mu)
+    deviance = math.inf
+    params = np.zeros(X.shape[1])
+    for _ in range(50):
+        z = eta + (y - mu) / mu
+        sw = np.sqrt(w * mu)
+        params, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
+        eta = np.clip(X @ params, -700.0, 700.0)
+        mu = np.exp(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)
+        new = 2.0 * float(np.sum(w * terms))
+        if abs(new - deviance) <= 1e-8 * (abs(deviance) + 1e-8) if math.isfinite(deviance) else False:
+            break
+        deviance = new
+    cov_unscaled = np.linalg.pinv((X * (w * mu)[:, None]).T @ X)
+    return _GLMResult(y, X, None if weights is None else w, params, mu, cov_unscaled)
 
 
 def _anscombe(y: np.ndarray, mu: np.ndarray, phi: float) -> np.ndarray:
@@ -185,11 +232,25 @@ def _predict(result, xs: list[np.ndarray], phi: float, opts: DetectorOptions) ->
     mu0 = mus[0]
     var_eta = float(xs[0] @ cov @ xs[0])
     method = opts.threshold
-    if method == "nb":
+    if method == "nb":  # (nb2 widens inside its own branch)
         # Small baselines estimate phi poorly: widen by the Student-t quantile over the
         # normal one at the residual degrees of freedom (≈ 1 for the GLM's long baselines).
         df = max(float(result.df_resid), 1.0)
         phi *= (stats.t.ppf(1.0 - opts.alpha, df) / stats.norm.ppf(1.0 - opts.alpha)) ** 2
+    if method == "nb2":
+        # Variance μ + aμ² (a by moments from the fit's Pearson residuals): a seasonal series
+        # is far more variable at its peak than at its trough, which φμ averages away.
+        a = _nb_alpha(result)
+        widen = _widen(result, opts.alpha)
+        upper = _nb_quantile(mu0, widen * (mu0 + a * mu0**2) + mu0**2 * var_eta, opts.alpha)
+        if len(xs) < 2 or opts.alpha_pair <= 0:
+            return _Point(mu0, upper, math.nan, math.nan)
+        total = mus[0] + mus[1]
+        gradient = mus[0] * xs[0] + mus[1] * xs[1]
+        own = sum(m + a * m**2 for m in mus[:2])
+        pair_upper = _nb_quantile(total, _widen(result, opts.alpha_pair) * own + float(gradient @ cov @ gradient),
+                                  opts.alpha_pair)
+        return _Point(mu0, upper, total, pair_upper)
     upper = _threshold(mu0, mu0**2 * var_eta, phi, opts.alpha, method)
     if len(xs) < 2 or opts.alpha_pair <= 0:
         return _Point(mu0, upper, math.nan, math.nan)
@@ -197,6 +258,33 @@ def _predict(result, xs: list[np.ndarray], phi: float, opts: DetectorOptions) ->
     gradient = mus[0] * xs[0] + mus[1] * xs[1]  # d(total)/d(beta)
     pair_upper = _threshold(total, float(gradient @ cov @ gradient), phi, opts.alpha_pair, method)
     return _Point(mu0, upper, total, pair_upper)
+
+
+def _nb_alpha(result) -> float:
+    """a of Var = μ + aμ², by moments over the (re)weighted fit, with the residual-df correction."""
+    y = np.asarray(result.model.endog, dtype=float)
+    mu = np.asarray(result.mu, dtype=float)
+    w = getattr(result.model, "var_weights", None)
+    w = np.ones_like(y) if w is None else np.asarray(w, dtype=float)
+    n, df = len(y), max(float(result.df_resid), 1.0)
+    num = float(np.sum(w * (y - mu) ** 2)) * n / df - float(np.sum(w * mu))
+    den = float(np.sum(w * mu**2))
+    return max(num / den, 0.0) if den > 0 else 0.0
+
+
+def _widen(result, alpha: float) -> float:
+    """(t/z)² at the residual degrees of freedom: a dispersion estimated from few periods is uncertain."""
+    df = max(float(result.df_resid), 1.0)
+    return float((stats.t.ppf(1.0 - alpha, df) / stats.norm.ppf(1.0 - alpha)) ** 2)
+
+
+def _nb_quantile(mu0: float, variance: float, alpha: float) -> float:
+    if mu0 <= 0:
+        return 0.0
+    if variance <= mu0 * (1 + 1e-9):
+        return float(stats.poisson.ppf(1.0 - alpha, mu0))
+    size = mu0**2 / (variance - mu0)
+    return float(stats.nbinom.ppf(1.0 - alpha, size, size / (size + mu0)))
 
 
 def _farrington_point(
@@ -231,7 +319,45 @@ def _local_point(counts: np.ndarray, t: int, holiday: np.ndarray | None, opts: D
         return _Point(0.0, 0.0, 0.0, 0.0)
     X, row = _design(idx, t, None, holiday)
     result, xs = _reweighted_fit(y, X, [row(t, 0), row(t - 1, 0)], opts)
-    return _predict(result, xs, max(float(result.scale), 1.0), opts)
+    if opts.short_dispersion == "glm":
+        return _predict(result, xs, max(float(result.scale), 1.0), opts)
+    # The level from the local fit; the spread from all earlier periods by successive differences.
+    a = _difference_alpha(counts[:hi], None if holiday is None else holiday[:hi])
+    if a is None:
+        return _predict(result, xs, max(float(result.scale), 1.0), opts)
+    cov, params = result.cov_params(), result.params
+    mus = [math.exp(min(float(x @ params), 30.0)) for x in xs]
+    mu0 = mus[0]
+    upper = _nb_quantile(mu0, mu0 + a * mu0**2 + mu0**2 * float(xs[0] @ cov @ xs[0]), opts.alpha)
+    if opts.alpha_pair <= 0:
+        return _Point(mu0, upper, math.nan, math.nan)
+    total = mus[0] + mus[1]
+    gradient = mus[0] * xs[0] + mus[1] * xs[1]
+    own = sum(m + a * m**2 for m in mus)
+    pair_upper = _nb_quantile(total, own + float(gradient @ cov @ gradient), opts.alpha_pair)
+    return _Point(mu0, upper, total, pair_upper)
+
+
+def _difference_alpha(y: np.ndarray, holiday: np.ndarray | None) -> float | None:
+    """a of Var = μ + aμ² from successive differences of the whole history: for two neighbouring
+    periods of (nearly) equal mean, E[(y₁ − y₀)² − y₁ − y₀] = 2aμ² and E[y₁y₀] = μ², whatever the
+    slow trend and season, which a short local fit cannot tell from noise. Pairs touching a
+    holiday period are left out; None when fewer than 8 pairs remain."""
+    y = np.asarray(y, dtype=float)
+    if len(y) < 3:
+        return None
+    y0, y1 = y[:-1], y[1:]
+    keep = np.ones(len(y0), dtype=bool)
+    if holiday is not None:
+        h = np.abs(np.asarray(holiday, dtype=float))
+        keep &= (h[:-1] < 0.1) & (h[1:] < 0.1)
+    if keep.sum() < 8:
+        return None
+    y0, y1 = y0[keep], y1[keep]
+    den = 2.0 * float(np.sum(y0 * y1))
+    if den <= 0:
+        return 0.0
+    return max(float(np.sum((y1 - y0) ** 2 - y1 - y0)) / den, 0.0)
 
 
 def _trend_significant(result, y: np.ndarray, x: np.ndarray) -> bool:
@@ -347,6 +473,27 @@ def _short(y: np.ndarray, t_range: range, hol: np.ndarray | None, opts: Detector
             out[t] = _decide(y, t, point, "local", opts)
 
 
+def _undecided(y: np.ndarray, t: int, opts: DetectorOptions) -> Alarm:
+    """Too little history to decide (fewer than ``short_min`` earlier periods): no alarm, but a
+    complete row. The baseline is the series' other periods nearest to t (the later ones too,
+    since there is nothing earlier; the period itself when the series has only one); ``expected``
+    is their mean and ``upper`` the (1 − α) quantile of the Gamma–Poisson predictive count
+    (Jeffreys prior on the rate: NB(size = total + ½, p = n / (n + 1))), which widens as the
+    baseline shrinks."""
+    others = [s for s in range(len(y)) if s != t]
+    others.sort(key=lambda s: (abs(s - t), s))
+    base = y[others[: opts.short_baseline]] if others else y[t : t + 1]
+    n, total = len(base), float(base.sum())
+    upper = float(stats.nbinom.ppf(1.0 - opts.alpha, total + 0.5, n / (n + 1.0)))
+    return Alarm(int(y[t]), total / n, upper, False, "none")
+
+
+def _fill_undecided(y: np.ndarray, out: list, opts: DetectorOptions) -> None:
+    for t, alarm in enumerate(out):
+        if alarm is not None and alarm.method == "none":
+            out[t] = _undecided(y, t, opts)
+
+
 def detect_series(
     counts: np.ndarray | list[int],
     options: DetectorOptions | None = None,
@@ -366,6 +513,7 @@ def detect_series(
     _short(y, range(0, min(first_glm, len(y))), hol, opts, out)
     for t in range(first_glm, len(y)):
         out[t] = _decide(y, t, _farrington_point(y, t, hol, opts, freq), "farrington", opts)
+    _fill_undecided(y, out, opts)
     return out  # type: ignore[return-value]
 
 
@@ -388,5 +536,5 @@ def detect_last(
             return detect_series(y, options, holiday=holiday)[-1]
         out: list = [None] * len(y)
         _short(y, range(t, t + 1), hol, opts, out)
-        return out[t]
+        return _undecided(y, t, opts) if out[t].method == "none" else out[t]
     return _decide(y, t, _farrington_point(y, t, hol, opts, freq), "farrington", opts)

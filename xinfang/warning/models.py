@@ -69,6 +69,8 @@ class Warning(models.Model):  # noqa: A001 - the glossary's name; never imported
             models.Index(fields=["department", "kind", "-created_at"], condition=~Q(status="closed"),
                          name="warning_open_dept_idx"),
             models.Index(fields=["-closed_at"], condition=Q(status="closed"), name="warning_closed_idx"),
+            # 局领导看全部类别时按时间取第一页：有序读出 25 条即停，不必把全部未关闭的预警排序。
+            models.Index(fields=["-created_at", "-id"], condition=~Q(status="closed"), name="warning_open_recent_idx"),
         ]
 
     def __str__(self) -> str:

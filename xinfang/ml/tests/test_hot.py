@@ -88,3 +88,36 @@ def test_extract_place_finds_named_places_not_phrases():
         "魅力之城小区临街门面油烟直排扰民")
     assert not any("临街" in p for p in extract_place("小区临街门面油烟直排扰民"))
     assert extract_place("咨询驾驶证换证需要什么材料") == []
+
+
+def test_likes_order_equally_large_issues_but_never_lift_a_two_person_one_above_a_five_person_one():
+    messages = [Message(f"a{i}", "A3区枫林路路口电子警察抓拍不合理", "电子警察误拍，请核查设备。", f"a{i % 2}",
+                        T0 + timedelta(days=i), likes=5000) for i in range(6)]
+    messages += [Message(f"b{i}", "A2区雨花停车场扣车停车费太高", "停车保管费太高，请整改收费。", f"p{i}",
+                         T0 + timedelta(days=i)) for i in range(5)]
+    issues = hot_issues(messages, top=5)
+    assert [i.petitioners for i in issues] == [5, 2]
+
+
+# Letters of one estate's grievance worded differently enough to fall into several average-linkage
+# clusters, next to another grievance at the same estate and the same grievance at another estate.
+MIXER = ["丽发新城小区旁边建搅拌站，噪音扰民", "丽发新城附近修建搅拌厂，粉尘污染严重", "丽发新城小区附近搅拌站彻夜施工，灰尘噪音",
+         "反对在丽发新城居民区旁建混凝土搅拌站", "丽发新城搅拌站粉尘大，孩子无法开窗", "丽发新城附近违建搅拌站谁来监管"]
+
+
+def test_one_estates_grievance_in_different_words_is_one_issue_and_another_grievance_there_is_not():
+    messages = [Message(f"m{i}", title, f"{title}。搅拌站离小区只有一百米，每天噪音和灰尘不断，请环保部门处理。",
+                        f"m{i}", T0 + timedelta(days=i)) for i, title in enumerate(MIXER)]
+    messages += [Message(f"w{i}", "丽发新城小区内垃圾站散发臭味", "丽发新城小区内垃圾站常年不清理，散发严重臭味，请物业处理。",
+                         f"w{i}", T0 + timedelta(days=i)) for i in range(4)]
+    messages += [Message(f"o{i}", "怡海星城小区旁边建搅拌站，噪音扰民", "怡海星城小区旁边建搅拌站，每天噪音和灰尘不断，请环保部门处理。",
+                         f"o{i}", T0 + timedelta(days=i)) for i in range(4)]
+    labels = dict(zip((m.id for m in messages), cluster_messages(messages)))
+    assert len({labels[f"m{i}"] for i in range(6)}) == 1
+    assert labels["w0"] != labels["m0"] and labels["o0"] != labels["m0"]
+    assert len({labels[f"w{i}"] for i in range(4)}) == 1 and len({labels[f"o{i}"] for i in range(4)}) == 1
+
+
+def test_estate_names_are_cleaned_of_verbs_and_the_word_for_estate():
+    assert extract_place("搅拌站大量加工砂石料噪音污水影响丽发新城小区环境") == ["丽发新城"]
+    assert extract_place("投诉小区附近搅拌站噪音扰民，还我小区安宁") == []

@@ -47,6 +47,23 @@ def test_detect_spikes_writes_one_alarm_row_per_input_row_in_order(tmp_path, cap
     assert summary["rows"] == 150 and summary["series"] == 2 and summary["alarms"] >= 1
 
 
+def test_a_one_or_two_period_series_gets_an_expected_and_an_upper_from_its_own_counts_and_no_alarm(tmp_path):
+    rows = [("只有一周", "2026-03-02", 7), ("两周", "2026-03-02", 4), ("两周", "2026-03-09", 30), ("空", "2026-03-02", 0)]
+    counts = _counts(tmp_path / "short.csv", rows)
+    out = tmp_path / "out.csv"
+    assert detect_spikes_main(["--counts", str(counts), "--out", str(out), "--period", "week"]) == 0
+    result = {(r["key"], r["period_start"]): r for r in _read(out)}
+    assert len(result) == 4 and all(r["upper"] != "" and r["alarm"] == "0" for r in result.values())
+    alone = result[("只有一周", "2026-03-02")]
+    assert float(alone["expected"]) == 7.0 and float(alone["upper"]) > 7
+    # Each week of a two-week series is judged against the other one.
+    first, second = result[("两周", "2026-03-02")], result[("两周", "2026-03-09")]
+    assert float(first["expected"]) == 30.0 and float(second["expected"]) == 4.0
+    assert float(second["upper"]) > 4 and float(first["upper"]) > 30
+    empty = result[("空", "2026-03-02")]
+    assert float(empty["expected"]) == 0.0 and float(empty["upper"]) >= 0
+
+
 def test_detect_spikes_treats_a_skipped_week_as_zero_and_guesses_monthly_periods(tmp_path):
     rows = [("k", f"{2022 + m // 12}-{m % 12 + 1:02d}-01", 30 + (m % 3)) for m in range(30) if m != 10]
     counts = _counts(tmp_path / "m.csv", rows)

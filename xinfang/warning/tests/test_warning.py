@@ -161,6 +161,32 @@ def test_a_shared_grievance_below_the_threshold_raises_nothing(cast, settings):
         assert detectors.run_hot_issue_detection() == 0
 
 
+def test_during_a_sensitive_period_its_tighter_petitioner_count_raises_the_shared_grievance(cast, settings):
+    from xinfang.warning import periods
+
+    settings.HOT_ISSUE_PETITIONERS = 8
+    _hot_petitions(cast, 6)
+    with time_machine.travel(_at(TODAY, 6), tick=False):
+        assert detectors.run_hot_issue_detection() == 0  # 平时 8 人才预警
+        periods.create_period(by=cast.admin, name="全国两会", starts_on=TODAY - timedelta(days=3),
+                              ends_on=TODAY + timedelta(days=7), hot_petitioners=5)
+        assert detectors.run_hot_issue_detection() == 1
+    warning = Warning.objects.get(kind=WarningKind.HOT_ISSUE)
+    assert warning.petitioners == 6 and "达到预警人数 5（敏感时期）" in warning.detail
+
+
+def test_a_sensitive_period_of_another_unit_does_not_tighten_this_units_count(cast, settings):
+    from xinfang.warning import periods
+
+    settings.HOT_ISSUE_PETITIONERS = 8
+    _hot_petitions(cast, 6)
+    with time_machine.travel(_at(TODAY, 6), tick=False):
+        periods.create_period(by=cast.admin, name="省两会", starts_on=TODAY - timedelta(days=3),
+                              ends_on=TODAY + timedelta(days=7), whole_bureau=False, departments=[cast.brigade_b],
+                              hot_petitioners=5)
+        assert detectors.run_hot_issue_detection() == 0
+
+
 # -- 民警需要支持：主管领导记录处置，留作标签 ---------------------------------------------------------
 
 
