@@ -9,8 +9,7 @@ from datetime import date
 from xinfang.core import clock
 from xinfang.org.models import Department
 
-from . import facts as facts_module
-from .compute import TOTAL, compute
+from .compute import TOTAL, compute_period
 from .funnel import LABELS
 from .registry import BY_KEY
 from .scoring import MIN_MATTERS, UnitScore, score_units
@@ -81,7 +80,7 @@ def monthly_bulletin(year: int, month: int, *, as_of: date | None = None, weight
     as_of = as_of or clock.today()
     start, end = month_bounds(year, month)
     if figures is None:
-        figures = compute(facts_module.load(start, end, as_of=as_of))
+        figures = compute_period(start, end, as_of=as_of)
     scores = score_units(figures, [(d.pk, d.name) for d in peer_units()], weights=weights, min_matters=min_matters)
     ranked = [s for s in scores if s.rank]
     best = [(s, _reasons(s, figures, best=True)) for s in ranked[:count]]

@@ -8,7 +8,6 @@ from datetime import date
 
 from xinfang.org.models import Department
 
-from . import facts as facts_module
 from .registry import BY_KEY, DEFAULT_THREE_RATE_WEIGHTS, METRICS, THREE_RATES, Metric, check_weights
 
 TOTAL = "total"
@@ -46,6 +45,27 @@ def ancestors_map() -> dict[int, list[int]]:
 def compute(facts, *, group_by: str = "department", rollup: bool = True,
             three_rate_weights: dict | None = None) -> dict[str, dict]:
     """{指标: {单位 id 或 TOTAL: Figure}}。按部门时每个部门的数含其全部下级部门（rollup）。"""
+    own: dict = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    handler = group_by == "handler"
+    for metric in METRICS:
+        if metric.select is None:
+            continue
+        select = metric.select
+        mine = own[metric.key]
+        for record in _records(metric, facts):
+            hit = select(record, facts)
+            if hit is None:
+                continue
+            c = mine[getattr(record, "handler_id", None) if handler else record.department_id]
+            c[1] += 1
+            if hit:
+                c[0] += 1
+    return finish(own, group_by=group_by, rollup=rollup, three_rate_weights=three_rate_weights)
+
+
+def finish(own: dict, *, group_by: str = "department", rollup: bool = True,
+           three_rate_weights: dict | None = None) -> dict[str, dict]:
+    """每个单位自己的 [分子, 分母] → 含下级单位与合计的 Figure，再加"三率"综合得分。"""
     weights = check_weights(three_rate_weights or DEFAULT_THREE_RATE_WEIGHTS, allowed=THREE_RATES,
                             label="three_rate_weights")
     parents = ancestors_map() if group_by == "department" and rollup else {}
@@ -53,20 +73,11 @@ def compute(facts, *, group_by: str = "department", rollup: bool = True,
     for metric in METRICS:
         if metric.select is None:
             continue
-        # 先按记录自己的单位数，再把每个单位的数加到它的各级上级与合计：每条记录只判定、只计一次。
-        own: dict = defaultdict(lambda: [0, 0])
-        select = metric.select
-        handler = group_by == "handler"
-        for record in _records(metric, facts):
-            hit = select(record, facts)
-            if hit is None:
-                continue
-            c = own[getattr(record, "handler_id", None) if handler else record.department_id]
-            c[1] += 1
-            if hit:
-                c[0] += 1
+        # 每个单位的数加到它的各级上级与合计：每条记录只判定、只计一次。
         counts: dict = defaultdict(lambda: [0, 0])
-        for unit, (n, d) in own.items():
+        for unit, (n, d) in own.get(metric.key, {}).items():
+            if not d:
+                continue
             keys = parents.get(unit, [unit]) if parents else [unit]
             for key in (*keys, TOTAL):
                 c = counts[key]
@@ -78,6 +89,17 @@ def compute(facts, *, group_by: str = "department", rollup: bool = True,
         }
     result["three_rate_score"] = _composite(result, weights)
     return result
+
+
+def compute_period(start: date, end: date, *, as_of: date | None = None, department_ids=None,
+                   group_by: str = "department", rollup: bool = True, three_rate_weights: dict | None = None) -> dict:
+    """与 compute(facts.load(...)) 相同的结果，判定在数据库里按单位分组做（grouped.py）：一年、全部单位也只几条查询。"""
+    from .grouped import own_counts
+
+    if three_rate_weights is not None:  # 先核对权重，坏的权重不必等算完才拒绝
+        check_weights(three_rate_weights, allowed=THREE_RATES, label="three_rate_weights")
+    own = own_counts(start, end, as_of=as_of, department_ids=department_ids, group_by=group_by)
+    return finish(own, group_by=group_by, rollup=rollup, three_rate_weights=three_rate_weights)
 
 
 def _composite(result: dict, weights: dict) -> dict:
@@ -114,4 +136,4 @@ def drill_down(metric_key: str, facts, *, unit: int | None = None, group_by: str
 
 
 def metrics_for_period(start: date, end: date, *, as_of: date | None = None, **kwargs) -> dict:
-    return compute(facts_module.load(start, end, as_of=as_of), **kwargs)
+    return compute_period(start, end, as_of=as_of, **kwargs)

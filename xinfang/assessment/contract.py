@@ -12,8 +12,7 @@ from django.core.exceptions import ValidationError
 from xinfang.core import clock
 from xinfang.org.models import Department
 
-from . import facts as facts_module
-from .compute import TOTAL, compute
+from .compute import TOTAL, compute_period
 from .registry import METRICS
 
 CSV_COLUMNS = ("unit", "unit_name", "metric", "label", "numerator", "denominator", "value")
@@ -66,8 +65,7 @@ def build(start: date, end: date, *, unit: Department | None = None, as_of: date
     departments = list(departments)
     ids = {d.pk for d in departments} if unit is not None else None
     if figures is None:
-        figures = compute(facts_module.load(start, end, as_of=as_of, department_ids=ids),
-                          three_rate_weights=three_rate_weights)
+        figures = compute_period(start, end, as_of=as_of, department_ids=ids, three_rate_weights=three_rate_weights)
     rows = []
     for d in departments:
         rows.append({"unit": str(d.pk), "code": d.code or "", "unit_name": d.name, "path": d.path,

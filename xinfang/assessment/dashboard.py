@@ -11,14 +11,14 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from xinfang.core import clock
+from xinfang.core import clock, cursors
 from xinfang.org.models import Department
 from xinfang.petitions.models import Category, Channel, Matter, Opinion, OpinionKind
 from xinfang.petitions.workflow import OPEN_STATES
 from xinfang.supervision.models import OrderStatus, OrderTarget
 
-from . import aggregates, facts as facts_module
-from .compute import TOTAL, compute
+from . import aggregates
+from .compute import TOTAL, compute_period
 from .funnel import LABELS, funnel
 from .registry import BY_KEY as BY_KEY_, METRICS
 
@@ -35,7 +35,7 @@ def figures_for(unit: Department, start: date, end: date, *, as_of: date | None 
     key = f"assessment:figures:{unit.pk}:{unit.path}:{start}:{end}:{as_of}"
     hit = cache.get(key)
     if hit is None:
-        hit = compute(facts_module.load(start, end, as_of=as_of, department_ids=subtree_ids(unit)))
+        hit = compute_period(start, end, as_of=as_of, department_ids=subtree_ids(unit))
         cache.set(key, hit, CACHE_SECONDS)
     return hit
 
@@ -51,25 +51,58 @@ def warm_cache() -> int:
     units = list(Department.objects.filter(depth__lte=1, is_active=True))
     for unit in units:
         key = f"assessment:figures:{unit.pk}:{unit.path}:{start}:{today}:{today}"
-        cache.set(key, compute(facts_module.load(start, today, as_of=today, department_ids=subtree_ids(unit))),
-                  CACHE_SECONDS)
+        cache.set(key, compute_period(start, today, as_of=today, department_ids=subtree_ids(unit)), CACHE_SECONDS)
     return len(units)
 
 
 def _url(name: str, unit: Department, start: date, end: date, *, key: str = "", **extra) -> str:
     query = {"from": start.isoformat(), "to": end.isoformat(), **{k: v for k, v in extra.items() if v}}
-    return reverse(name, args=[unit.pk, key] if key else [unit.pk]) + "?" + urlencode(query)
+    return _path(name, unit.pk, key) + "?" + urlencode(query)
+
+
+def _path(name: str, pk: int, key: str) -> str:
+    # 一张图上几百个点：reverse 每次都要匹配路由表，同一单位的路径只解析一次（换成编号占位再替换）。
+    template = _PATHS.get((name, bool(key)))
+    if template is None:
+        template = _PATHS[(name, bool(key))] = reverse(name, args=[987654321, "KEYKEYKEY"] if key else [987654321])
+    return template.replace("987654321", str(pk)).replace("KEYKEYKEY", key)
+
+
+_PATHS: dict = {}
+
+
+def facts_version() -> int:
+    """看板事实的版本：预聚合任务的游标位置（每跟上一批办理记录就变）。"""
+    return cursors.position(aggregates.CURSOR) or 0
+
+
+CHART_CACHE_SECONDS = 10 * 60
 
 
 def chart_data(unit: Department, start: date, end: date) -> dict:
+    """概况页的全部图（见 _chart_data）。按（单位、期间、今天、看板事实版本）缓存：事实一变、日子一换就重算；
+    超期与督办不经事实，最多晚 CHART_CACHE_SECONDS 秒。"""
+    today = clock.today()
+    key = f"assessment:charts:{unit.pk}:{unit.path}:{start}:{end}:{today}:{facts_version()}"
+    hit = cache.get(key)
+    if hit is None:
+        hit = _chart_data(unit, start, end)
+        cache.set(key, hit, CHART_CACHE_SECONDS)
+    return hit
+
+
+def _chart_data(unit: Department, start: date, end: date) -> dict:
     """概况页的全部图：按月趋势、按类别、按渠道、按下级单位、超期与督办、漏斗图。"""
-    ids = subtree_ids(unit)
+    subtree = list(Department.objects.filter(path__startswith=unit.path).order_by("path"))
+    ids = [d.pk for d in subtree]
     everything = ids if unit.parent_id else None  # 根部门：不带单位条件（免得一长串 IN）
-    children = list(Department.objects.filter(parent=unit).order_by("path")) or [unit]
+    children = [d for d in subtree if d.parent_id == unit.pk] or [unit]
     owner = {}
-    for child in children:
-        for pk in Department.objects.filter(path__startswith=child.path).values_list("pk", flat=True):
-            owner[pk] = child
+    for d in subtree:  # 每个部门归到它所在的那个直接下级（按 path 前缀）
+        for child in children:
+            if d.path.startswith(child.path):
+                owner[d.pk] = child
+                break
     months, by_measure, by_child = defaultdict(lambda: defaultdict(int)), defaultdict(int), defaultdict(int)
     for day, dept, measure, count in aggregates.totals(start, end, department_ids=everything):
         if ":" in measure:
@@ -212,8 +245,8 @@ def staff_table(unit: Department, start: date, end: date, *, as_of: date | None 
     key = f"assessment:staff:{unit.pk}:{unit.path}:{start}:{end}:{as_of}"
     figures = cache.get(key)
     if figures is None:
-        figures = compute(facts_module.load(start, end, as_of=as_of, department_ids=subtree_ids(unit)),
-                          group_by="handler", rollup=False)
+        figures = compute_period(start, end, as_of=as_of, department_ids=subtree_ids(unit), group_by="handler",
+                                 rollup=False)
         figures = {k: figures[k] for k in STAFF_METRICS}
         cache.set(key, figures, CACHE_SECONDS)
     people = {s.pk: s for s in Staff.objects.filter(department__path__startswith=unit.path).order_by("name")}

@@ -180,13 +180,24 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
     matters_q = Matter.objects.filter(_matter_scope(start, end), received_on__lte=end)
     if department_ids is not None:
         matters_q = matters_q.filter(department_id__in=department_ids)
-    rows, derived_ = matter_rows(matters_q)
-    grassroots = set(Department.objects.filter(kind__in=GRASSROOTS_KINDS).values_list("pk", flat=True))
     heads = head_staff_ids()
-
     visits = load_visits(start, end, as_of=as_of, department_ids=department_ids)
-    unsatisfied = unsatisfied_matters()
+    matters = matter_facts(matters_q, heads=heads)
+    return Facts(start=start, end=end, as_of=as_of, matters=matters, visits=visits,
+                 orders=load_orders(start, end, department_ids=department_ids),
+                 receptions=load_receptions(start, end, heads=heads, department_ids=department_ids),
+                 executions=load_executions(start, end, department_ids=department_ids),
+                 screenings=load_screenings(start, end, department_ids=department_ids))
 
+
+def matter_facts(matters_q, *, heads: frozenset[int], grassroots: set[int] | None = None,
+                 unsatisfied: set[int] | None = None) -> list[MatterFact]:
+    """这些事项的 MatterFact（连表的几项读快照，快照缺的、旧的当场算）。"""
+    rows, derived_ = matter_rows(matters_q)
+    if grassroots is None:
+        grassroots = set(Department.objects.filter(kind__in=GRASSROOTS_KINDS).values_list("pk", flat=True))
+    if unsatisfied is None:
+        unsatisfied = unsatisfied_matters([r[0] for r in rows]) if len(rows) < 20000 else unsatisfied_matters()
     matters = []
     for (pk, number, title, dept, handler, category, status, received_on, acceptance_due, accepted_on,
          handling_due, current_due, replied_on, closed_on, extension_days, collective, skip_level,
@@ -211,11 +222,7 @@ def load(start: date, end: date, *, as_of: date | None = None, department_ids=No
             drafted_by_head=None if drafter is None else (drafter in heads),
             unsatisfied=pk in unsatisfied, grassroots=dept in grassroots, matter_type=matter_type,
         ))
-    return Facts(start=start, end=end, as_of=as_of, matters=matters, visits=visits,
-                 orders=load_orders(start, end, department_ids=department_ids),
-                 receptions=load_receptions(start, end, heads=heads, department_ids=department_ids),
-                 executions=load_executions(start, end, department_ids=department_ids),
-                 screenings=load_screenings(start, end, department_ids=department_ids))
+    return matters
 
 
 def load_screenings(start: date, end: date, *, department_ids=None) -> list[ScreeningFact]:
@@ -342,11 +349,15 @@ def matter_rows(matters_q) -> tuple[list[tuple], dict[int, Derived]]:
     return rows, out
 
 
-def unsatisfied_matters() -> set[int]:
-    """任一回访或网上评价为不满意的事项。"""
-    return set(ReturnVisit.objects.filter(Q(satisfaction=Satisfaction.UNSATISFIED)
-                                          | Q(online_rating=Satisfaction.UNSATISFIED))
-               .values_list("matter_id", flat=True).distinct().order_by())
+def unsatisfied_matters(ids=None) -> set[int]:
+    """任一回访或网上评价为不满意的事项（`ids` 给出时只看这些事项）。"""
+    q = ReturnVisit.objects.filter(Q(satisfaction=Satisfaction.UNSATISFIED) | Q(online_rating=Satisfaction.UNSATISFIED))
+    if ids is None:
+        return set(q.values_list("matter_id", flat=True).distinct().order_by())
+    out = set()
+    for chunk in _chunks(list(ids)):
+        out.update(q.filter(matter_id__in=chunk).values_list("matter_id", flat=True).distinct().order_by())
+    return out
 
 
 def _day_bounds(start: date, end: date):

@@ -12,14 +12,26 @@ from functools import lru_cache
 ALERT, ALARM = 0.95, 0.998
 
 
+# 均值两侧各取这么多个标准差（另加 10 项）：之外的概率小于 1e-20，当作 0（或 1）。件数上万时只算几千项，不算 n 项。
+SPAN_SIGMAS = 10
+
+
 @lru_cache(maxsize=4096)
-def _cdf_table(n: int, p: float) -> tuple[float, ...]:
-    """二项分布 B(n, p) 的累积概率 P(X ≤ k)，k = 0..n。对数空间计算，n 大时不下溢。"""
+def _cdf_table(n: int, p: float) -> tuple[int, tuple[float, ...]]:
+    """二项分布 B(n, p) 的累积概率：(lo, 表)，表[i] = P(X ≤ lo + i)；lo 之下为 0，表尾之后为 1。
+    对数空间计算，n 大时不下溢。"""
     if p <= 0 or p >= 1:
-        return tuple(1.0 if (p <= 0 or k == n) else 0.0 for k in range(n + 1))
+        return 0, tuple(1.0 if (p <= 0 or k == n) else 0.0 for k in range(n + 1))
+    mean, sd = n * p, math.sqrt(n * p * (1 - p))
+    lo = max(0, math.floor(mean - SPAN_SIGMAS * sd - 10))
+    hi = min(n, math.ceil(mean + SPAN_SIGMAS * sd + 10))
     lp, lq = math.log(p), math.log1p(-p)
-    base = math.lgamma(n + 1)
-    logs = [base - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * lp + (n - k) * lq for k in range(n + 1)]
+    # 第一项用 lgamma，之后按相邻两项之比递推：log P(k+1) − log P(k) = log(n−k) − log(k+1) + log p − log q
+    x = math.lgamma(n + 1) - math.lgamma(lo + 1) - math.lgamma(n - lo + 1) + lo * lp + (n - lo) * lq
+    logs, odds, log = [x], lp - lq, math.log
+    for k in range(lo, hi):
+        x += log(n - k) - log(k + 1) + odds
+        logs.append(x)
     top = max(logs)
     weights = [math.exp(x - top) for x in logs]
     total = sum(weights)
@@ -27,26 +39,33 @@ def _cdf_table(n: int, p: float) -> tuple[float, ...]:
     for w in weights:
         acc += w / total
         out.append(min(acc, 1.0))
-    return tuple(out)
+    return lo, tuple(out)
 
 
 def cdf(k: int, n: int, p: float) -> float:
     if k < 0:
         return 0.0
-    return 1.0 if k >= n else _cdf_table(n, round(p, 6))[k]
+    if k >= n:
+        return 1.0
+    lo, table = _cdf_table(n, round(p, 6))
+    if k < lo:
+        return 0.0
+    return table[k - lo] if k - lo < len(table) else 1.0
 
 
 def quantile(q: float, n: int, p: float) -> int:
     """最小的 k，使 P(X ≤ k) ≥ q。"""
-    table = _cdf_table(n, round(p, 6))
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
+    lo, table = _cdf_table(n, round(p, 6))
+    a, b = 0, len(table) - 1
+    if table[b] < q - 1e-12:
+        return min(n, lo + len(table))
+    while a < b:
+        mid = (a + b) // 2
         if table[mid] >= q - 1e-12:
-            hi = mid
+            b = mid
         else:
-            lo = mid + 1
-    return lo
+            a = mid + 1
+    return lo + a
 
 
 def limits(n: int, p: float, level: float) -> tuple[float, float]:

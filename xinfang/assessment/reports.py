@@ -88,10 +88,9 @@ def build_content(year: int, month: int, *, as_of: date | None = None) -> dict:
         raise ValidationError({"month": f"{year}年{month}月尚未开始，不能生成月报"})
     provisional = end >= as_of
     basic = _breakdown(year, month)
-    from . import facts as facts_module
-    from .compute import compute
+    from .compute import compute_period
 
-    figures = compute(facts_module.load(start, end, as_of=as_of))  # 质量表与通报用同一份
+    figures = compute_period(start, end, as_of=as_of)  # 质量表与通报用同一份
     payload = contract.build(start, end, as_of=as_of, figures=figures)
     peers = {str(d.pk) for d in peer_units()}
     labels = {m.key: m.label for m in METRICS}

@@ -53,6 +53,27 @@ def test_chart_data_points_carry_their_drill_down_links(cast, login, data):
     assert {p["name"] for p in payload["funnel"]["points"]} >= {"大队A", "大队B"}
 
 
+def test_chart_data_is_cached_but_follows_the_facts_once_they_move(cast, login, data):
+    """图数据按看板事实的版本缓存：新事项经预聚合任务计入后，下一次取数就是新的数。"""
+    from datetime import date
+
+    from django.core.cache import cache
+
+    from xinfang.assessment.testing import make_matter
+
+    cache.clear()
+    client = login(cast.bureau)
+    url = f"/assessment/units/{cast.detachment.pk}/data.json{Q}"
+
+    def february(payload):
+        return payload["trend"]["series"][0]["data"][payload["trend"]["months"].index("2026-02")]["value"]
+
+    assert february(client.get(url).json()) == 7
+    make_matter(cast.brigade_a, date(2026, 2, 16), status="declined", decision=("decline", 0))  # 带一条办理记录
+    assert aggregates.sync_aggregates() == 1
+    assert february(client.get(url).json()) == 8
+
+
 def test_bulletin_and_reports_are_only_for_those_who_see_every_unit(cast, login, data):
     assert login(cast.head_a).get("/assessment/bulletins/2026/2/").status_code == 404
     assert login(cast.head_a).get("/assessment/reports/").status_code == 404

@@ -13,7 +13,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from xinfang.assessment import facts
-from xinfang.assessment.compute import TOTAL, compute
+from xinfang.assessment.compute import TOTAL, compute, compute_period
 from xinfang.assessment.registry import METRICS, _months_before
 from xinfang.assessment.testing import at, make_order, make_screening
 from xinfang.org.models import Department, DepartmentKind, RoleCode, Staff
@@ -219,6 +219,35 @@ def test_every_indicator_recomputed_independently_matches_for_every_unit(generat
     assert figures["execution_items_closed"][TOTAL].numerator > 0
     # 建议意见类确实被排除：这些事项里有期限落在期间内的（否则排除无从检验）
     assert Matter.objects.filter(matter_type=MatterType.SUGGESTION, handling_due__range=(START, END)).exists()
+    # 按单位分组的 SQL 路径（`xinfang metrics`、看板用的）给出同样的数：此时没有快照，全部事项走补算。
+    assert compute_period(START, END, as_of=TODAY) == figures
+
+
+def test_grouped_sql_path_matches_the_independent_query_for_every_unit(generated, monkeypatch):
+    """快照建好后，事项类指标的判定全在 SQL 里（CASE + GROUP BY 单位）：与独立查询逐单位一致，
+    按承办人分组也与逐件判定一致；安全窗口内的事项仍走补算，合起来一样。"""
+    from xinfang.assessment import aggregates
+    from xinfang.core import cursors
+
+    aggregates.rebuild()
+    expected = independent(TODAY)
+    for window in (0, cursors.SAFETY_WINDOW):
+        monkeypatch.setattr(cursors, "SAFETY_WINDOW", window)
+        figures = compute_period(START, END, as_of=TODAY)
+        for key, by_unit in expected.items():
+            for unit, want in by_unit.items():
+                fig = figures[key].get(unit)
+                if isinstance(want, int):
+                    assert (fig.numerator if fig else 0) == want, (key, unit, window)
+                else:
+                    assert ((fig.numerator, fig.denominator) if fig else (0, 0)) == want, (key, unit, window)
+        assert figures == compute(facts.load(START, END, as_of=TODAY)), window
+        live = compute(facts.load(START, END, as_of=TODAY), group_by="handler", rollup=False)
+        assert compute_period(START, END, as_of=TODAY, group_by="handler", rollup=False) == live, window
+        # 只算一个单位子树（看板、--unit）
+        some = list(Department.objects.filter(kind=DepartmentKind.BRIGADE).values_list("pk", flat=True))[:1]
+        assert compute_period(START, END, as_of=TODAY, department_ids=some) == compute(
+            facts.load(START, END, as_of=TODAY, department_ids=some)), window
 
 
 def test_facts_read_from_the_kept_snapshot_equal_facts_computed_from_the_records(generated, monkeypatch):
