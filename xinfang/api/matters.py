@@ -6,6 +6,7 @@ action_forms 里同一张表单与同一个写操作（内部是 workflow.transi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
@@ -43,7 +44,7 @@ def _row(m: Matter) -> dict:
 def _decode(cursor: str, sort: str, q: str):
     try:
         data = signing.loads(cursor, salt=CURSOR_SALT)
-        assert isinstance(data, dict) and data.get("s") == sort and data.get("q") == q
+        assert isinstance(data, dict) and data.get("s") == sort and data.get("q") == _query_key(q)
         key, pk = data["k"]
         return (date.fromisoformat(key) if key else None), int(pk)
     except (signing.BadSignature, AssertionError, KeyError, TypeError, ValueError):
@@ -53,7 +54,12 @@ def _decode(cursor: str, sort: str, q: str):
 def _encode(m: Matter, sort: str, q: str) -> str:
     field = sort.lstrip("-")
     key = getattr(m, field) if not q else None
-    return signing.dumps({"s": sort, "q": q, "k": [key.isoformat() if key else "", m.pk]}, salt=CURSOR_SALT)
+    return signing.dumps({"s": sort, "q": _query_key(q), "k": [key.isoformat() if key else "", m.pk]}, salt=CURSOR_SALT)
+
+
+def _query_key(q: str) -> str:
+    """游标里只放检索词的散列：游标只是签名、没有加密，检索词可能是身份证号、电话。"""
+    return hashlib.sha256(q.encode()).hexdigest()[:16] if q else ""
 
 
 def _after(narrow, sort: str, key, pk: int):
@@ -86,9 +92,13 @@ def list_matters(request, q: str = Query("", max_length=200), status: str = "", 
     narrow = listing.narrowing(f.status, f.department, f.category, f.channel, f.overdue, f.since, f.until,
                                today=clock.today(), has_due=f.sort in ("current_due", "-current_due"))
     key, pk = _decode(cursor, f.sort, f.q) if cursor else (None, None)
+    searched_as = None
     if f.q:
-        rows, truncated = listing.search_page(request.user, f.q, narrow, start=0, stop=limit + 1,
-                                              visible=selectors.visible_matters(request.user), before=pk)
+        # 与列表页同一条检索：认出身份证号（盲索引）、电话、号牌（带不带省份简称）、姓名、事项编号、案件编号，
+        # 检索个人资料的记审计（与列表页同一种记录，用途注明是接口）。
+        rows, truncated, terms = selectors.search_matters(request.user, f.q, narrow, start=0, stop=limit + 1,
+                                                          shown=limit, before=pk, purpose="通过接口检索信访人")
+        searched_as = terms.kind
     else:
         if pk is not None:
             narrow = _after(narrow, f.sort, key, pk)
@@ -96,7 +106,7 @@ def list_matters(request, q: str = Query("", max_length=200), status: str = "", 
                                          stop=limit + 1), False
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [_row(m) for m in rows], "truncated": truncated,
+    return {"items": [_row(m) for m in rows], "truncated": truncated, "searched_as": searched_as,
             "next_cursor": _encode(rows[-1], f.sort, f.q) if more and rows else None}
 
 

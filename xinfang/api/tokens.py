@@ -143,11 +143,31 @@ def _valid_ip(ip: str | None) -> str | None:
         return None
 
 
-def authenticate(raw: str, *, ip: str | None = None) -> Staff:
-    """凭令牌原文取服务身份（附 ``service_token``），并记下最近使用、按分钟计数限流。不能用即 TokenRefused。
+def _count_call(model, pk: int, now, **also) -> int:
+    """限流计数（令牌与登录会话同一做法）：固定一分钟窗口，在锁住的行上一步“查 + 计”，返回本窗口内的第几次。
+    并发的请求排队，不会一起赶在计数之前。`also`：同一次写里顺带更新的列（令牌的最近使用）。"""
+    with transaction.atomic():
+        row = model.objects.select_for_update().only("window_started_at", "window_count").get(pk=pk)
+        window = row.window_started_at
+        count = row.window_count + 1 if window and now - window < timedelta(minutes=1) else 1
+        window = window if count > 1 else now
+        model.objects.filter(pk=pk).update(window_started_at=window, window_count=count, **also)
+    return count
 
-    计数在锁住的令牌行上一步“查 + 计”：并发的请求排队，不会一起赶在计数之前。
-    """
+
+def count_session_call(user) -> None:
+    """登录会话调用接口：按账号计数限流（与令牌同一限额、同一做法）；超出即 TokenRefused（429）。"""
+    from .models import SessionCallWindow
+
+    window, _ = SessionCallWindow.objects.get_or_create(user_id=user.pk)
+    limit = settings.API_CALLS_PER_MINUTE
+    if _count_call(SessionCallWindow, window.pk, clock.now()) > limit:
+        raise TokenRefused("rate_limited", f"调用过于频繁：每个账号每分钟至多调用接口 {limit} 次，请稍后再试。",
+                           status=429)
+
+
+def authenticate(raw: str, *, ip: str | None = None) -> Staff:
+    """凭令牌原文取服务身份（附 ``service_token``），并记下最近使用、按分钟计数限流。不能用即 TokenRefused。"""
     ip = _valid_ip(ip)
     token = _find(raw)
     if token is None:
@@ -158,13 +178,7 @@ def authenticate(raw: str, *, ip: str | None = None) -> Staff:
     if token.expires_at and token.expires_at <= now:
         raise TokenRefused("token_expired", f"API 令牌“{token.name}”已于 {clock.localtime(token.expires_at):%Y-%m-%d %H:%M} 过期（Authorization）。")
     limit = settings.API_CALLS_PER_MINUTE
-    with transaction.atomic():
-        row = ApiToken.objects.select_for_update().only("window_started_at", "window_count").get(pk=token.pk)
-        window = row.window_started_at
-        count = row.window_count + 1 if window and now - window < timedelta(minutes=1) else 1
-        window = window if count > 1 else now
-        ApiToken.objects.filter(pk=token.pk).update(window_started_at=window, window_count=count,
-                                                    last_used_at=now, last_used_ip=ip or None)
+    count = _count_call(ApiToken, token.pk, now, last_used_at=now, last_used_ip=ip or None)
     if count > limit:
         raise TokenRefused("rate_limited", f"调用过于频繁：每个令牌每分钟至多 {limit} 次，请稍后再试。", status=429)
     service = token.service

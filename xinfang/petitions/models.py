@@ -302,6 +302,20 @@ class Petition(models.Model):
         return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d}"
 
 
+class PetitionCaseNumber(models.Model):
+    """信访件「关联执法案件编号」拆开、规范化后的一个编号（每件信访件 × 每个编号一行）：按案件编号检索走
+    （number, petition）的唯一索引，不必逐行扫描百万件信访件。只由 case_numbers.store 写，与 case_numbers 同一事务。"""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="case_number_rows")
+    number = models.CharField("案件编号（规范化）", max_length=200)
+
+    class Meta:
+        verbose_name = "信访件关联的案件编号"
+        verbose_name_plural = "信访件关联的案件编号"
+        # 不设唯一约束（store 先删后插、parse 已去重）：SQLite 上后加唯一约束要重建整张表，普通索引不必。
+        indexes = [models.Index(fields=["number", "petition"], name="petition_case_number_idx")]
+
+
 class PetitionPetitioner(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE)
     petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT)

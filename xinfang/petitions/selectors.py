@@ -94,15 +94,24 @@ def matter_page(user, f: MatterFilter, *, today: date, page: int, size: int) -> 
                                today=today, has_due=f.sort in ("current_due", "-current_due"))
     start, stop = (page - 1) * size, page * size + 1
     if f.q:
-        found, terms = listing.lookup_ids(search.classify(f.q))
-        rows, truncated = listing.search_page(user, f.q, narrow, start=start, stop=stop, visible=visible_matters(user),
-                                              ids=listing.combined(f.q, terms, found))
-        if terms.personal:
-            reads.personal_search(user, terms, matter_ids=[m.pk for m in rows[:size]])
+        rows, truncated, terms = search_matters(user, f.q, narrow, start=start, stop=stop, shown=size)
         return Page(rows[:size], len(rows) > size, truncated, terms.kind)
     rows = listing.merged(listing.sources(user, narrow), SORTS.get(f.sort, SORTS["-received_on"]),
                           start=start, stop=stop)
     return Page(rows[:size], len(rows) > size)
+
+
+def search_matters(user, q: str, narrow, *, start: int, stop: int, shown: int, before: int | None = None,
+                   purpose: str = "在事项列表检索信访人") -> tuple[list[Matter], bool, search.Terms]:
+    """检索（列表页与接口共用这一条路）：认出检索词是什么（身份证号、电话、号牌、姓名、事项编号、案件编号、文字），
+    按索引或全文检索取可见范围内的第 `start`–`stop` 件（`before`：只要编号小于它的，接口的游标）；检索的是个人资料时
+    不论查到与否记一条审计（只记脱敏后的检索词与显示出的前 `shown` 件）。返回（事项, 是否没有查完, 认定）。"""
+    found, terms = listing.lookup_ids(search.classify(q))
+    rows, truncated = listing.search_page(user, q, narrow, start=start, stop=stop, visible=visible_matters(user),
+                                          before=before, ids=listing.combined(q, terms, found))
+    if terms.personal:
+        reads.personal_search(user, terms, matter_ids=[m.pk for m in rows[:shown]], purpose=purpose)
+    return rows, truncated, terms
 
 
 def petitioner_history(user, *, id_number: str = "", phone: str = "", limit: int = 10) -> list[dict]:
