@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from xinfang.audit.services import record
 from xinfang.core import clock
@@ -144,15 +144,24 @@ def _valid_ip(ip: str | None) -> str | None:
 
 
 def _count_call(model, pk: int, now, **also) -> int:
-    """限流计数（令牌与登录会话同一做法）：固定一分钟窗口，在锁住的行上一步“查 + 计”，返回本窗口内的第几次。
-    并发的请求排队，不会一起赶在计数之前。`also`：同一次写里顺带更新的列（令牌的最近使用）。"""
-    with transaction.atomic():
-        row = model.objects.select_for_update().only("window_started_at", "window_count").get(pk=pk)
-        window = row.window_started_at
-        count = row.window_count + 1 if window and now - window < timedelta(minutes=1) else 1
-        window = window if count > 1 else now
-        model.objects.filter(pk=pk).update(window_started_at=window, window_count=count, **also)
-    return count
+    """限流计数（令牌与登录会话同一做法）：固定一分钟窗口，返回本窗口内的第几次。
+
+    “查 + 计”是一条 UPDATE … RETURNING：数据库逐行加锁执行，并发的请求排队，不会一起赶在计数之前；
+    比“开事务、锁行读、再写”少三次往返（每次接口调用都要做）。`also`：同一条语句里顺带更新的列（令牌的最近使用）。
+    """
+    meta, ops = model._meta, connection.ops
+    cutoff = ops.adapt_datetimefield_value(now - timedelta(minutes=1))
+    extra = [(meta.get_field(name), value) for name, value in also.items()]
+    sets = "".join(f", {field.column} = %s" for field, _ in extra)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {meta.db_table} SET "
+            "window_count = CASE WHEN window_started_at > %s THEN window_count + 1 ELSE 1 END, "
+            f"window_started_at = CASE WHEN window_started_at > %s THEN window_started_at ELSE %s END{sets} "
+            "WHERE id = %s RETURNING window_count",
+            [cutoff, cutoff, ops.adapt_datetimefield_value(now),
+             *[field.get_db_prep_save(value, connection) for field, value in extra], pk])
+        return cursor.fetchone()[0]
 
 
 def count_session_call(user) -> None:

@@ -242,6 +242,12 @@ class Matter(models.Model):
             # 期限列放在索引里：还没超期的行在索引里就被跳过，不必逐行回表（全支队时要跳过两万多行）。
             models.Index(fields=["received_on", "id", "current_due"], name="matter_open_received_due_idx",
                          condition=models.Q(current_due__isnull=False)),
+            # 按状态筛、按期限排（接口与列表的“状态=办理中，按期限”）：状态相等、沿期限顺序取前 N 条即停，
+            # 整个组织一个来源、按部门拆的来源各走带部门的那个。只含有期限的事项（按期限排序时只看这些）。
+            models.Index(fields=["status", "current_due", "id"], name="matter_status_due_idx",
+                         condition=models.Q(current_due__isnull=False)),
+            models.Index(fields=["department", "status", "current_due", "id"], name="matter_dept_status_due_idx",
+                         condition=models.Q(current_due__isnull=False)),
             models.Index(fields=["handler", "current_due"], name="matter_handler_due_idx"),
             models.Index(fields=["category", "-received_on"], name="matter_category_received_idx"),
         ]
