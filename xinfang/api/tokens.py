@@ -152,10 +152,11 @@ def _count_call(model, pk: int, now, **also) -> int:
     meta, ops = model._meta, connection.ops
     cutoff = ops.adapt_datetimefield_value(now - timedelta(minutes=1))
     extra = [(meta.get_field(name), value) for name, value in also.items()]
-    sets = "".join(f", {field.column} = %s" for field, _ in extra)
+    qn = ops.quote_name
+    sets = "".join(f", {qn(field.column)} = %s" for field, _ in extra)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {meta.db_table} SET "
+            f"UPDATE {qn(meta.db_table)} SET "
             "window_count = CASE WHEN window_started_at > %s THEN window_count + 1 ELSE 1 END, "
             f"window_started_at = CASE WHEN window_started_at > %s THEN window_started_at ELSE %s END{sets} "
             "WHERE id = %s RETURNING window_count",
