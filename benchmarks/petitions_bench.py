@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--case-seconds", type=float, default=60,
                         help="每项最多计时这么多秒（至少 5 次）；病态慢的项不至于拖住整个基准（默认 60）")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default="", help="只测名称含这段文字的项（如 检索）")
     parser.add_argument("--results", type=Path, default=RESULTS, help="结果写入的 Markdown 文件")
     args = parser.parse_args()
 
@@ -101,6 +102,7 @@ def main() -> None:
         *_person_cases(rng),
         Case("事项页 随机可见事项（大队长）", "head"),
     ]
+    cases = [case for case in cases if args.only in case.label]
     clients = {}
     for name, staff in users.items():
         clients[name] = Client(HTTP_HOST="localhost")

@@ -41,6 +41,10 @@ def principal(request, *, raw: str | None = None):
             if check_csrf(request) is not None:
                 raise ApiError(403, "csrf", "浏览器会话的写操作须带 CSRF 令牌（X-CSRFToken 头）；对接系统请用 API 令牌。",
                                "X-CSRFToken")
+        try:
+            tokens.count_session_call(user)
+        except tokens.TokenRefused as exc:
+            raise ApiError(exc.status, exc.code, exc.message, None) from None
         return user
     return None
 

@@ -49,3 +49,17 @@ class ApiToken(models.Model):
         if self.expires_at and self.expires_at <= clock.now():
             return "已过期"
         return "有效"
+
+
+class SessionCallWindow(models.Model):
+    """登录会话调用接口的限流窗口：每个账号一行，与令牌同一做法（固定一分钟窗口，在锁住的行上“查 + 计”）。
+    浏览器会话与令牌同受 API_CALLS_PER_MINUTE 的限额，一个账号开几个会话也算在一起。"""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="账号", on_delete=models.CASCADE,
+                                related_name="+")
+    window_started_at = models.DateTimeField("限流窗口起点", null=True, blank=True)
+    window_count = models.PositiveIntegerField("窗口内调用次数", default=0)
+
+    class Meta:
+        verbose_name = "会话调用限流"
+        verbose_name_plural = "会话调用限流"

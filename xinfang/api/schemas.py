@@ -34,6 +34,7 @@ class MatterPage(Schema):
     items: list[MatterRow]
     next_cursor: str | None = Field(None, description="下一页的游标；为空表示没有下一页")
     truncated: bool = Field(False, description="检索命中太多、没有查完")
+    searched_as: str | None = Field(None, description="带 q 时检索词被认作什么：身份证号、电话、号牌、事项编号、案件编号、姓名或全文")
 
 
 class Clock(Schema):

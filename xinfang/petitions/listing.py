@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from xinfang.org.access import has_role, visible_department_ids
 from xinfang.org.models import RoleCode
 
-from . import search
+from . import case_numbers, search
 from .models import Assignment, AssignmentRole, Matter, Petition, Petitioner, PetitionPetitioner
 
 # 可见部门多于此数时不再逐个部门查询，改用一条 IN 查询（此时范围大，按序扫描全表索引也很快）。
@@ -112,7 +112,7 @@ def search_page(user, query: str, narrow: Callable[[QuerySet], QuerySet], *, sta
 
 def lookup_ids(terms: search.Terms) -> tuple[list[int] | None, search.Terms]:
     """按索引能直接查到的事项 id（从新到旧）与检索词的最终认定：身份证号、电话走盲索引，姓名、事项编号走
-    各自的索引，案件编号查信访件的「关联执法案件编号」。像姓名的词没有这个信访人时按一般文字检索
+    各自的索引，案件编号查「关联执法案件编号」的索引表。像姓名的词没有这个信访人时按一般文字检索
     （不算检索个人资料）。检索词不是这几种时 id 为 None。"""
     if terms.id_number or terms.phone or terms.name:
         if terms.id_number:
@@ -128,8 +128,8 @@ def lookup_ids(terms: search.Terms) -> tuple[list[int] | None, search.Terms]:
     elif terms.matter_number:
         rows = Matter.objects.filter(number=terms.matter_number).values_list("pk", flat=True)
     elif terms.case_number:
-        # 没有索引：逐行查「关联执法案件编号」（百万件约 0.8 秒，见 benchmarks/results.md）；不排序，免得再排一遍。
-        rows = (Petition.objects.filter(case_numbers__contains=terms.case_number).order_by()
+        # 案件编号走索引表（case_numbers.PetitionCaseNumber 的 number 索引），不逐行扫描信访件；不排序，免得再排一遍。
+        rows = (Petition.objects.filter(pk__in=case_numbers.petitions_with(terms.case_number)).order_by()
                 .values_list("matter_id", flat=True))
     else:
         return None, terms

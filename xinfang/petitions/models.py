@@ -242,6 +242,12 @@ class Matter(models.Model):
             # 期限列放在索引里：还没超期的行在索引里就被跳过，不必逐行回表（全支队时要跳过两万多行）。
             models.Index(fields=["received_on", "id", "current_due"], name="matter_open_received_due_idx",
                          condition=models.Q(current_due__isnull=False)),
+            # 按状态筛、按期限排（接口与列表的“状态=办理中，按期限”）：状态相等、沿期限顺序取前 N 条即停，
+            # 整个组织一个来源、按部门拆的来源各走带部门的那个。只含有期限的事项（按期限排序时只看这些）。
+            models.Index(fields=["status", "current_due", "id"], name="matter_status_due_idx",
+                         condition=models.Q(current_due__isnull=False)),
+            models.Index(fields=["department", "status", "current_due", "id"], name="matter_dept_status_due_idx",
+                         condition=models.Q(current_due__isnull=False)),
             models.Index(fields=["handler", "current_due"], name="matter_handler_due_idx"),
             models.Index(fields=["category", "-received_on"], name="matter_category_received_idx"),
         ]
@@ -300,6 +306,20 @@ class Petition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.received_at:%Y-%m-%d}"
+
+
+class PetitionCaseNumber(models.Model):
+    """信访件「关联执法案件编号」拆开、规范化后的一个编号（每件信访件 × 每个编号一行）：按案件编号检索走
+    （number, petition）的唯一索引，不必逐行扫描百万件信访件。只由 case_numbers.store 写，与 case_numbers 同一事务。"""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="case_number_rows")
+    number = models.CharField("案件编号（规范化）", max_length=200)
+
+    class Meta:
+        verbose_name = "信访件关联的案件编号"
+        verbose_name_plural = "信访件关联的案件编号"
+        # 不设唯一约束（store 先删后插、parse 已去重）：SQLite 上后加唯一约束要重建整张表，普通索引不必。
+        indexes = [models.Index(fields=["number", "petition"], name="petition_case_number_idx")]
 
 
 class PetitionPetitioner(models.Model):

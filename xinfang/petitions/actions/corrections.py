@@ -13,7 +13,7 @@ from xinfang.audit.services import diff, record, snapshot
 from xinfang.core import clock
 from xinfang.org import permissions
 
-from .. import search
+from .. import case_numbers, search
 from ..models import Channel, Matter, MatterEvent, Petition
 from ..selectors import visible_matters
 from ..workflow import ActionNotAllowed, StaleMatter
@@ -86,6 +86,8 @@ def correct_petition(petition: Petition, *, by, reason: str, **values) -> Petiti
     if not petition.content:
         raise ValidationError({"content": "信访内容不能为空"})
     petition.save()
+    if "case_numbers" in changes:
+        case_numbers.store([petition])
     if SEARCHED & set(changes):
         search.index_matters([(matter.pk, search.matter_text(matter))])
     MatterEvent.objects.create(matter=matter, at=clock.now(), actor=by, action="correct_petition",

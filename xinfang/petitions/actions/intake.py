@@ -14,7 +14,7 @@ from xinfang.core import clock
 from xinfang.core.crypto import mask_address, mask_phone
 from xinfang.org.models import Department
 
-from .. import clocks, search
+from .. import case_numbers, clocks, search
 from ..models import (
     Attachment, Category, Matter, MatterEvent, Petition, PetitionPetitioner, Petitioner, PetitionerKind, Status,
 )
@@ -136,6 +136,7 @@ def register_petition(data: PetitionInput, *, by, matter: Matter | None = None) 
         head_count=data.head_count, is_collective=collective, is_skip_level=data.is_skip_level,
         is_repeat=repeat, registered_by=by, consents_electronic_delivery=data.consents_electronic_delivery,
     )
+    case_numbers.insert([(petition.pk, petition.case_numbers)])
     for person in data.petitioners:
         PetitionPetitioner.objects.create(
             petition=petition, petitioner=_petitioner(person, by=by),
@@ -203,6 +204,7 @@ def register_new_petitions(items: list[PetitionInput], *, by, note: str = "") ->
         is_collective=matter.is_collective, is_skip_level=data.is_skip_level, is_repeat=False, registered_by=by,
         consents_electronic_delivery=data.consents_electronic_delivery,
     ) for matter, data in zip(matters, items)])
+    case_numbers.insert((p.pk, p.case_numbers) for p in petitions)
     people = [(petition, person, Petitioner(kind=person.kind, name=person.name.strip(),
                                             id_number=person.id_number.strip().upper(), phone=person.phone.strip(),
                                             address=person.address.strip()))

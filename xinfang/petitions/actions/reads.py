@@ -50,9 +50,9 @@ def masked_terms(terms) -> str:
 
 
 @transaction.atomic
-def personal_search(user, terms, *, matter_ids: list[int]) -> None:
-    """在事项列表按身份证号、电话、号牌或姓名检索：不论查到与否都记一条，审计里只有脱敏后的检索词。"""
+def personal_search(user, terms, *, matter_ids: list[int], purpose: str = "在事项列表检索信访人") -> None:
+    """在事项列表（或接口）按身份证号、电话、号牌或姓名检索：不论查到与否都记一条，审计里只有脱敏后的检索词。"""
     masked = masked_terms(terms)
     record(actor=user, action="personal_data.search", object_type="petitions.petitioner", object_repr=masked,
-           changes={"purpose": [None, "在事项列表检索信访人"], "kind": [None, terms.kind],
+           changes={"purpose": [None, purpose], "kind": [None, terms.kind],
                     "query": [None, masked], "matters": [None, matter_ids]})
