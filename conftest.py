@@ -179,6 +179,11 @@ def _django_db_helper(_cast_layer, _django_db_helper):
     # 覆盖 pytest-django 的同名夹具（db、transactional_db 与 django_db 标记都经过它），
     # 只为让上面的外层事务先于测试的事务打开。
     yield _django_db_helper
+    # 测试的事务回滚（或清库）之后，进程里缓存的部门名称可能是被撤销的改名：清掉。
+    # 共用人物表时各测试的部门 id 相同，留着就会串到下一个测试。
+    from xinfang.org.labels import clear_cache
+
+    clear_cache()
 
 
 @pytest.fixture
