@@ -30,9 +30,12 @@ run: install
 	$(VENV)/bin/xinfang seed-demo
 	$(VENV)/bin/xinfang serve --port $(PORT)
 
+# 测试分到 TEST_WORKERS 个进程（pytest-xdist；auto = 本机核数）并行跑；TEST_WORKERS=0 则单进程。
+# worksteal：每个进程先拿连续的一段测试（固定人物表因此少建几次），先跑完的再从别的进程队尾取。
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check xinfang benchmarks conftest.py
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # 百万件基准：默认写到 var/bench，不动开发库；PostgreSQL 上跑时设 XINFANG_DATABASE_URL。结果写入 benchmarks/results.md。
 bench: export XINFANG_VAR_DIR ?= $(CURDIR)/var/bench

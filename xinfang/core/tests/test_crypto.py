@@ -113,7 +113,7 @@ def test_masks_show_only_the_ends():
 def _start(tmp_path, code: str, **env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
     environment.update({"XINFANG_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "xinfang.settings", **env})
-    done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=180)
     return done.returncode, done.stdout + done.stderr
 
 

@@ -27,7 +27,7 @@ def test_healthz_answers_503_naming_the_database_when_it_is_down(tmp_path):
                        DJANGO_SETTINGS_MODULE="xinfang.settings")
     code = ("import django; django.setup(); from django.test import Client; "
             "r = Client().get('/healthz'); print(r.status_code, r.content.decode())")
-    out = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=60).stdout
+    out = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, timeout=180).stdout
     assert out.strip() == '503 {"status": "error", "database": "error"}'
 
 
