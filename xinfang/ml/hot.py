@@ -290,7 +290,6 @@ def _merge_place_and_demand(labels: np.ndarray, messages: Sequence[Message], dem
     letters ("搅拌站" / "搅拌厂" / "噪音" / "粉尘") into many small clusters; the same grievance at
     another place, or another grievance at the same place, stays apart."""
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
@@ -316,6 +315,16 @@ def _merge_place_and_demand(labels: np.ndarray, messages: Sequence[Message], dem
         return labels
     M = csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_labels, len(labels)))
     centroids = normalize(M @ D)
+    return _join_by_place(labels, centroids, by_name, demand)
+
+
+def _join_by_place(labels: np.ndarray, centroids, by_name: dict[str, list[int]], threshold: float) -> np.ndarray:
+    """Join clusters that share a place name (containment counts: "丽发新城" ⊂ "丽发新城小区") and whose
+    centroids have cosine ≥ ``threshold``; joins are transitive (connected components)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_labels = int(labels.max()) + 1
     names = sorted(by_name, key=len)
     rows, cols = [], []
     for i, a in enumerate(names):
@@ -327,7 +336,7 @@ def _merge_place_and_demand(labels: np.ndarray, messages: Sequence[Message], dem
         if len(group_list) < 2:
             continue
         S = (centroids[group_list] @ centroids[group_list].T).toarray()
-        x, y = np.nonzero(np.triu(S, 1) >= demand)
+        x, y = np.nonzero(np.triu(S, 1) >= threshold)
         rows.extend(group_list[k] for k in x)
         cols.extend(group_list[k] for k in y)
     if not rows:
@@ -342,7 +351,6 @@ def _merge_same_place(labels: np.ndarray, X, title_places: list[set], merge: flo
     long, differently worded letters about one estate's grievance ("搅拌站" / "搅拌厂") stay apart under
     average linkage, but their centroids are alike."""
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
     from sklearn.preprocessing import normalize
 
     n_labels = int(labels.max()) + 1
@@ -359,25 +367,7 @@ def _merge_same_place(labels: np.ndarray, X, title_places: list[set], merge: flo
     for c in with_place:
         for name in places[c]:
             by_name.setdefault(name, []).append(c)
-    names = sorted(by_name, key=len)
-    rows, cols = [], []
-    for i, a in enumerate(names):
-        group = set(by_name[a])
-        for b in names[i + 1 :]:
-            if a in b:
-                group |= set(by_name[b])
-        group_list = sorted(group)
-        if len(group_list) < 2:
-            continue
-        S = (centroids[group_list] @ centroids[group_list].T).toarray()
-        x, y = np.nonzero(np.triu(S, 1) >= merge)
-        rows.extend(group_list[k] for k in x)
-        cols.extend(group_list[k] for k in y)
-    if not rows:
-        return labels
-    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_labels, n_labels))
-    _count, joined = connected_components(graph, directed=False)
-    return joined[labels]
+    return _join_by_place(labels, centroids, by_name, merge)
 
 
 def _overlap(a: set[str], b: set[str]) -> bool:
