@@ -928,7 +928,9 @@ class _Generator:
                 for table in [m._meta.db_table for m in models] + [search.TABLE]:
                     cursor.execute(f"{command} {table}")
             else:
-                cursor.execute("PRAGMA analysis_limit=1000")
+                # 全量统计（百万件库上约 5 秒）：抽样 1000 行时每个经办人、每个单位都估成约 1000 件，
+                # 规划器在"经办人 + 期限"与"单位 + 期限"两个索引间选错，承办人工作台一条查询 0.27 秒（全量后 < 1 毫秒）。
+                cursor.execute("PRAGMA analysis_limit=0")
                 cursor.execute("ANALYZE")
 
 
