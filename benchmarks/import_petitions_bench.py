@@ -86,9 +86,11 @@ def main() -> None:
     again = imports.import_petitions(path, by=clerk, source_system=source)
     second = time.perf_counter() - started
     load_end = uptime()
-    assert batch.created == args.rows and batch.rejected == 0, (batch.created, batch.rejected, batch.problems[:3])
-    assert again.created == 0 and again.unchanged == args.rows
-    assert Petition.objects.count() == before + args.rows
+    # 在已有百万件的库上，随机身份证号偶尔撞上库里已有的信访人（电话不同）：按登记规则退回，照实报出条数。
+    assert batch.created + batch.rejected == args.rows and batch.rejected <= args.rows // 100, (
+        batch.created, batch.rejected, batch.problems[:3])
+    assert again.created == 0 and again.unchanged == batch.created
+    assert Petition.objects.count() == before + batch.created
     shutil.rmtree(folder)
     print(f"## 信访台账导入：{args.rows:,} 行 .xlsx（issue 18）\n")
     print(f"- 库：SQLite（{os.environ['XINFANG_VAR_DIR']}），导入前已有 {before:,} 件信访件；文件 {size / 1024 ** 2:.1f} MB")
@@ -96,7 +98,8 @@ def main() -> None:
     print(f"- 结束时负载：`{load_end}`\n")
     print("| 步骤 | 行数 | 秒 | 行/秒 |")
     print("|---|---:|---:|---:|")
-    print(f"| 首次导入（逐行校验，新人新事项成批登记） | {args.rows:,} | {first:.1f} | {args.rows / first:,.0f} |")
+    print(f"| 首次导入（逐行校验，新人新事项成批登记；退回 {batch.rejected} 行） | {args.rows:,} | {first:.1f} | "
+          f"{args.rows / first:,.0f} |")
     print(f"| 再导入同一文件（全部已导入过） | {args.rows:,} | {second:.1f} | {args.rows / second:,.0f} |")
     print(f"\n目标 ≤ 60 秒：{'达到' if first <= 60 else '未达到'}。")
 
