@@ -1,6 +1,7 @@
 """Shared-grievance clusters: ARI on a corpus with injected issue clusters.
 
     .venv/bin/python benchmarks/warning/clusters_bench.py [--issues 40] [--background 2000] [--seeds 0 1 2]
+    XINFANG_VAR_DIR=/work/bench1m .venv/bin/python benchmarks/warning/clusters_bench.py --db-days 30 --seeds 0 1 2
 
 Injected issues: a place (estate, junction, car park, school, road) × a grievance (camera
 fines, impound fees, congestion, noise, signals, parking) written 4–20 times by different
@@ -80,6 +81,26 @@ def background(path: Path, n: int, rng: np.random.Generator) -> list[Message]:
     return out
 
 
+def db_background(days: int) -> list[Message]:
+    """The last ``days`` days of petitions in the database (``XINFANG_VAR_DIR``), read only: the
+    large-corpus path of the clustering (a month at 1M is ~55k messages) under injected issues."""
+    from datetime import timedelta as _td
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xinfang.settings")
+    import django
+
+    django.setup()
+    from django.db.models import Max
+
+    from xinfang.core import clock
+    from xinfang.petitions.models import Petition
+
+    newest = Petition.objects.aggregate(m=Max("received_at"))["m"]
+    rows = Petition.objects.filter(received_at__gt=newest - _td(days=days)).values_list(
+        "pk", "content", "matter_id", "received_at")
+    return [Message(f"db{pk}", c[:30], c, f"m{m}", clock.localtime(at).replace(tzinfo=None)) for pk, c, m, at in rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--issues", type=int, default=40)
@@ -87,13 +108,19 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--demand", type=float, default=None, help="第二步合并：同地点且诉求质心余弦 ≥ 此值（1 关闭）")
     parser.add_argument("--data", default=os.environ.get("XINFANG_SHARED_DATA", "../shared/data"))
+    parser.add_argument("--db-days", type=int, default=0,
+                        help="背景改用库里（XINFANG_VAR_DIR）近这么多天的信访件（只读），代替 hot.csv")
     args = parser.parse_args()
+    database = db_background(args.db_days) if args.db_days else None
     hot = Path(args.data) / "messages" / "hot.csv"
     scores = []
     for seed in args.seeds:
         rng = np.random.default_rng(seed)
         msgs, truth = injected(rng, args.issues, datetime(2026, 3, 1))
-        bg = background(hot, args.background, rng) if hot.exists() and args.background else []
+        if database is not None:
+            bg = database
+        else:
+            bg = background(hot, args.background, rng) if hot.exists() and args.background else []
         everything = msgs + bg
         order = rng.permutation(len(everything))
         shuffled = [everything[int(i)] for i in order]
@@ -105,7 +132,7 @@ def main() -> None:
         ari = adjusted_rand_score(truth, predicted)
         injected_labels = set(predicted)
         members = [m for m in shuffled if by_id[m.id] in injected_labels]
-        contamination = sum(1 for m in members if m.id.startswith("bg")) / len(members)
+        contamination = sum(1 for m in members if not m.id.startswith("inj")) / len(members)
         scores.append(ari)
         print(json.dumps({"seed": seed, "injected": len(msgs), "issues": args.issues, "background": len(bg),
                           "ari": round(ari, 4), "contamination": round(contamination, 4),

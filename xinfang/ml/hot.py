@@ -151,12 +151,35 @@ def _vectors(messages: Sequence[Message]):
         return None
 
 
+# 大语料（一个月的信访件，几万条）：近邻搜索时去掉出现在很多条里的 n 元（模板句"程序不合法"一类），
+# 稀疏乘积才不会变稠密；找到的候选对再用完整向量算余弦、按 ``floor`` 取舍。几千条以下（hot.csv、注入语料）不变。
+LARGE_CORPUS = 10000
+SEARCH_MAX_DF = 0.01
+# 分量内平均连接是 O(n²) 的内存与时间：超过这么多条的分量改用近邻图中余弦 ≥ join 的边的连通分量（单连接）。
+MAX_LINKAGE = 5000
+
+
+def _search_matrix(X):
+    """The matrix the neighbour search multiplies: ``X`` itself, or for a large corpus ``X`` without its
+    commonest columns (document frequency > ``SEARCH_MAX_DF``), rows re-normalised."""
+    from sklearn.preprocessing import normalize
+
+    n = X.shape[0]
+    if n <= LARGE_CORPUS:
+        return X
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    keep = np.flatnonzero(df <= max(SEARCH_MAX_DF * n, 50))
+    return normalize(X[:, keep]).astype(np.float32).tocsr()
+
+
 def _neighbour_graph(X, k: int, floor: float):
     """Sparse graph of each message's ``k`` most similar (cosine ≥ ``floor``), computed in blocks."""
     from scipy.sparse import coo_matrix
 
     n = X.shape[0]
     k = min(k, n - 1)
+    if n > LARGE_CORPUS:
+        return _neighbour_graph_large(X, k, floor)
     rows, cols, vals = [], [], []
     block = 2048
     XT = X.T.tocsc()
@@ -172,6 +195,37 @@ def _neighbour_graph(X, k: int, floor: float):
         vals.append(sim[keep])
     rows_, cols_ = np.concatenate(rows), np.concatenate(cols)
     return coo_matrix((np.concatenate(vals), (rows_, cols_)), shape=(n, n)).tocsr()
+
+
+def _neighbour_graph_large(X, k: int, floor: float):
+    """The same graph for a large corpus, approximately: the search multiplies the pruned vectors
+    (:func:`_search_matrix`), keeps the product sparse (pairs below ``floor / 2`` there are dropped),
+    takes each row's ``k`` best, then scores those pairs by their cosine over the full vectors."""
+    from scipy.sparse import coo_matrix
+
+    n = X.shape[0]
+    Y = _search_matrix(X)
+    YT = Y.T.tocsc()
+    rows, cols = [], []
+    block = 4096
+    for start in range(0, n, block):
+        P = (Y[start : start + block] @ YT).tocoo()
+        r, c, v = P.row + start, P.col, P.data
+        keep = (v >= floor / 2) & (r != c)
+        r, c, v = r[keep], c[keep], v[keep]
+        order = np.lexsort((-v, r))
+        r, c = r[order], c[order]
+        first = np.searchsorted(r, r, side="left")  # r is sorted: position of each row's first pair
+        top = (np.arange(len(r)) - first) < k
+        rows.append(r[top])
+        cols.append(c[top])
+    rows_, cols_ = np.concatenate(rows), np.concatenate(cols)
+    sims = np.empty(len(rows_), dtype=np.float32)
+    for s in range(0, len(rows_), 200_000):  # the cosine of each candidate pair over the full vectors
+        a, b = rows_[s : s + 200_000], cols_[s : s + 200_000]
+        sims[s : s + 200_000] = np.asarray(X[a].multiply(X[b]).sum(axis=1)).ravel()
+    keep = sims >= floor
+    return coo_matrix((sims[keep], (rows_[keep], cols_[keep])), shape=(n, n)).tocsr()
 
 
 def cluster_messages(
@@ -224,22 +278,23 @@ def cluster_messages(
     next_label = 0
     order = np.argsort(components, kind="stable")
     bounds = np.flatnonzero(np.diff(components[order])) + 1
+    pieces = []
     for members in np.split(order, bounds):
+        pieces.extend(_split_oversized(graph, members, max(candidate, join)))
+    for members in pieces:
         if len(members) == 1:
             labels[members[0]] = next_label
+            next_label += 1
+            continue
+        if len(members) > MAX_LINKAGE:
+            # 切到余弦 0.95 仍过大（几乎相同的模板文本）：整块算一个问题，不做平均连接。
+            labels[members] = next_label
             next_label += 1
             continue
         sub = X[members]
         S = (sub @ sub.T).toarray().astype(np.float64)
         D = np.clip(1.0 - S, 0.0, 1.0)
-        for a_pos, a in enumerate(members):
-            ta = title_places[a]
-            if not ta:
-                continue
-            for b_pos in range(a_pos + 1, len(members)):
-                tb = title_places[members[b_pos]]
-                if tb and not _overlap(ta, tb):
-                    D[a_pos, b_pos] = D[b_pos, a_pos] = 1.0
+        D[_different_places([title_places[a] for a in members])] = 1.0
         np.fill_diagonal(D, 0.0)
         condensed = D[np.triu_indices(len(members), 1)]
         tree = linkage(condensed, method="average")
@@ -251,6 +306,28 @@ def cluster_messages(
     if demand < 1.0:
         labels = _merge_place_and_demand(labels, messages, demand)
     return labels
+
+
+def _split_oversized(graph, members: np.ndarray, cut: float) -> list[np.ndarray]:
+    """Split a component of more than ``MAX_LINKAGE`` messages into the connected components of its
+    neighbour edges with cosine ≥ ``cut``, raising the cut by 0.05 for pieces still too large (up to
+    0.95). Pieces of at most ``MAX_LINKAGE`` then go through average linkage as usual. Components of
+    real shared grievances (hundreds of letters) are never touched; only the generator's templated
+    texts (thousands of near-identical letters in one month) reach this."""
+    from scipy.sparse.csgraph import connected_components
+
+    if len(members) <= MAX_LINKAGE or cut > 0.95:
+        return [members]
+    sub = graph[members][:, members].tocsr()
+    sub.data[sub.data < cut] = 0
+    sub.eliminate_zeros()
+    _count, local = connected_components(sub, directed=False)
+    order = np.argsort(local, kind="stable")
+    bounds = np.flatnonzero(np.diff(local[order])) + 1
+    out: list[np.ndarray] = []
+    for part in np.split(order, bounds):
+        out.extend(_split_oversized(graph, members[part], cut + 0.05))
+    return out
 
 
 def _message_places(m: Message) -> list[str]:
@@ -368,6 +445,25 @@ def _merge_same_place(labels: np.ndarray, X, title_places: list[set], merge: flo
         for name in places[c]:
             by_name.setdefault(name, []).append(c)
     return _join_by_place(labels, centroids, by_name, merge)
+
+
+def _different_places(places: list[set[str]]) -> np.ndarray:
+    """Boolean matrix: titles i and j both name places and none of them overlap. Computed over the
+    distinct place sets (a component of thousands of messages names a few dozen), not over all pairs."""
+    keys = [frozenset(p) for p in places]
+    distinct = sorted(set(keys), key=lambda p: sorted(p))
+    index = {p: i for i, p in enumerate(distinct)}
+    inv = np.array([index[p] for p in keys], dtype=np.intp)
+    m = len(distinct)
+    apart = np.zeros((m, m), dtype=bool)
+    for i, a in enumerate(distinct):
+        if not a:
+            continue
+        for j in range(i + 1, m):
+            b = distinct[j]
+            if b and not _overlap(set(a), set(b)):
+                apart[i, j] = apart[j, i] = True
+    return apart[np.ix_(inv, inv)]
 
 
 def _overlap(a: set[str], b: set[str]) -> bool:

@@ -121,3 +121,42 @@ def test_one_estates_grievance_in_different_words_is_one_issue_and_another_griev
 def test_estate_names_are_cleaned_of_verbs_and_the_word_for_estate():
     assert extract_place("搅拌站大量加工砂石料噪音污水影响丽发新城小区环境") == ["丽发新城"]
     assert extract_place("投诉小区附近搅拌站噪音扰民，还我小区安宁") == []
+
+
+def _templated(n):
+    """生成器那样的模板文本：同一句式，只有日期与车牌不同（大语料路径要把它们切开又不并错注入的问题）。"""
+    out = []
+    for i in range(n):
+        kind = ["对扣分有异议", "对扣车有异议", "事故处理超期未结"][i % 3]
+        text = f"再次反映：{kind}。本人于2026年11月{1 + i % 28}日已经反映过，车牌湘A{i:05d}，至今没有答复。"
+        out.append(Message(f"t{i}", text[:30], text, f"t{i}", T0 + timedelta(hours=i)))
+    return out
+
+
+def test_the_large_corpus_path_keeps_issues_and_splits_templated_components(monkeypatch):
+    # 大语料路径（近邻搜索去掉常见 n 元、超大分量逐级切开）在小语料上打开：注入的问题仍各成一簇，
+    # 模板文本的大分量被逐级切开，不与注入的问题混在一起。
+    import xinfang.ml.hot as hot
+
+    messages, truth = _corpus(per_issue=8)
+    background = _templated(240)
+    exact = cluster_messages(messages + background)
+    monkeypatch.setattr(hot, "LARGE_CORPUS", 50)
+    monkeypatch.setattr(hot, "MAX_LINKAGE", 40)
+    labels = cluster_messages(messages + background)
+    n = len(messages)
+    assert adjusted_rand_score(truth, labels[:n]) >= 0.8
+    assert not set(labels[:n][truth < 100]) & set(labels[n:])
+    # 模板文本的 240 条连成一个超过 MAX_LINKAGE 的分量，被逐级切开：不止一簇
+    assert len(set(labels[n:])) > 1
+    assert adjusted_rand_score(exact[:n], labels[:n]) >= 0.8
+
+
+def test_the_different_place_mask_matches_the_pairwise_rule():
+    from xinfang.ml.hot import _different_places, _overlap
+
+    places = [{"丽发新城"}, set(), {"丽发新城小区"}, {"伊景园"}, {"伊景园", "枫林路"}, {"枫林路"}, {"丽发新城"}]
+    mask = _different_places(places)
+    for i, a in enumerate(places):
+        for j, b in enumerate(places):
+            assert mask[i, j] == bool(a and b and not _overlap(a, b))
