@@ -177,7 +177,8 @@ class _Point:
 
 
 def _design(idx: np.ndarray, t: int, factor: np.ndarray | None, holiday: np.ndarray | None):
-    """Columns const, trend (centred on t), seasonal levels 1.. present, holiday (when it varies)."""
+    """Columns const, trend (centred on t), seasonal levels 1.. present, holiday (when it varies, last).
+    Returns (X, row(s, level), whether the holiday column is there)."""
     columns = [np.ones(len(idx)), (idx - t).astype(float)]
     levels: list[int] = []
     if factor is not None:
@@ -199,28 +200,38 @@ def _design(idx: np.ndarray, t: int, factor: np.ndarray | None, holiday: np.ndar
             x[-1] = holiday[s]
         return x
 
-    return X, row
+    return X, row, use_holiday
 
 
-def _reweighted_fit(y: np.ndarray, X: np.ndarray, rows: list[np.ndarray], opts: DetectorOptions):
+def _reweighted_fit(y: np.ndarray, X: np.ndarray, rows: list[np.ndarray], opts: DetectorOptions,
+                    holiday_last: bool = False):
     """Fit with trend, keep it only when significant, down-weight past outbreaks (Noufaily:
-    weight s^-2 for Anscombe residuals above 2.58), refit. Returns (result, rows without dropped columns)."""
+    weight s^-2 for Anscombe residuals above 2.58), refit. Returns (result, rows without dropped columns).
 
-    def fit_with(weights: np.ndarray | None, keep_trend: bool):
-        cols = list(range(X.shape[1])) if keep_trend else [i for i in range(X.shape[1]) if i != 1]
+    ``holiday_last``: the last column is the holiday share. Days off only lower the counts (the dips the
+    covariate adjusts for), so a positive coefficient is noise; extrapolated to a long holiday it raised the
+    expected count and hid a sevenfold rise, and the column is then dropped."""
+    holiday = X.shape[1] - 1 if holiday_last else None
+
+    def fit_with(weights: np.ndarray | None, keep_trend: bool, keep_holiday: bool):
+        cols = [i for i in range(X.shape[1]) if (keep_trend or i != 1) and (keep_holiday or i != holiday)]
         return _fit(y, X[:, cols], weights), [r[cols] for r in rows]
 
-    result, xs = fit_with(None, True)
+    keep_holiday = holiday is not None
+    result, xs = fit_with(None, True, keep_holiday)
+    if keep_holiday and result.params[-1] > 0:
+        keep_holiday = False
+        result, xs = fit_with(None, True, False)
     trend_kept = _trend_significant(result, y, xs[0])
     if not trend_kept:
-        result, xs = fit_with(None, False)
+        result, xs = fit_with(None, False, keep_holiday)
     phi = max(float(result.scale), 1.0)
     s = _anscombe(y, result.mu, phi)
     weights = np.where(s > opts.reweight_limit, 1.0 / np.maximum(s, 1e-9) ** 2, 1.0)
     weights *= len(y) / weights.sum()
-    result, xs = fit_with(weights, trend_kept)
+    result, xs = fit_with(weights, trend_kept, keep_holiday)
     if trend_kept and not _trend_significant(result, y, xs[0]):
-        result, xs = fit_with(weights, False)
+        result, xs = fit_with(weights, False, keep_holiday)
     return result, xs
 
 
@@ -299,10 +310,10 @@ def _farrington_point(
     if y.sum() == 0:
         return _Point(0.0, 0.0, 0.0, 0.0)
     factor = _seasonal_factor(t - idx, freq, w, levels)
-    X, row = _design(idx, t, factor, holiday)
+    X, row, with_holiday = _design(idx, t, factor, holiday)
     # Period t-1 is one period off the same time of year: level 0 of the seasonal factor too.
     rows = [row(t, 0), row(t - 1, int(_seasonal_factor(np.array([1]), freq, w, levels)[0]))]
-    result, xs = _reweighted_fit(y, X, rows, opts)
+    result, xs = _reweighted_fit(y, X, rows, opts, holiday_last=with_holiday)
     return _predict(result, xs, max(float(result.scale), 1.0), opts)
 
 
@@ -317,8 +328,8 @@ def _local_point(counts: np.ndarray, t: int, holiday: np.ndarray | None, opts: D
     y = counts[idx].astype(float)
     if y.sum() == 0:
         return _Point(0.0, 0.0, 0.0, 0.0)
-    X, row = _design(idx, t, None, holiday)
-    result, xs = _reweighted_fit(y, X, [row(t, 0), row(t - 1, 0)], opts)
+    X, row, with_holiday = _design(idx, t, None, holiday)
+    result, xs = _reweighted_fit(y, X, [row(t, 0), row(t - 1, 0)], opts, holiday_last=with_holiday)
     if opts.short_dispersion == "glm":
         return _predict(result, xs, max(float(result.scale), 1.0), opts)
     # The level from the local fit; the spread from all earlier periods by successive differences.

@@ -143,3 +143,18 @@ def test_detect_last_gives_the_last_result_of_the_whole_series():
     for weeks in (40, 130):
         y, _ = _seasonal(weeks, seed=9)
         assert detect_last(y) == detect_series(y)[-1]
+
+
+def test_a_holiday_never_raises_the_expected_count():
+    """节假日只会让信访少（它调整的是低谷）：基线里节假日那几周碰巧偏多时，拟合出的正系数是噪声，
+    外推到整周放假会把预期抬高数倍、把一次七倍的上升藏起来（曾在他人数据的国庆周上发生）。"""
+    import random
+
+    r = random.Random(1)
+    counts = [r.randint(3, 7) for _ in range(40)]
+    holiday = [0.0] * 40
+    for week in (12, 20, 28):
+        counts[week], holiday[week] = 12, 0.4
+    counts[38], holiday[38] = 30, 1.0
+    alarm = detect_series(counts, holiday=holiday)[38]
+    assert alarm.expected < 8 and alarm.alarm
