@@ -262,3 +262,18 @@ def test_due_is_a_working_day_no_earlier_than_start_plus_limit(
         assert result.day == CAL.next_workday(last)
     uncovered = any(not CAL.covers(y) for y in range(start.year, result.day.year + 1))
     assert result.provisional == uncovered
+
+
+def test_the_deadline_command_answers_on_a_database_not_yet_migrated(tmp_path) -> None:
+    """新检出、还没有 migrate 时也能算期限（按内置日历），不抛出缺表的回溯。"""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XINFANG_")}
+    env.update({"XINFANG_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "xinfang.settings"})
+    done = subprocess.run([sys.executable, "-m", "xinfang.manage", "deadline", "acceptance", "2027-01-22"],
+                          env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2027-02-11", "provisional"]
+    assert "尚未迁移" in done.stderr and "Traceback" not in done.stderr

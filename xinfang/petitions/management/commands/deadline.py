@@ -2,8 +2,10 @@ from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from xinfang.core.calendar import current_calendar
+from xinfang.core.workcalendar import WorkCalendar
 from xinfang.petitions import deadlines
 
 
@@ -21,7 +23,14 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"日期“{start}”无效，应为 YYYY-MM-DD") from None
         try:
-            result = deadlines.due(code, start_day, calendar=current_calendar(), paused_days=paused_days,
+            calendar = current_calendar()
+        except DatabaseError:
+            # 还没有迁移的库（新检出、只想算一个日期）：按内置日历（chinesecalendar 与法定节日推算）计算，
+            # 不因为缺表而报错；管理员录入的放假通知要等迁移后才参与。
+            self.stderr.write("提示：数据库尚未迁移，按内置日历计算（未含管理员录入的放假通知）。")
+            calendar = WorkCalendar({})
+        try:
+            result = deadlines.due(code, start_day, calendar=calendar, paused_days=paused_days,
                                    limits=settings.DEADLINE_LIMITS)
         except ValueError as exc:  # UnknownRule 也是 ValueError
             raise CommandError(str(exc)) from None
