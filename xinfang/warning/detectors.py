@@ -138,6 +138,11 @@ _METHOD_TEXT = {
 }
 
 
+def _count(value: float) -> str:
+    """预期件数：小于 10 时保留一位小数（"预期约 0.1 件"，不写成"约 0 件"）。"""
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
 def _raise_rise(kind, pk, week: date, result, departments, categories) -> int:
     if kind == "department":
         department = departments.get(pk)
@@ -145,21 +150,30 @@ def _raise_rise(kind, pk, week: date, result, departments, categories) -> int:
     else:
         department = None
         where, filters = f"类别“{categories.get(pk)}”", {"matter__category_id": pk}
-    petitions = list(Petition.objects.filter(received_at__gte=_start_of(week),
+    # 两周合并检验报警的（单看本周未过线，连同上周一起过线），说的是两周，列的也是两周的信访件。
+    pair = result.reason == "pair"
+    since = week - timedelta(days=7) if pair else week
+    petitions = list(Petition.objects.filter(received_at__gte=_start_of(since),
                                              received_at__lt=_start_of(week + timedelta(days=7)), **filters)
                      .order_by("received_at").values_list("pk", flat=True)[:MAX_LISTED])
-    ratio = result.observed / result.expected if result.expected > 0 else None
-    detail = (f"{week:%Y年%m月%d日}起一周，{where}收到信访 {result.observed} 件，"
-              f"按往年同期与近期趋势预期约 {result.expected:.1f} 件"
+    if pair:
+        observed, expected, upper = result.pair_observed, result.pair_expected, result.pair_upper
+        span = f"{since:%Y年%m月%d日}起两周"
+    else:
+        observed, expected, upper = result.observed, result.expected, result.upper
+        span = f"{week:%Y年%m月%d日}起一周"
+    ratio = observed / expected if expected > 0 else None
+    detail = (f"{span}，{where}收到信访 {observed} 件，"
+              f"按往年同期与近期趋势预期约 {_count(expected)} 件"
               + (f"（{ratio:.1f} 倍）" if ratio else "")
-              + f"，超过预警线 {result.upper:.0f} 件。"
+              + f"，超过预警线 {upper:.0f} 件。"
               + _METHOD_TEXT.get(result.method, "")
               + "请研判是否为苗头性、倾向性问题，及早化解。")
     warning = raise_warning(
         kind=WarningKind.RISE, key=f"rise:{kind}:{pk}:week:{week.isoformat()}",
-        title=f"{where}信访件上升：{result.observed} 件，预期约 {result.expected:.0f} 件",
+        title=f"{where}信访件上升：{'近两周' if pair else ''}{observed} 件，预期约 {_count(expected)} 件",
         detail=detail, department=department, period_start=week,
-        observed=result.observed, expected=result.expected, upper=result.upper, petition_ids=petitions,
+        observed=observed, expected=expected, upper=upper, petition_ids=petitions,
     )
     return 1 if warning else 0
 

@@ -23,15 +23,20 @@ def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def _history(cast, department, *, weeks=140, spike=None, seed=0):
-    """A matter in ``department`` with ~8 petitions a week for ``weeks`` weeks up to LAST_WEEK."""
+def _history(cast, department, *, weeks=140, spike=None, seed=0, last_two=None):
+    """A matter in ``department`` with ~8 petitions a week for ``weeks`` weeks up to LAST_WEEK
+    (``spike`` petitions in LAST_WEEK; ``last_two`` in each of the last two weeks)."""
     with time_machine.travel(_at(LAST_WEEK - timedelta(weeks=weeks)), tick=False):
         matter = register(cast.clerk, department=department)
     rng = np.random.default_rng(seed)
     rows = []
     for w in range(weeks):
         monday = LAST_WEEK - timedelta(weeks=weeks - 1 - w)
-        count = spike if (spike is not None and monday == LAST_WEEK) else int(rng.poisson(8))
+        count = int(rng.poisson(8))
+        if spike is not None and monday == LAST_WEEK:
+            count = spike
+        if last_two is not None and monday >= LAST_WEEK - timedelta(weeks=1):
+            count = last_two
         for i in range(count):
             rows.append(Petition(matter=matter, channel=Channel.LETTER, received_at=_at(monday + timedelta(days=i % 5)),
                                  content="对扣车停车场收费有异议。"))
@@ -55,6 +60,18 @@ def test_a_weeks_rise_in_a_unit_becomes_one_warning_with_its_petitions(cast):
     assert warning.petitions.count() == 30
     assert not Warning.objects.filter(department=cast.brigade_b).exists()
     assert AuditEvent.objects.filter(action="warning.raise", object_id=str(warning.pk)).exists()
+
+
+def test_a_rise_over_two_weeks_says_two_weeks_and_lists_both_weeks_petitions(cast):
+    # 17 and 17 against ~8 a week: neither week alone passes its line, the two together do.
+    _history(cast, cast.brigade_a, last_two=17)
+    with time_machine.travel(_at(TODAY, 6), tick=False):
+        assert detectors.run_rise_detection() == 1
+    warning = Warning.objects.get(kind=WarningKind.RISE, department=cast.brigade_a)
+    assert warning.observed == 34 and "近两周34 件" in warning.title
+    assert "2026年03月02日起两周" in warning.detail and "收到信访 34 件" in warning.detail
+    assert warning.observed > warning.upper  # the line it names is the one it passed
+    assert warning.petitions.count() == 34
 
 
 def _warning(cast, department=None, key="k1"):
