@@ -24,7 +24,7 @@ from xinfang.org.models import Department
 from xinfang.petitions.models import Adoption, Category, Channel, Matter, MatterEvent, Recommendation, RecommendationKind
 from xinfang.supervision.models import AccountabilityRecord, OrderLevel, RecordStatus, SupervisionOrder
 
-from . import charts, contract
+from . import contract
 from .facts import received_counts
 from .reports import _pct, _table, change
 
@@ -204,6 +204,8 @@ REC_HEADER = ["种类", "提出", "采纳（含部分采纳）", "未采纳", "�
 
 def render_docx(content: dict) -> bytes:
     from docx import Document
+
+    from . import charts  # matplotlib 只在生成报告时载入，别的命令和页面不必为它多等半秒
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 

@@ -19,7 +19,7 @@ from xinfang.core.calendar import current_calendar
 from xinfang.org.models import Department
 from xinfang.petitions.models import Category, Channel
 
-from . import charts, contract
+from . import contract
 from .bulletin import month_bounds, monthly_bulletin, peer_units
 from .facts import received_counts
 from .models import Report, ReportKind, ReportStatus
@@ -157,6 +157,8 @@ def title_of(content: dict) -> str:
 
 def render_docx(content: dict) -> bytes:
     from docx import Document
+
+    from . import charts  # matplotlib 只在生成报告时载入，别的命令和页面不必为它多等半秒
     from docx.oxml.ns import qn
     from docx.shared import Pt, Cm
 

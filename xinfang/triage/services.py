@@ -17,7 +17,8 @@ from django.db.models import Max
 
 from xinfang.audit.services import record
 from xinfang.core import clock
-from xinfang.ml import DataError, MLError, TriageModel
+import xinfang.ml as ml
+from xinfang.ml import DataError, MLError
 from xinfang.petitions.models import Category, Matter
 
 from .models import AuthorityLabel, ModelVersion, Task
@@ -26,7 +27,7 @@ log = logging.getLogger("xinfang.triage")
 HOLDOUT_SHARE = 0.2
 MIN_PER_CLASS = 2
 
-_loaded: dict[str, tuple[int, TriageModel]] = {}
+_loaded: dict[str, tuple[int, ml.TriageModel]] = {}
 _lock = threading.Lock()
 
 
@@ -107,7 +108,7 @@ def train(task: str, data: TrainingData, *, by=None, seed: int = 0) -> ModelVers
         texts, labels, test_size=HOLDOUT_SHARE, random_state=seed, stratify=labels
     )
     extra = [(t, y) for t, y in zip(data.train_only_texts, data.train_only_labels) if y in keep and t.strip()]
-    model = TriageModel.train(train_x + [t for t, _ in extra], train_y + [y for _, y in extra], seed=seed,
+    model = ml.TriageModel.train(train_x + [t for t, _ in extra], train_y + [y for _, y in extra], seed=seed,
                               stopwords=data.stopwords)
     predicted = model.predict(test_x)
     macro_f1 = float(f1_score(test_y, predicted, average="macro"))
@@ -143,7 +144,7 @@ def model_dir() -> Path:
     return path
 
 
-def current_model(task: str) -> tuple[ModelVersion, TriageModel] | None:
+def current_model(task: str) -> tuple[ModelVersion, ml.TriageModel] | None:
     """当前启用的模型（按版本缓存在进程内）；没有或文件损坏时返回 None，登记照常进行。"""
     version = ModelVersion.objects.filter(task=task, is_current=True).first()
     if version is None:
@@ -152,7 +153,7 @@ def current_model(task: str) -> tuple[ModelVersion, TriageModel] | None:
         cached = _loaded.get(task)
         if cached is None or cached[0] != version.pk:
             try:
-                cached = (version.pk, TriageModel.load(version.path))
+                cached = (version.pk, ml.TriageModel.load(version.path))
             except (MLError, OSError) as exc:
                 log.error("分诊模型 %s 无法加载：%s", version, exc)
                 return None

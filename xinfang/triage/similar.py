@@ -12,7 +12,7 @@ import time
 
 from django.conf import settings
 
-from xinfang.ml import NearDuplicateIndex, PrecedentIndex
+import xinfang.ml as ml
 from xinfang.petitions.models import Matter, Petition, Status
 from xinfang.petitions.workflow import ANSWERED_STATES
 
@@ -25,7 +25,7 @@ PRECEDENT_STATES = ANSWERED_STATES | {Status.CLOSED, Status.TERMINATED}
 
 class _SimilarPetitions:
     def __init__(self) -> None:
-        self.index: NearDuplicateIndex | None = None
+        self.index: ml.NearDuplicateIndex | None = None
         self.last_id = 0
         self.lock = threading.Lock()
 
@@ -34,7 +34,7 @@ class _SimilarPetitions:
 
     def rebuild(self, *, save: bool = True) -> int:
         """从数据库全部信访件重建索引（`xinfang rebuild-similar-index`）。返回索引条数。"""
-        index = NearDuplicateIndex(threshold=INTAKE_THRESHOLD)
+        index = ml.NearDuplicateIndex(threshold=INTAKE_THRESHOLD)
         last = 0
         rows = Petition.objects.order_by("pk").values_list("pk", "content")
         batch: list[tuple[int, str]] = []
@@ -53,18 +53,18 @@ class _SimilarPetitions:
             (self._path().with_suffix(".last")).write_text(str(last))
         return len(index)
 
-    def _ensure(self) -> NearDuplicateIndex:
+    def _ensure(self) -> ml.NearDuplicateIndex:
         with self.lock:
             if self.index is None:
                 path = self._path()
                 if path.exists():
                     try:
-                        self.index = NearDuplicateIndex.load(path)
+                        self.index = ml.NearDuplicateIndex.load(path)
                         self.last_id = int(path.with_suffix(".last").read_text())
                     except Exception as exc:  # 损坏的索引文件：重建，不让登记页出错
                         log.warning("相似信访索引无法读取（%s），重建", exc)
             if self.index is None:
-                self.index = NearDuplicateIndex(threshold=INTAKE_THRESHOLD)
+                self.index = ml.NearDuplicateIndex(threshold=INTAKE_THRESHOLD)
                 self.last_id = 0
             # 追上新登记的信访件：每次查询前只读 id 更大的那些。
             new = list(Petition.objects.filter(pk__gt=self.last_id).order_by("pk").values_list("pk", "content")[:50000])
@@ -82,7 +82,7 @@ class _SimilarPetitions:
 
 class _Precedents:
     def __init__(self) -> None:
-        self.index: PrecedentIndex | None = None
+        self.index: ml.PrecedentIndex | None = None
         self.built_at = 0.0
         self.size = -1
         self.lock = threading.Lock()
@@ -96,7 +96,7 @@ class _Precedents:
             if self.index is None or (size != self.size and stale):
                 items = [(pk, f"{title}。{summary}") for pk, title, summary in
                          answered.values_list("pk", "title", "summary").iterator(chunk_size=5000)]
-                self.index = PrecedentIndex.build(items) if items else None
+                self.index = ml.PrecedentIndex.build(items) if items else None
                 self.built_at, self.size = time.monotonic(), size
             index = self.index
         if index is None or not text.strip():
