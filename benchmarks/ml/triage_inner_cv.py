@@ -25,6 +25,25 @@ are pooled. Second session's variants (2026-12-01, 16:20–16:40 UTC):
   characters; ``_drop`` also deletes the single stop characters afterwards;
 - ``extra_w1.5`` / ``extra_w2``: segmented texts at sample weight 1.5 / 2.
 
+Fourth session's variants (2026-12-01, 19:10–19:45 UTC; ``triage_pseudo.py`` for the
+unlabelled messages, near copies of any train.csv text dropped):
+
+- ``bias_raw`` / ``bias_all``: per-class offsets added to the decision values, tuned
+  for macro-F1 (coordinate search, ±0.5) on 3-fold out-of-fold scores of the
+  training fold, its raw texts only / all its texts;
+- ``pseudo_<t>_<w>``: self-training, every message the model is ≥ t sure of
+  (temperature-calibrated), labelled by it, added at sample weight w;
+- ``pbal_<f>_<w>``: the same, class-balanced: per class at most f × its labelled
+  count of the most confident (≥ 0.9) messages;
+- ``ens_nb_<m>``: mean of temperature-calibrated probabilities of NB-SVM and
+  m = ``lr`` (multinomial logistic regression, C = 30), ``cnb`` (complement NB,
+  α = 0.3) or ``svm`` (plain linear SVM), each calibrated on its own out-of-fold scores;
+- ``vocab_msgs``: vocabulary and idf fitted on the training fold + messages;
+- ``shared<n>`` / ``shared<n>m``: only n-grams seen in ≥ n raw texts (the training
+  fold's, and the messages with ``m``) — n-grams only segmented text has never fire
+  on a raw letter;
+- ``crop<f>``: each raw training text's first f of its characters added (weight 0.5).
+
 ``--calibration`` instead compares, on the same folds, the shipped temperature
 calibration (fitted on full 3-fold out-of-fold scores of the training fold, as
 ``TriageModel.train`` does) with the temperature fitted on raw texts' scores only,
@@ -48,11 +67,17 @@ from scipy.optimize import minimize  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.naive_bayes import ComplementNB  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from triage_pseudo import class_balanced_pseudo, distinct_messages  # noqa: E402
 
 from xinfang.ml import triage as T  # noqa: E402
+from xinfang.ml.features import char_ngram_keys  # noqa: E402
 from xinfang.ml.features import CharNgramTfidf  # noqa: E402
 from xinfang.ml.text import looks_segmented, normalize_text  # noqa: E402
-from xinfang.ml.datasets import locate_shared_data, read_labelled_csv  # noqa: E402
+from xinfang.ml.datasets import locate_shared_data, read_labelled_csv, read_message_texts  # noqa: E402
 from xinfang.ml.evaluation import pin_single_thread, read_stopwords  # noqa: E402
 
 
@@ -159,6 +184,95 @@ def _plain(X, y, C):
     return svm.decision_function
 
 
+def _oof(fit, X, y, folds=3):
+    """Out-of-fold decision values of ``fit(X, y) -> scorer`` inside a training fold."""
+    k = int(y.max()) + 1
+    out = np.zeros((len(y), k))
+    for a, b in StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y):
+        out[b] = fit(X[a], y[a])(X[b])
+    return out
+
+
+def _tune_bias(scores, y, k, rounds=3, grid=np.linspace(-0.5, 0.5, 41)):
+    bias = np.zeros(k)
+    best = f1_score(y, scores.argmax(axis=1), average="macro")
+    for _ in range(rounds):
+        for c in range(k):
+            for g in grid:
+                trial = bias.copy()
+                trial[c] = g
+                f = f1_score(y, (scores + trial).argmax(axis=1), average="macro")
+                if f > best + 1e-9:
+                    best, bias = f, trial
+    return bias
+
+
+def _calibrator(oof, y):
+    t, share = T._fit_calibration(oof, y)
+    return lambda scores: T._calibrated(scores, t, share)
+
+
+_MEMBERS = {
+    "lr": lambda A, b: LogisticRegression(C=30, max_iter=300).fit(A, b).decision_function,
+    "cnb": lambda A, b: ComplementNB(alpha=0.3).fit(A, b).predict_log_proba,
+    "svm": lambda A, b: LinearSVC(C=1.0, tol=T.SVM_TOL).fit(A, b).decision_function,
+}
+
+
+def _semi(name, ctx, cache):
+    """Decision values on the test fold for the fourth session's variants."""
+    X, Xt, y, k, drop = ctx["X"], ctx["Xt"], ctx["y"], ctx["k"], ctx["drop"]
+    train_texts, test_texts, msgs = ctx["train_texts"], ctx["test_texts"], ctx["messages"]
+    nb = lambda A, b: _nbsvm(A, b, k, 1.0)  # noqa: E731
+    if "fit" not in cache:
+        cache["fit"], cache["oof"] = nb(X, y), _oof(nb, X, y)
+    base, oof = cache["fit"], cache["oof"]
+    if name in ("bias_raw", "bias_all"):
+        rows = ctx["is_raw"] if name == "bias_raw" else slice(None)
+        return base(Xt) + _tune_bias(oof[rows], y[rows], k)
+    if name.startswith(("pseudo_", "pbal_")):
+        _, a, w = name.split("_")
+        probs = _calibrator(oof, y)(base(_features(train_texts, msgs, drop)[1]))
+        if name.startswith("pseudo_"):
+            chosen = np.flatnonzero(probs.max(axis=1) >= float(a))
+            picked = probs.argmax(axis=1)[chosen]
+        else:
+            chosen, picked = class_balanced_pseudo(probs, np.bincount(y, minlength=k), frac=float(a))
+        X2, Xt2 = _features(train_texts + [msgs[i] for i in chosen], test_texts, drop)
+        weights = np.r_[np.ones(len(y)), np.full(len(chosen), float(w))]
+        return _nbsvm(X2, np.r_[y, picked], k, 1.0, sample_weight=weights)(Xt2)
+    if name.startswith("ens_nb_"):
+        member = _MEMBERS[name.removeprefix("ens_nb_")]
+        other = _calibrator(_oof(member, X, y), y)(member(X, y)(Xt))
+        return (_calibrator(oof, y)(base(Xt)) + other) / 2
+    if name == "vocab_msgs" or name.startswith("shared"):
+        vecs = T._new_vectorizers()
+        views = T._views(train_texts, drop)
+        vocab_views = T._views(train_texts + msgs, drop) if name == "vocab_msgs" else views
+        for v, view in zip(vecs, vocab_views):
+            v.fit(view)
+        if name.startswith("shared"):
+            spec = name.removeprefix("shared")
+            raw_docs = train_texts[: ctx["n_raw"]] + (msgs if spec.endswith("m") else [])
+            for v, view in zip(vecs, T._views(raw_docs, drop)):
+                doc, key = char_ngram_keys(view, v.max_n)
+                pairs = np.unique(np.stack([key, doc.astype(np.uint64)], axis=1), axis=0)
+                keys, df = np.unique(pairs[:, 0], return_counts=True)
+                keep = np.isin(v.vocabulary_, keys[df >= int(spec.rstrip("m"))])
+                v.vocabulary_, v.idf_ = v.vocabulary_[keep], v.idf_[keep]
+        X2, Xt2 = (sp.hstack([w * v.transform(view) for v, view, w in zip(vecs, T._views(t, drop), T._weights())]).tocsr()
+                   for t in (train_texts, test_texts))
+        return _nbsvm(X2, y, k, 1.0)(Xt2)
+    if name.startswith("crop"):
+        crops = [t[: max(20, int(len(t) * float(name.removeprefix("crop"))))] for t in train_texts[: ctx["n_raw"]]]
+        X2, Xt2 = _features(train_texts + crops, test_texts, drop)
+        weights = np.r_[np.ones(len(y)), np.full(len(crops), 0.5)]
+        return _nbsvm(X2, np.r_[y, y[: ctx["n_raw"]]], k, 1.0, sample_weight=weights)(Xt2)
+    raise SystemExit(f"unknown variant {name}")
+
+
+_SEMI = ("bias_", "pseudo_", "pbal_", "ens_nb_", "vocab_msgs", "shared", "crop")
+
 VARIANTS = {
     "base": lambda X, y, k, w: _nbsvm(X, y, k, 1.0),
     "c05": lambda X, y, k, w: _nbsvm(X, y, k, 0.5),
@@ -191,6 +305,11 @@ def main() -> int:
         rows = list(csv.DictReader(handle))
     extra = read_labelled_csv(root / "triage" / "extra_segmented.csv")
     fmm = _Fmm(extra.texts, stopwords)
+    names_ = [v for v in args.variants.split(",") if v]
+    needs_messages = any(n.startswith(("pseudo_", "pbal_", "vocab_msgs")) or (n.startswith("shared") and n.endswith("m"))
+                         for n in names_)
+    messages = distinct_messages(read_message_texts(root), read_labelled_csv(root / "triage" / "train.csv").texts) \
+        if needs_messages else []
     names = [v for v in args.variants.split(",") if v]
     f1s: dict[str, list[float]] = {n: [] for n in names}
     pooled: dict[str, list] = {}
@@ -229,8 +348,14 @@ def main() -> int:
                                       vec.transform([fmm.codes(t) for t in test_texts]))
                 return cache["words"]
 
+            ctx = {"X": X, "Xt": Xt, "y": y, "k": k, "drop": drop, "train_texts": train_texts,
+                   "test_texts": test_texts, "messages": messages, "n_raw": len(tr),
+                   "is_raw": np.arange(len(y)) < len(tr)}
+            semi_cache: dict[str, object] = {}
             for name in names:
-                if name == "nbsvm+svm":
+                if name.startswith(_SEMI):
+                    s = _semi(name, ctx, semi_cache)
+                elif name == "nbsvm+svm":
                     a, b = _nbsvm(X, y, k, 1.0)(Xt), _plain(X, y, 1.0)(Xt)
                     s = a / a.std() + b / b.std()
                 elif name == "words":
