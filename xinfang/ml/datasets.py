@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .csvfile import open_text
 from .errors import DataError
 
 __all__ = [
@@ -59,8 +60,8 @@ def _read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     if not path.is_file():
         raise DataError(f"找不到数据文件：{path}")
     try:
-        # utf-8-sig accepts files with and without a byte-order mark.
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        # UTF-8 with or without a byte-order mark, or GB18030 as Excel/WPS save "CSV" on a Chinese locale.
+        with open_text(path) as handle:
             reader = csv.DictReader(handle)
             header = [name.strip() for name in (reader.fieldnames or [])]
             missing = [name for name in required if name not in header]
@@ -69,7 +70,7 @@ def _read_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
             reader.fieldnames = header
             return list(reader)
     except UnicodeDecodeError as exc:
-        raise DataError(f"数据文件 {path.name} 不是 UTF-8 编码（第 {exc.start} 字节附近无法解码）") from exc
+        raise DataError(f"数据文件 {path.name} 不是 UTF-8 或 GB18030 编码（第 {exc.start} 字节附近无法解码）") from exc
     except csv.Error as exc:
         raise DataError(f"数据文件 {path.name} 不是有效的 CSV：{exc}") from exc
 

@@ -38,10 +38,12 @@ def test_missing_columns_are_named_in_the_error(tmp_path):
         read_labelled_csv(path)
 
 
-def test_non_utf8_file_is_refused_with_a_chinese_message(tmp_path):
+def test_a_gbk_file_as_excel_saves_it_is_read_and_an_undecodable_one_refused_in_chinese(tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes("id,title,text,label\n1,,违停罚款,交通\n".encode("gbk"))
-    with pytest.raises(DataError, match="不是 UTF-8 编码"):
+    assert read_labelled_csv(path).texts == ["违停罚款"]
+    path.write_bytes(b"id,title,text,label\n1,,\xff\xfe,x\n")
+    with pytest.raises(DataError, match="不是 UTF-8 或 GB18030 编码"):
         read_labelled_csv(path)
 
 
