@@ -549,20 +549,30 @@ class _Generator:
         offset = bisect_right(self.arrival_cum, r.random() * self.arrival_cum[-1])
         return self.today - HORIZON_DAYS + min(offset, HORIZON_DAYS), None, None
 
-    def _fits(self, target: str, age: int) -> tuple[list, dict, int, int] | None:
-        """收到 age 天的事项能否正走到 target：能则给出 (步骤, 日期, 跨度, 在此状态已停留的天数)。"""
+    def _fits(self, target: str, age: int, *, reached: bool = False) -> tuple[str, list, dict, int, int] | None:
+        """收到 age 天的事项能否正处在 target：能则给出 (状态, 步骤, 日期, 跨度, 在此状态已停留的天数)。
+
+        要走到 target 的路径比 age 长（还没走完）时，事项此刻停在走到今天为止的那一步：按那一步的状态重走一次
+        （reached）。否则近期收到、终将办结的事项都被换成了当场办结的不予受理、转送、分流，在办的反而极少。"""
         r = self.rng
         steps, info = self._path(target)
         span = max([d for _, d in steps] + [info[k] for k in DATE_KEYS if k in info] + [0])
         dwell = age - span
         if dwell < 0:
-            return None
+            if reached:
+                return None
+            status = S.REGISTERED
+            for action, day in steps:
+                if day > age:
+                    break
+                status = TRANSITIONS[action].target or status
+            return None if status in FINISHED_STATES else self._fits(status, age, reached=True)
         if target not in FINISHED_STATES:
             usual = info.get("left", DWELL.get(target, 10))
             # 在办事项多半还在正常停留期内；少数积压（长时间无人推进，多半已超期）。
             if dwell > usual and not (dwell <= usual + 150 and r.random() < BACKLOG_SHARE):
                 return None
-        return steps, info, span, dwell
+        return target, steps, info, span, dwell
 
     def matter(self, target: str | None, budget: int) -> int:
         """生成一件事项及其信访件、信访人、交办、事件与检索行；返回用掉的信访件数。
@@ -590,7 +600,7 @@ class _Generator:
                     dwell += r.between(5, 150)
             start = self.today - span - dwell
         else:
-            steps, info, span, dwell = fitted
+            target, steps, info, span, dwell = fitted
         tpl = TEMPLATES[forced_template] if forced_template is not None else r.weighted(TEMPLATES, self.template_cum)
         received = date.fromordinal(start)
 
