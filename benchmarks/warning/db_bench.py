@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     petitions = Petition.objects.count()
     newest = Petition.objects.aggregate(m=Max("received_at"))["m"]
-    today = clock.local_date(newest) + timedelta(days=7)
+    today = clock.local_date(newest) + timedelta(days=1)  # the day after the newest petition, as the daily job sees it
     Warning.objects.filter(key__startswith="bench:").delete()
     started = time.perf_counter()
     raised = 0 if args.only_centre else detectors.run_rise_detection(today)

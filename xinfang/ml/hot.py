@@ -71,9 +71,21 @@ class HotIssue:
 
 # A specific place: a named estate, road, village, school… (the district alone is too coarse).
 _PLACE_RE = re.compile(
-    r"([\u4e00-\u9fa5A-Za-z0-9]{2,8}?(?:小区|花园|家园|公寓|广场|大厦|新城|新村|苑|庭|湾|城|园|"
-    r"路|大道|街道|街|巷|镇|乡|村|社区|学校|学院|大学|中学|小学|幼儿园|医院|公园|市场|车站|高速|隧道|大桥|立交|停车场))"
+    r"([\u4e00-\u9fa5A-Za-z0-9]{2,8}?(?:小区|花园|家园|公寓|城际[\u4e00-\u9fa5]{1,4}?站|城市广场|广场|大厦|新城|新村|苑|庭院|庭|湾|"
+    # A one-character suffix that begins a longer word ("绿地城际空间站", "园区", "村民") does not end the name.
+    r"城(?!际|市|区|管|乡)|园(?!区|林)|(?<!铁)路|大道|街道|街|巷|镇|乡|村(?!民|委)|社区|学校|学院|大学|中学|小学|幼儿园|医院|公园|市场|车站|"
+    r"高速|隧道|大桥|立交|停车场))"
 )
+# The kind of place without its name: "公办幼儿园", "配套幼儿园", "普惠性幼儿园", "幼儿园" are not one place.
+_KIND_ONLY_RE = re.compile(
+    r"^(?:公办|公立|民办|民营|私立|普惠性|普惠制|普惠|配套|附属|盈利性|营利性|非营利性|一所|这所|该|本|附近|周边|小区|社区|"
+    r"新建|在建|现有|所有|部分|各|全市|全县|全区)*(?:幼儿园|学校|学院|大学|中学|小学|医院|公园|市场|广场|停车场|园)$"
+)
+# A name shared by institutions in many districts ("实验中学", "第三幼儿园", "人民医院"): the district is part of it.
+_NEEDS_DISTRICT_RE = re.compile(r"^(?:实验|第[一二三四五六七八九十百\d]+|人民|中心|中医|妇幼|育才|外国语)(?:幼儿园|学校|中学|小学|医院)$")
+# Words a match drags in front of a name that are not part of it: cut after the last of them
+# ("小孩无法上中海幼儿园" → "中海幼儿园", "何时办成普惠性幼儿园" → "普惠性幼儿园", then rejected as a kind).
+_CUT_AFTER_RE = re.compile(r"^.*(?:无法上|上不了|没办法上|不能上|办成|改为|改成|转成|调整到|按照|除了|没有|无一所|无|或)")
 _DISTRICT_RE = re.compile(r"[A-Z]\d{0,2}(?:区|县)|[A-Z]市")
 # Leading words that are not part of a place name ("反映A3区…", "关于…", "投诉…").
 _LEAD_RE = re.compile(r"^(?:反映|关于|投诉|举报|咨询|请问|建议|请求|解决|希望|强烈|要求|对于|我是|我们|本人|[A-Z]?\d{0,2}(?:区|县)|[A-Z]?市)+")
@@ -95,6 +107,9 @@ _COARSE_RE = re.compile(r"(?:街道|镇|乡|区|县|市)$")
 
 def _canonical(name: str) -> str:
     """Clean one matched name; "" when it is not a place name."""
+    cut = _CUT_AFTER_RE.sub("", name)
+    if len(cut) >= 2:
+        name = cut
     name = _LEAD_RE.sub("", name)
     stripped = _VERB_LEAD_RE.sub("", name)
     if len(stripped) >= 3:
@@ -119,10 +134,17 @@ def _extract_place(text: str) -> tuple[str, ...]:
     # Cached: clustering, the demand merge and the description ask about the same titles again.
     found: list[str] = []
     for match in _PLACE_RE.finditer(text):
-        # "污染的A2区丽发新城" / "建在A市丽发新城": the name is what follows the last 的 or district.
-        name = re.split(r"的|在|[A-Z]\d{0,2}(?:区|县)|[A-Z]市", match.group(1))[-1]
-        name = _canonical(name)
-        if len(name) >= 3 and name not in _GENERIC and not _NOT_A_NAME.search(name) and name not in found:
+        # "污染的A2区丽发新城" / "建在A市丽发新城": the name is what follows the last 的 or district,
+        # except a name that many districts share ("A3区实验中学", "长郡A1区实验中学"), which keeps
+        # the district and the name before it: the full name, so two such schools stay two places.
+        pieces = re.split(r"(的|在|[A-Z]\d{0,2}(?:区|县)|[A-Z]市)", match.group(1))
+        name = _canonical(pieces[-1])
+        if _NEEDS_DISTRICT_RE.match(name) and len(pieces) >= 3 and re.fullmatch(r"[A-Z]\d{0,2}(?:区|县)", pieces[-2]):
+            before = _canonical(pieces[-3]) if len(pieces) >= 3 else ""
+            before = before if len(before) >= 2 and not _DISTRICT_RE.fullmatch(before) else ""
+            name = f"{before}{pieces[-2]}{name}"
+        if (len(name) >= 3 and name not in _GENERIC and not _NOT_A_NAME.search(name) and not _KIND_ONLY_RE.match(name)
+                and name not in found):
             found.append(name)
     return tuple(found)
 
@@ -157,6 +179,7 @@ LARGE_CORPUS = 10000
 SEARCH_MAX_DF = 0.01
 # 分量内平均连接是 O(n²) 的内存与时间：超过这么多条的分量改用近邻图中余弦 ≥ join 的边的连通分量（单连接）。
 MAX_LINKAGE = 5000
+APART = 1e9  # distance between titles naming different places: never joined by average linkage
 
 
 def _search_matrix(X):
@@ -294,7 +317,9 @@ def cluster_messages(
         sub = X[members]
         S = (sub @ sub.T).toarray().astype(np.float64)
         D = np.clip(1.0 - S, 0.0, 1.0)
-        D[_different_places([title_places[a] for a in members])] = 1.0
+        # Two titles naming different places never end in one issue: a distance no average can bring
+        # under the cut (at 1.0 a group of near-duplicates could still carry one such pair in).
+        D[_different_places([title_places[a] for a in members])] = APART
         np.fill_diagonal(D, 0.0)
         condensed = D[np.triu_indices(len(members), 1)]
         tree = linkage(condensed, method="average")
@@ -397,13 +422,16 @@ def _merge_place_and_demand(labels: np.ndarray, messages: Sequence[Message], dem
 
 def _join_by_place(labels: np.ndarray, centroids, by_name: dict[str, list[int]], threshold: float) -> np.ndarray:
     """Join clusters that share a place name (containment counts: "丽发新城" ⊂ "丽发新城小区") and whose
-    centroids have cosine ≥ ``threshold``; joins are transitive (connected components)."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
+    centroids have cosine ≥ ``threshold``, the closest pairs first. A join that would put two different
+    places in one issue is refused, also when it would come about through a third cluster: "A3区实验中学"
+    and "长郡A1区实验中学" both overlap a cluster naming only "实验中学", and are still two schools."""
     n_labels = int(labels.max()) + 1
     names = sorted(by_name, key=len)
-    rows, cols = [], []
+    places: list[set[str]] = [set() for _ in range(n_labels)]
+    for name, clusters in by_name.items():
+        for k in clusters:
+            places[k].add(name)
+    pairs: dict[tuple[int, int], float] = {}
     for i, a in enumerate(names):
         group = set(by_name[a])
         for b in names[i + 1 :]:
@@ -414,13 +442,52 @@ def _join_by_place(labels: np.ndarray, centroids, by_name: dict[str, list[int]],
             continue
         S = (centroids[group_list] @ centroids[group_list].T).toarray()
         x, y = np.nonzero(np.triu(S, 1) >= threshold)
-        rows.extend(group_list[k] for k in x)
-        cols.extend(group_list[k] for k in y)
-    if not rows:
+        for i_, j_ in zip(x, y):
+            a_, b_ = group_list[i_], group_list[j_]
+            if _overlap(places[a_], places[b_]):
+                pairs[(a_, b_)] = float(S[i_, j_])
+    if not pairs:
         return labels
-    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_labels, n_labels))
-    _count, joined = connected_components(graph, directed=False)
-    return joined[labels]
+    parent = list(range(n_labels))
+    named = [_most_specific(p) for p in places]  # per joined group: its most specific names
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for (a_, b_), _cos in sorted(pairs.items(), key=lambda item: (-item[1], item[0])):
+        ra, rb = root(a_), root(b_)
+        if ra == rb or _conflict(named[ra], named[rb]):
+            continue
+        parent[rb] = ra
+        named[ra] = _most_specific(named[ra] | named[rb])
+    roots = np.array([root(k) for k in range(n_labels)])
+    return roots[labels]
+
+
+def _most_specific(names: set[str]) -> set[str]:
+    """The names not contained in another of the set ("丽发新城" goes when "丽发新城小区" is there)."""
+    return {a for a in names if not any(a != b and a in b for b in names)}
+
+
+def _conflict(a: set[str], b: set[str]) -> bool:
+    """The two groups' most specific names share no place: two issues."""
+    return not any(_same_place(x, y) for x in a for y in b)
+
+
+def _same_place(x: str, y: str) -> bool:
+    """One name contains the other, or both end in the same name of at least three characters that is
+    a name on its own ("星沙凉塘路" / "星沙四区凉塘路"), not a kind of place ("…幼儿园") or a name many
+    districts share ("A3区实验中学" / "长郡A1区实验中学")."""
+    if x in y or y in x:
+        return True
+    n = 0
+    while n < min(len(x), len(y)) and x[-1 - n] == y[-1 - n]:
+        n += 1
+    common = re.sub(r"^[A-Z]?\d{0,2}(?:区|县)", "", x[len(x) - n :]) if n else ""
+    return len(common) >= 3 and not _KIND_ONLY_RE.match(common) and not _NEEDS_DISTRICT_RE.match(common)
 
 
 def _merge_same_place(labels: np.ndarray, X, title_places: list[set], merge: float) -> np.ndarray:
@@ -513,16 +580,19 @@ def hot_issues(
 def _place(items: Sequence[Message]) -> str:
     """The most mentioned specific place (with its district), else the district."""
     counts: Counter[str] = Counter()
+    depth: Counter[int] = Counter()  # summed position in the title: later names are the more specific
     districts: Counter[str] = Counter()
     for m in items:
-        for name in set(extract_place(m.title) or extract_place(m.text[:200])[:1]):
+        for position, name in enumerate(extract_place(m.title) or extract_place(m.text[:200])[:1]):
             counts[name] += 1
+            depth[name] += position
         d = _district(f"{m.title}{m.text[:100]}")
         if d:
             districts[d] += 1
     district = districts.most_common(1)[0][0] if districts else ""
     if counts:
-        name = counts.most_common(1)[0][0]
+        # Most mentioned; among equals the more specific ("劳动东路魅力之城" → 魅力之城), then by name.
+        name = max(counts, key=lambda k: (counts[k], depth[k] / counts[k], k))
         return name if not district or district in name else f"{district}{name}"
     return district
 

@@ -3,20 +3,23 @@
 Imports no Django. A flag proposes a conversation, training or a change of post; a
 supervisor decides. It is never a sanction, and it never concerns petitioners.
 
-Model (empirical Bayes, gamma–Poisson): officer *i* in peer group *g* had ``actions``
-enforcement actions and ``complaints`` complaints; ``complaints ~ Poisson(actions × λᵢ)``
-with ``λᵢ ~ Gamma(α_g, β_g)`` fitted to the whole group by moments (Marshall 1991). The
-posterior ``Gamma(α + complaints, β + actions)`` shrinks a quiet officer's few events
-towards the group rate, so one unlucky complaint does not flag anyone, and a busy officer
-is compared per action, not per head: being busy is not a risk.
+Model (empirical Bayes): officer *i* in peer group *g* had ``actions`` enforcement actions and
+``complaints`` complaints; ``complaints ~ Poisson(actions × r_g × ρᵢ)``, where ``r_g`` is the
+group's complaints per action and ``ρᵢ`` the officer's relative risk. The distribution of ρ
+is estimated from all officers together (each against their own group's rate) as the
+nonparametric maximum-likelihood mixing distribution on a grid (Kiefer–Wolfowitz; EM as in
+Laird 1978), so it takes whatever shape the officers have — most near 1 and a few well above
+— instead of a gamma fixed by two moments. Each officer's posterior over ρ shrinks a quiet
+officer's few events towards the peers, so one unlucky complaint does not flag anyone, and
+a busy officer is compared per action, not per head: being busy is not a risk.
 
 Levels (after Axon-style early-intervention rules: a threshold and a stronger one):
 
-* ``critical``: P(λ > 2 × group rate) ≥ 0.9 and at least 3 complaints;
-* ``warning``:  P(λ > 1.5 × group rate) ≥ 0.8 and at least 2 complaints;
+* ``critical``: P(ρ > 2) ≥ 0.9 and at least 3 complaints;
+* ``warning``:  P(ρ > 1.5) ≥ 0.8 and at least 2 complaints;
 * ``none`` otherwise.
 
-``score`` is the posterior mean of λ over the group rate (1.0 = like the peers).
+``score`` is the posterior mean of ρ (1.0 = like the peers). Officers are listed by P(ρ > 2), then score.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["OfficerActivity", "OfficerFlag", "FlagRules", "flag_officers"]
 
@@ -64,24 +66,40 @@ class OfficerFlag:
     p_critical: float
 
 
-def _prior(actions: np.ndarray, complaints: np.ndarray) -> tuple[float, float, float]:
-    """Return ``(rate, alpha, beta)`` of the group's gamma prior by moments."""
-    total_actions = float(actions.sum())
-    rate = float(complaints.sum()) / total_actions if total_actions > 0 else 0.0
-    if rate <= 0.0:
-        return 0.0, 1.0, 1.0
-    exposed = actions > 0
-    a, c = actions[exposed], complaints[exposed]
-    x = c / a
-    s2 = float(np.sum(a * (x - rate) ** 2) / a.sum())
-    between = s2 - rate / float(a.mean())  # spread beyond what Poisson noise explains
-    # Never a point mass: officers do differ (a coefficient of variation of at least 0.3).
-    between = max(between, (rate * 0.3) ** 2)
-    return rate, rate**2 / between, rate / between
+GRID = np.exp(np.linspace(math.log(0.02), math.log(50.0), 160))  # relative risks ρ the mixture may use
+EM_STEPS = 300
+
+
+def _group_rate(actions: np.ndarray, complaints: np.ndarray) -> float:
+    total = float(actions.sum())
+    return float(complaints.sum()) / total if total > 0 else 0.0
+
+
+def _log_likelihood(expected: np.ndarray, complaints: np.ndarray) -> np.ndarray:
+    """log P(complaints | ρ) for every officer (rows) and grid point (columns), up to a per-row constant."""
+    lam = expected[:, None] * GRID[None, :]
+    with np.errstate(divide="ignore"):
+        return complaints[:, None] * np.log(np.maximum(lam, 1e-300)) - lam
+
+
+def _posterior(loglik: np.ndarray, mixing: np.ndarray) -> np.ndarray:
+    logp = loglik + np.log(np.maximum(mixing, 1e-300))[None, :]
+    logp -= logp.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def _mixing(loglik: np.ndarray) -> np.ndarray:
+    """NPMLE of the distribution of ρ on GRID by EM, started from a spread around 1."""
+    mixing = np.exp(-0.5 * (np.log(GRID) / 0.5) ** 2)
+    mixing /= mixing.sum()
+    for _ in range(EM_STEPS):
+        mixing = _posterior(loglik, mixing).mean(axis=0)
+    return mixing
 
 
 def flag_officers(activity: Iterable[OfficerActivity], rules: FlagRules | None = None) -> list[OfficerFlag]:
-    """Aggregate activity per officer and return one flag per officer, highest score first."""
+    """Aggregate activity per officer and return one flag per officer, highest P(ρ > 2) first."""
     rules = rules or FlagRules()
     totals: dict[str, list] = {}
     for row in activity:
@@ -94,26 +112,32 @@ def flag_officers(activity: Iterable[OfficerActivity], rules: FlagRules | None =
     groups = np.array([totals[o][0] for o in officers], dtype=object)
     actions = np.array([totals[o][1] for o in officers], dtype=float)
     complaints = np.array([totals[o][2] for o in officers], dtype=float)
-    everyone = _prior(actions, complaints)
-    flags: list[OfficerFlag] = []
-    for group in sorted(set(groups)):
+    everyone = _group_rate(actions, complaints)
+    rate = np.zeros(len(officers))
+    small = np.zeros(len(officers), dtype=bool)
+    for group in set(groups):
         members = np.flatnonzero(groups == group)
-        small = len(members) < MIN_GROUP
-        rate, alpha, beta = everyone if small else _prior(actions[members], complaints[members])
-        for i in members:
-            flags.append(_flag(officers[i], group, actions[i], int(complaints[i]), rate, alpha, beta, small, rules))
+        small[members] = len(members) < MIN_GROUP
+        rate[members] = everyone if small[members[0]] else _group_rate(actions[members], complaints[members])
+    # No exposure (no actions recorded) or a group without complaints says nothing about ρ:
+    # such officers are left out of the fit and get the fitted distribution itself.
+    informative = (actions > 0) & (rate > 0)
+    loglik = _log_likelihood(actions * rate, complaints)
+    mixing = _mixing(loglik[informative]) if informative.any() else np.full(len(GRID), 1.0 / len(GRID))
+    posterior = _posterior(loglik, mixing)
+    posterior[~informative] = mixing
+    flags = [_flag(officers[i], groups[i], actions[i], int(complaints[i]), rate[i], posterior[i], small[i], rules)
+             for i in range(len(officers))]
     flags.sort(key=lambda f: (-f.p_critical, -f.score, f.officer_no))
     return flags
 
 
-def _flag(officer, group, actions, complaints, rate, alpha, beta, small, rules: FlagRules) -> OfficerFlag:
+def _flag(officer, group, actions, complaints, rate, posterior, small, rules: FlagRules) -> OfficerFlag:
     if rate <= 0.0:
         return OfficerFlag(officer, group, actions, complaints, 1.0, "none", "同组无投诉", 0.0, 0.0)
-    shape, inverse_scale = alpha + complaints, beta + actions
-    posterior = stats.gamma(shape, scale=1.0 / inverse_scale)
-    score = (shape / inverse_scale) / rate
-    p_warning = float(posterior.sf(rules.warning_ratio * rate))
-    p_critical = float(posterior.sf(rules.critical_ratio * rate))
+    score = float(posterior @ GRID)
+    p_warning = float(posterior[GRID > rules.warning_ratio].sum())
+    p_critical = float(posterior[GRID > rules.critical_ratio].sum())
     if p_critical >= rules.critical_probability and complaints >= rules.critical_min:
         level = "critical"
     elif p_warning >= rules.warning_probability and complaints >= rules.warning_min:

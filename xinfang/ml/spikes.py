@@ -51,17 +51,33 @@ class DetectorOptions:
     alpha_pair: float = 0.0045  # 0 turns the two-period test off (R's farringtonFlexible has none)
     years: int = 5  # b: years of comparable history used at most
     window: int | None = None  # w: half-width of the comparable window (3 weeks / 1 month)
-    gap: int | None = None  # most recent periods never used as baseline (26 weeks / 6 months)
+    # Most recent periods never used as baseline: 26 weeks / 6 months with the seasonal factor (Noufaily);
+    # 8 weeks / 2 months with the harmonic season, which is fitted over the whole baseline and
+    # follows the level better the nearer its data (past outbreaks are down-weighted either way).
+    gap: int | None = None
     seasonal_levels: int | None = None  # 10 levels weekly (Noufaily), 4 monthly
     reweight_limit: float = 2.58  # Anscombe residual above which a past period is down-weighted
     min_recent: int = 5  # minimum-count guard: an alarm needs this many over the last 4 periods
     # "nb": NB quantile whose variance adds the uncertainty of the fitted mean to phi × mu
     # (the plug-in alone ignores it and alarms too often on short baselines); "nb-plugin":
     # Noufaily's plug-in exactly as farringtonFlexible; "two-thirds": Farrington 1996.
-    threshold: Literal["nb", "nb2", "nb-plugin", "two-thirds"] = "nb"
+    # Default "nb2": variance μ + aμ² (a by moments from the fit): a seasonal series is far more
+    # variable at its peak than at its trough, which φμ averages away (benchmarks/warning/README.md).
+    threshold: Literal["nb", "nb2", "nb-plugin", "two-thirds"] = "nb2"
     # Short series (less than two years): "local" = quasi-Poisson GLM on the recent past with
     # a local trend and the holiday covariate; "cusum" = negative-binomial CUSUM.
     short_method: Literal["local", "cusum"] = "local"
+    # Season of the GLMs: "factor" = Noufaily's 10-level factor (as farringtonFlexible); "harmonic" =
+    # ``harmonics`` sine/cosine pairs of the year over the whole baseline.
+    seasonal: Literal["factor", "harmonic"] = "harmonic"
+    harmonics: int = 1
+    # Short series with at least this many earlier periods fit the harmonic GLM on all of them (a year
+    # shows the season; a local line over half a season extrapolates it wrongly); 0 = never.
+    short_harmonic_min: int | None = None  # None: 52 weeks; monthly never (0)
+    # Threshold of the short-series tests: "nb" (φμ widened by t): a from a year or less of data is too
+    # noisy for "nb2" (false alarms 1–2 % in the first year); None: as ``threshold``.
+    short_threshold: str | None = "nb"
+    short_alpha_scale: float = 1.0  # the short-series tests use alpha × this (both tests)
     # Spread of the short-series test: "glm" = the local fit's φ (widened by t), "differences" =
     # Var = μ + aμ² with a from successive differences of the whole history (see _difference_alpha).
     short_dispersion: Literal["glm", "differences"] = "glm"
@@ -76,7 +92,10 @@ class DetectorOptions:
             **{
                 **self.__dict__,
                 "window": self.window if self.window is not None else (3 if weekly else 1),
-                "gap": self.gap if self.gap is not None else (26 if weekly else 6),
+                "gap": self.gap if self.gap is not None else (
+                    (8 if weekly else 2) if self.seasonal == "harmonic" else (26 if weekly else 6)),
+                "short_harmonic_min": self.short_harmonic_min if self.short_harmonic_min is not None else (
+                    52 if weekly else 0),
                 "seasonal_levels": self.seasonal_levels or (10 if weekly else 4),
                 "short_baseline": self.short_baseline or (26 if weekly else 12),
             }
@@ -298,6 +317,37 @@ def _nb_quantile(mu0: float, variance: float, alpha: float) -> float:
     return float(stats.nbinom.ppf(1.0 - alpha, size, size / (size + mu0)))
 
 
+def _harmonic_point(counts: np.ndarray, t: int, idx: np.ndarray, holiday: np.ndarray | None,
+                    opts: DetectorOptions, freq: int) -> _Point:
+    """Quasi-Poisson GLM on the periods ``idx``: trend, ``harmonics`` sine/cosine pairs of the year,
+    the holiday share; reweighted like the Farrington fit; the prediction for t and for t-1 and t."""
+    y = counts[idx].astype(float)
+    if y.sum() == 0:
+        return _Point(0.0, 0.0, 0.0, 0.0)
+
+    def columns(s: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for k in range(1, opts.harmonics + 1):
+            angle = 2 * math.pi * k * s / freq
+            out += [np.sin(angle), np.cos(angle)]
+        return out
+
+    base = [np.ones(len(idx)), (idx - t).astype(float)] + columns(idx.astype(float))
+    use_holiday = holiday is not None and np.ptp(holiday[idx]) > 0.05
+    if use_holiday:
+        base.append(holiday[idx])
+    X = np.column_stack(base)
+
+    def row(s: int) -> np.ndarray:
+        x = [1.0, float(s - t)] + [float(c[0]) for c in columns(np.array([float(s)]))]
+        if use_holiday:
+            x.append(float(holiday[s]))
+        return np.array(x)
+
+    result, xs = _reweighted_fit(y, X, [row(t), row(t - 1)], opts, holiday_last=use_holiday)
+    return _predict(result, xs, max(float(result.scale), 1.0), opts)
+
+
 def _farrington_point(
     counts: np.ndarray, t: int, holiday: np.ndarray | None, opts: DetectorOptions, freq: int
 ) -> _Point:
@@ -306,6 +356,8 @@ def _farrington_point(
     years = min(opts.years, (t - w) // freq)
     start = max(0, t - years * freq - w)
     idx = np.arange(start, t - gap + 1)
+    if opts.seasonal == "harmonic":
+        return _harmonic_point(counts, t, idx, holiday, opts, freq)
     y = counts[idx].astype(float)
     if y.sum() == 0:
         return _Point(0.0, 0.0, 0.0, 0.0)
@@ -317,10 +369,21 @@ def _farrington_point(
     return _predict(result, xs, max(float(result.scale), 1.0), opts)
 
 
+def _short_options(opts: DetectorOptions) -> DetectorOptions:
+    if opts.short_threshold is None and opts.short_alpha_scale == 1.0:
+        return opts
+    return DetectorOptions(**{**opts.__dict__, "threshold": opts.short_threshold or opts.threshold,
+                              "alpha": opts.alpha * opts.short_alpha_scale,
+                              "alpha_pair": opts.alpha_pair * opts.short_alpha_scale})
+
+
 def _local_point(counts: np.ndarray, t: int, holiday: np.ndarray | None, opts: DetectorOptions) -> _Point | None:
     """Short series: the recent ``short_baseline`` periods before t-1 (t-1 and t are the ones
     tested), a local log-linear trend and the holiday covariate; None when too short."""
+    opts = _short_options(opts)
     hi = t - 1
+    if opts.short_harmonic_min and hi >= opts.short_harmonic_min:
+        return _harmonic_point(counts, t, np.arange(0, hi), holiday, opts, periods_per_year(opts.period))
     lo = max(0, hi - opts.short_baseline)
     idx = np.arange(lo, hi)
     if len(idx) < opts.short_min:

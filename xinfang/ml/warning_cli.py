@@ -203,14 +203,16 @@ def detect_spikes_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--period", choices=["week", "month", "auto"], default="auto",
                         help="统计周期：week（周）或 month（月）；默认按日期自动判断")
     parser.add_argument("--no-holidays", action="store_true", help="不按节假日与调休调整")
-    parser.add_argument("--alpha", type=float, default=None, help="单期检验的单侧水平（默认 0.0025）")
-    parser.add_argument("--alpha-pair", type=float, default=None, help="近两期合计检验的水平（0 为不做；默认 0.0025）")
-    parser.add_argument("--threshold", choices=["nb", "nb-plugin", "two-thirds"], default=None,
-                        help="预警线：nb（含估计误差）、nb-plugin（与 R farringtonFlexible 相同）、two-thirds")
+    parser.add_argument("--alpha", type=float, default=None, help="单期检验的单侧水平（默认 0.0005）")
+    parser.add_argument("--alpha-pair", type=float, default=None, help="近两期合计检验的水平（0 为不做；默认 0.0045）")
+    parser.add_argument("--threshold", choices=["nb2", "nb", "nb-plugin", "two-thirds"], default=None,
+                        help="预警线：nb2（默认，方差 μ + aμ²，含估计误差）、nb（φμ）、nb-plugin（与 R farringtonFlexible 相同）、two-thirds")
+    parser.add_argument("--seasonal", choices=["harmonic", "factor"], default=None,
+                        help="季节项：harmonic（默认，一年一个正弦周期）、factor（10 档季节因子，与 R farringtonFlexible 相同）")
 
     def action(args: argparse.Namespace) -> dict:
         tuning = {k: v for k, v in (("alpha", args.alpha), ("alpha_pair", args.alpha_pair),
-                                    ("threshold", args.threshold)) if v is not None}
+                                    ("threshold", args.threshold), ("seasonal", args.seasonal)) if v is not None}
         for name in ("alpha", "alpha_pair"):
             if name in tuning and not 0 <= tuning[name] < 0.5:
                 raise _UsageError(f"参数错误：--{name.replace('_', '-')} 应在 0 与 0.5 之间")

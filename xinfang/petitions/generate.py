@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -50,6 +51,19 @@ from .models import (
 from .workflow import FINISHED_STATES, TRANSITIONS
 
 HORIZON_DAYS = 5 * 365  # 收到日期分布在最近约五年
+# 收到日期的分布（每天的相对件数）：每年增长约 5 %，一年一个季节起伏（±12 %，夏季多），休息日（周末、法定假日，
+# 按工作日历）只有工作日的三成。事项先定收到之日，再定走到哪一步：近期收到的多半在办，早收到的多半已办结，
+# 于是各周的件数只随趋势、季节与节假日变（以前先定状态、在办事项一律放在最近几周，最后两个月的周件数涨到三倍，
+# 上升检测在每条序列上都报警）。
+GROWTH_PER_YEAR = 0.05
+SEASON_AMPLITUDE = 0.12
+REST_DAY_SHARE = 0.3
+REPEAT_MEAN_DAYS = 30  # 同一信访人再来距首次收到的平均天数（指数分布）
+BACKLOG_SHARE = 0.1  # 在办事项中压了很久（超出正常停留 5–150 天）的比例
+# 真的局部上升：每年约两次，某个大队或中队的某一类诉求在 2–4 周里多出几倍（一个路口、一项新规），
+# 最后一次正在发生（始于最近三周内），让演示库的上升检测有一两条真报警可看。
+EPISODES_PER_YEAR = 2
+EPISODE_SHARE = 0.012  # 落在这些上升里的事项占比
 
 # -- 文本模板 ------------------------------------------------------------------------------
 # 每类：权重、类别（上级, 本级）、事由、内容、诉求、可分流的法定途径、可转送的机关。{槽} 由 _Slots 随机填充。
@@ -454,6 +468,40 @@ class _Generator:
         self.sealing = [Petitioner._meta.get_field(name) for name in ("id_number", "phone", "address")]
         self.search_rows: list[tuple[int, str]] = []
         self.pool: list[int] = []  # 本次已生成的信访人，供"同一人再次信访"挑选
+        self.arrival_cum = self._arrivals(current_calendar())
+        self.episodes = self._episodes(self.units)
+
+    def _arrivals(self, calendar) -> list[float]:
+        """最近 HORIZON_DAYS 天（含今天）每天收到件数的累计权重，下标 0 是最早的一天。"""
+        first = self.today - HORIZON_DAYS
+        weights = []
+        for day in range(first, self.today + 1):
+            d = date.fromordinal(day)
+            years = (day - self.today) / 365.25
+            season = 1.0 + SEASON_AMPLITUDE * math.sin(2 * math.pi * (d.timetuple().tm_yday - 105) / 365.25)
+            rest = 1.0 if calendar.is_workday(d) else REST_DAY_SHARE
+            weights.append(math.exp(GROWTH_PER_YEAR * years) * season * rest)
+        return _cumulative(weights)
+
+    def _episodes(self, units) -> list[tuple[int, int, int, int]]:
+        """局部上升：(首日序数, 天数, 部门下标, 模板下标)。部门取大队、中队（按件数权重）。"""
+        r = self.rng
+        if not units:
+            return []
+        unit_ids = {pk for pk, _ in units}
+        choices = [i for i, (pk, _) in enumerate(self.departments) if pk in unit_ids]
+        episodes = []
+        count = max(1, round(EPISODES_PER_YEAR * HORIZON_DAYS / 365))
+        for n in range(count):
+            length = r.between(14, 28)
+            if n == count - 1:  # 正在发生的一次
+                first = self.today - r.between(10, 20)
+            else:
+                first = self.today - HORIZON_DAYS + r.between(0, HORIZON_DAYS - 60)
+            department = choices[int(r.random() * len(choices))]
+            template = bisect_right(self.template_cum, r.random() * self.template_cum[-1])
+            episodes.append((first, length, department, min(template, len(TEMPLATES) - 1)))
+        return episodes
 
     @staticmethod
     def _organs(tree) -> dict[int, tuple]:
@@ -492,19 +540,68 @@ class _Generator:
 
     # -- 一件事项 ---------------------------------------------------------------------------
 
-    def matter(self, target: str, budget: int) -> int:
-        """生成一件走到 target 状态的事项及其信访件、信访人、交办、事件与检索行；返回用掉的信访件数。"""
+    def _arrival(self) -> tuple[int, int | None, int | None]:
+        """下一件事项的收到之日（序数），及它若属于某次局部上升，该次的部门与模板下标。"""
         r = self.rng
-        tpl = r.weighted(TEMPLATES, self.template_cum)
+        if self.episodes and r.random() < EPISODE_SHARE:
+            first, length, department, template = self.episodes[int(r.random() * len(self.episodes))]
+            return min(first + r.between(0, length - 1), self.today), department, template
+        offset = bisect_right(self.arrival_cum, r.random() * self.arrival_cum[-1])
+        return self.today - HORIZON_DAYS + min(offset, HORIZON_DAYS), None, None
+
+    def _fits(self, target: str, age: int, *, reached: bool = False) -> tuple[str, list, dict, int, int] | None:
+        """收到 age 天的事项能否正处在 target：能则给出 (状态, 步骤, 日期, 跨度, 在此状态已停留的天数)。
+
+        要走到 target 的路径比 age 长（还没走完）时，事项此刻停在走到今天为止的那一步：按那一步的状态重走一次
+        （reached）。否则近期收到、终将办结的事项都被换成了当场办结的不予受理、转送、分流，在办的反而极少。"""
+        r = self.rng
         steps, info = self._path(target)
         span = max([d for _, d in steps] + [info[k] for k in DATE_KEYS if k in info] + [0])
-        if target in FINISHED_STATES:
-            dwell = r.between(0, HORIZON_DAYS - span)
+        dwell = age - span
+        if dwell < 0:
+            if reached:
+                return None
+            status = S.REGISTERED
+            for action, day in steps:
+                if day > age:
+                    break
+                status = TRANSITIONS[action].target or status
+            return None if status in FINISHED_STATES else self._fits(status, age, reached=True)
+        if target not in FINISHED_STATES:
+            usual = info.get("left", DWELL.get(target, 10))
+            # 在办事项多半还在正常停留期内；少数积压（长时间无人推进，多半已超期）。
+            if dwell > usual and not (dwell <= usual + 150 and r.random() < BACKLOG_SHARE):
+                return None
+        return target, steps, info, span, dwell
+
+    def matter(self, target: str | None, budget: int) -> int:
+        """生成一件事项及其信访件、信访人、交办、事件与检索行；返回用掉的信访件数。
+
+        target 为 None 时先按收到日期的分布定收到之日，再在 TARGETS 里挑一个这个年龄的事项走得到的状态；
+        给定 target 时（前 16 件覆盖每一种状态）按该状态倒推收到之日。"""
+        r = self.rng
+        forced_department = forced_template = None
+        fitted = None
+        if target is None:
+            start, forced_department, forced_template = self._arrival()
+            for _ in range(50):
+                target = r.weighted(self.targets, self.target_cum)
+                fitted = self._fits(target, self.today - start)
+                if fitted is not None:
+                    break
+        if fitted is None:  # 指定了状态，或这一天收到的事项怎么也走不到（极少）：按状态倒推收到之日
+            steps, info = self._path(target)
+            span = max([d for _, d in steps] + [info[k] for k in DATE_KEYS if k in info] + [0])
+            if target in FINISHED_STATES:
+                dwell = r.between(0, HORIZON_DAYS - span)
+            else:
+                dwell = r.between(0, info.get("left", DWELL.get(target, 10)))
+                if r.random() < 0.08:  # 积压：长时间无人推进，多半已超期
+                    dwell += r.between(5, 150)
+            start = self.today - span - dwell
         else:
-            dwell = r.between(0, info.get("left", DWELL.get(target, 10)))
-            if r.random() < 0.08:  # 积压：长时间无人推进，多半已超期
-                dwell += r.between(5, 150)
-        start = self.today - span - dwell
+            target, steps, info, span, dwell = fitted
+        tpl = TEMPLATES[forced_template] if forced_template is not None else r.weighted(TEMPLATES, self.template_cum)
         received = date.fromordinal(start)
 
         def on(key: str) -> int | None:
@@ -515,7 +612,8 @@ class _Generator:
         title = tpl["titles"][variant % len(tpl["titles"])].format_map(slots)[:120]
         summary = tpl["bodies"][variant % len(tpl["bodies"])].format_map(slots)
         requests = tpl["requests"][variant % len(tpl["requests"])]
-        department = r.weighted(self.departments, self.department_cum)
+        department = (self.departments[forced_department] if forced_department is not None
+                      else r.weighted(self.departments, self.department_cum))
         collective = r.random() < tpl.get("collective", 0.02)
         skip_level = r.random() < 0.05
         officer = f"民警（警号{slots['officer']}）" if tpl.get("officer") else ""
@@ -525,7 +623,10 @@ class _Generator:
         repeats = []
         if budget > 1 and r.random() < 0.12:
             count = min(budget - 1, 1 if r.random() < 0.75 else r.between(2, 4))
-            repeats = sorted(r.between(0, span + dwell) for _ in range(count))
+            # 再来多在办理期间或答复后不久（平均约一个月）；还没到的（晚于今天）不造。以前在收到之后到今天之间
+            # 均匀地挑一天：五年前的事项也在最近几周再来，各周件数因此一路上涨。
+            delays = (int(-REPEAT_MEAN_DAYS * math.log(1.0 - r.random())) for _ in range(count))
+            repeats = sorted(d for d in delays if d <= span + dwell)
         timeline = [(0, -1, "register", 0)] + [(d, i, a, None) for i, (a, d) in enumerate(steps)]
         timeline += [(d, 10_000 + j, "repeat", j + 1) for j, d in enumerate(repeats)]
         if target == S.TERMINATED and budget > len(repeats) + 1 and r.random() < 0.2:
@@ -870,13 +971,14 @@ class _Generator:
     def batches(self, petitions: int, batch_size: int):
         """逐批生成，直到凑够 `petitions` 件信访件：每批给出 (各表的行, 检索行, 已生成件数, 下一个 id)。
 
-        前 16 件事项依次走到每一种状态，保证小批量也覆盖全部状态；其后按 TARGETS 的分布随机。
+        前 16 件事项依次走到每一种状态，保证小批量也覆盖全部状态；其后先按收到日期的分布定收到之日，
+        再按 TARGETS 的分布挑一个走得到的状态（见 matter）。
         """
         made = pending = matters = 0
         # 转送、交办来文的异议（第二十三条）要有来文记录，造数不造这两种状态。
         statuses = [status for status in S if status not in (S.OBJECTED, S.RETURNED)]
         while made < petitions:
-            target = statuses[matters] if matters < len(statuses) else self.rng.weighted(self.targets, self.target_cum)
+            target = statuses[matters] if matters < len(statuses) else None
             used = self.matter(target, petitions - made)
             made, pending, matters = made + used, pending + used, matters + 1
             if pending >= batch_size or made >= petitions:

@@ -160,3 +160,39 @@ def test_the_different_place_mask_matches_the_pairwise_rule():
     for i, a in enumerate(places):
         for j, b in enumerate(places):
             assert mask[i, j] == bool(a and b and not _overlap(a, b))
+
+
+def test_the_kind_of_place_alone_is_no_place_and_named_kindergartens_stay_apart():
+    # hot.csv: four kindergartens' enrolment questions were one issue, joined through a title whose
+    # only "place" was the word 幼儿园 (contained in every kindergarten's name).
+    assert extract_place("投诉A1区公寓幼儿园招生不透明") == []
+    assert extract_place("咨询A7县普惠性幼儿园招生问题") == []
+    assert extract_place("A3区中海业主的小孩都没办法上中海幼儿园") == ["中海幼儿园"]
+    titles = ["A市美联幼儿园什么时候能招生", "反映A7县松雅湖幼儿园招生问题", "投诉A3区第三幼儿园违规招生",
+              "A2区中建幼儿园招生不合理", "投诉A1区公寓幼儿园招生不透明", "咨询A7县普惠性幼儿园招生问题"]
+    messages = [Message(f"k{i}", t, f"{t}，今年招生名额太少，请教育局说明招生办法。", f"k{i}", T0 + timedelta(days=i))
+                for i, t in enumerate(titles)]
+    labels = cluster_messages(messages)
+    assert len(set(labels[:4])) == 4
+
+
+def test_place_names_are_kept_whole():
+    # A name many districts share keeps its district; a one-character suffix that begins a longer word
+    # ("城际", "庭院") does not end the name.
+    assert extract_place("A市长郡A1区实验中学组织学生补课") == ["长郡A1区实验中学"]
+    assert extract_place("A3区实验中学组织学生有偿高价补习") == ["A3区实验中学"]
+    assert extract_place("A市绿地城际空间站建筑质量堪忧") == ["绿地城际空间站"]
+    assert extract_place("A市谷山庭院3期物业收钱不做事") == ["谷山庭院"]
+    assert extract_place("A7县星沙实验小学门口拥堵") == ["星沙实验小学"]
+
+
+def test_two_schools_sharing_a_generic_name_are_not_joined_through_it():
+    messages = [Message("a0", "A3区实验中学组织学生有偿补课", "A3区实验中学组织学生有偿补课，每月收费。", "a0", T0),
+                Message("a1", "A3区实验中学组织学生有偿补课", "A3区实验中学周末组织学生有偿补课。", "a1", T0),
+                Message("b0", "A市长郡A1区实验中学组织学生有偿补课", "长郡A1区实验中学组织学生有偿补课，每月收费。", "b0", T0),
+                Message("b1", "A市长郡A1区实验中学组织学生有偿补课", "长郡A1区实验中学周末组织学生有偿补课。", "b1", T0),
+                Message("c0", "A市实验中学组织学生有偿补课", "实验中学组织学生有偿补课。", "c0", T0),
+                Message("c1", "A市实验中学组织学生有偿补课", "实验中学周末组织学生有偿补课。", "c1", T0)]
+    labels = dict(zip((m.id for m in messages), cluster_messages(messages)))
+    assert labels["a0"] == labels["a1"] and labels["b0"] == labels["b1"]
+    assert labels["a0"] != labels["b0"]

@@ -65,3 +65,17 @@ def test_rows_of_one_officer_over_several_periods_are_added_up():
 def test_a_group_without_complaints_flags_no_one():
     flags = flag_officers(_group([(f"Z{i}", 50, 0) for i in range(6)]))
     assert {f.level for f in flags} == {"none"}
+
+
+def test_the_fitted_mix_of_risks_ranks_a_few_high_risk_officers_first_whatever_their_workload():
+    # 90 officers at the group rate (1 per 100 actions) and 10 at three times it, with workloads from
+    # 50 to 500 actions: the busiest ordinary officers have more complaints than the quietest high ones.
+    rows = []
+    for i in range(100):
+        actions = 50 + 5 * (i % 91)
+        rate = 0.03 if i % 10 == 0 else 0.01
+        rows.append((f"O{i:03d}", actions, round(actions * rate)))
+    flags = flag_officers(_group(rows))
+    top = {f.officer_no for f in flags[:10]}
+    assert top == {f"O{i:03d}" for i in range(0, 100, 10)}
+    assert max(c for no, _, c in rows if no not in top) > min(c for no, _, c in rows if no in top)

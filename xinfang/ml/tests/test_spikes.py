@@ -42,10 +42,16 @@ def test_expected_follows_the_season_of_past_years():
 def test_a_past_outbreak_is_down_weighted_and_does_not_raise_the_baseline():
     y, mu = _seasonal(140, seed=3, amplitude=0.0)
     y[130 - 52 - 1 : 130 - 52 + 2] += 200  # last year's comparable weeks had an outbreak
-    reweighted = detect_series(y)[130]
-    plain = detect_series(y, DetectorOptions(reweight_limit=float("inf")))[130]
+    factor = DetectorOptions(seasonal="factor")  # Noufaily's model: the comparable weeks weigh most
+    reweighted = detect_series(y, factor)[130]
+    plain = detect_series(y, DetectorOptions(seasonal="factor", reweight_limit=float("inf")))[130]
     assert plain.expected > 100  # without the weights the outbreak becomes "normal"
     assert reweighted.expected < 30  # with them the baseline stays near the true 20
+    # The harmonic season (the default) spreads the outbreak over the year's fit: without the weights
+    # it inflates the spread; with them expected and line stay near an ordinary week's.
+    reweighted = detect_series(y)[130]
+    plain = detect_series(y, DetectorOptions(reweight_limit=float("inf")))[130]
+    assert reweighted.expected < 30 and reweighted.upper < plain.upper / 2
 
 
 def test_a_holiday_week_is_expected_to_be_quiet_so_the_dip_hides_nothing():

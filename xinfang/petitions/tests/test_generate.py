@@ -224,3 +224,24 @@ def test_a_generated_review_can_be_decided_by_the_superior_organ_in_the_app(gene
         m = appeals.issue_review(m, by=chief, review_outcome=ReviewOutcome.UPHOLD, text="经复查，维持。")
     review = m.opinions.get(kind=OpinionKind.REVIEW)
     assert review.request == m.appeal_requests.get(kind=OpinionKind.REVIEW) and review.document is not None
+
+
+def test_recent_weeks_continue_the_years_before_instead_of_piling_up(db):
+    # 以前先定状态、在办事项一律放在最近几周：最后两个月每周的件数是此前的两到三倍，上升检测在每条序列上报警。
+    from datetime import timedelta
+
+    from xinfang.core import clock
+
+    generate(4000, seed=5, today=TODAY)
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    weeks = [0] * 60
+    for at in Petition.objects.values_list("received_at", flat=True):
+        week = (monday - clock.local_date(at)).days // 7 if clock.local_date(at) < monday else -1
+        if 0 <= week < 60:
+            weeks[week] += 1
+    recent, before = sum(weeks[:8]) / 8, sum(weeks[8:60]) / 52
+    assert 0.75 < recent / before < 1.3, weeks
+    open_ages = [(TODAY - received).days for received in Matter.objects.exclude(status__in=[
+        Status.CLOSED, Status.TERMINATED, Status.DECLINED, Status.TRANSFERRED, Status.DIVERTED]).values_list(
+        "received_on", flat=True)]
+    assert sorted(open_ages)[len(open_ages) // 2] < 60  # 在办事项多半是近两个月收到的
