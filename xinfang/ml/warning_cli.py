@@ -11,12 +11,14 @@ import argparse
 import csv
 import math
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from .cli import _Parser, _run, _UsageError
+from .csvfile import open_text
 from .errors import DataError
 
 __all__ = ["detect_spikes_main", "hot_issues_main", "officer_flags_main"]
@@ -27,24 +29,29 @@ __all__ = ["detect_spikes_main", "hot_issues_main", "officer_flags_main"]
 
 UNGROUPED = "未分组"
 
-def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line number, row)``; the header is line 1. Missing columns are refused."""
+def _rows(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line number, row)``; the header is line 1. Missing required columns are refused;
+    missing ``optional`` ones read as empty. Column names match without regard to case or spaces;
+    the file may be UTF-8 or GB18030 (see ``csvfile``)."""
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        handle = open_text(path)
     except OSError as exc:
         raise DataError(f"无法读取文件 {path}：{exc.strerror}") from exc
     with handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise DataError(f"{path.name} 缺少列：{'、'.join(missing)}（需要 {','.join(required)}）")
-        reader.fieldnames = header
         try:
+            reader = csv.DictReader(handle)
+            header = [h.strip().lower() for h in (reader.fieldnames or [])]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise DataError(f"{path.name} 缺少列：{'、'.join(missing)}（需要 {','.join(required)}）")
+            absent = [c for c in optional if c not in header]
+            reader.fieldnames = header
             for line, row in enumerate(reader, start=2):
-                yield line, {k: (v or "").strip() for k, v in row.items() if k is not None}
+                values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+                values.update(dict.fromkeys(absent, ""))
+                yield line, values
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise DataError(f"{path.name} 不是有效的 UTF-8 CSV 文件：{exc}") from exc
+            raise DataError(f"{path.name} 不是有效的 CSV 文件（UTF-8 或 GB18030）：{exc}") from exc
 
 
 def _where(path: Path, line: int, column: str) -> str:
@@ -241,11 +248,14 @@ def read_messages(path: Path) -> list:
 
     messages = []
     seen: set[str] = set()
-    for line, row in _rows(path, ("id", "title", "text", "user", "time", "likes", "dislikes")):
+    # id 与 text 必需；标题、用户、时间、点赞数可以整列没有（按空处理），文件不因此被拒收。
+    for line, row in _rows(path, ("id", "text"), ("title", "user", "time", "likes", "dislikes")):
         if not row["id"]:
             raise DataError(f"{_where(path, line, 'id')}：编号为空")
         if row["id"] in seen:
-            raise DataError(f"{_where(path, line, 'id')}：编号 {row['id']} 重复")
+            # 同一编号再次出现（导出时重复了一行）：保留第一行，提示而不拒收整份文件。
+            print(f"提示：{_where(path, line, 'id')}：编号 {row['id']} 重复，只用第一次出现的那一行", file=sys.stderr)
+            continue
         seen.add(row["id"])
         if not (row["title"] or row["text"]):
             raise DataError(f"{_where(path, line, 'title')}：标题与内容都为空")
@@ -281,7 +291,7 @@ def read_activity(path: Path) -> list:
 
     activity = []
     groups: dict[str, str] = {}
-    for line, row in _rows(path, ("officer_no", "peer_group", "period_start", "actions", "complaints")):
+    for line, row in _rows(path, ("officer_no", "period_start", "actions", "complaints"), ("peer_group",)):
         officer = row["officer_no"]
         if not officer:
             raise DataError(f"{_where(path, line, 'officer_no')}：警号为空")

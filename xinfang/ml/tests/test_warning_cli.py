@@ -187,3 +187,26 @@ def test_hot_issues_accepts_messages_without_time_user_or_likes(tmp_path, capsys
     assert hot_issues_main(["--csv", str(path), "--top", "3"]) == 0
     issues = json.loads(capsys.readouterr().out)
     assert issues[0]["message_ids"] == ["2", "1"] and issues[0]["first"] == issues[0]["last"] == "2020-01-02 00:00:00"
+
+
+def test_the_contract_files_may_leave_out_optional_columns_be_gbk_and_repeat_an_id(tmp_path, capsys):
+    # Exported by other tools: only id and text; Excel's GBK; one row exported twice.
+    path = tmp_path / "m.csv"
+    path.write_bytes(("ID,Text\n1,东风路口电子警察乱抓拍闯红灯，请求核查\n2,东风路口电子警察乱抓拍闯红灯，请求核查撤销\n"
+                      "2,东风路口电子警察乱抓拍闯红灯，请求核查撤销\n").encode("gbk"))
+    assert hot_issues_main(["--csv", str(path), "--top", "3"]) == 0
+    captured = capsys.readouterr()
+    assert sorted(json.loads(captured.out)[0]["message_ids"]) == ["1", "2"]
+    assert "第 4 行 id 列：编号 2 重复" in captured.err
+    activity = tmp_path / "a.csv"
+    lines = ["officer_no,period_start,actions,complaints"]
+    lines += [f"P{i},2030-01-01,200,1" for i in range(20)] + ["HIGH,2030-01-01,200,12"]
+    activity.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    assert officer_flags_main(["--activity", str(activity), "--out", str(tmp_path / "f.csv")]) == 0
+    assert {r["officer_no"]: r["level"] for r in _read(tmp_path / "f.csv")}["HIGH"] != "none"
+    counts = tmp_path / "c.csv"
+    counts.write_bytes(("\ufeffKey,Period_Start,Count\r\n" + "".join(
+        f"大队甲,{(date(2024, 1, 1) + timedelta(weeks=i)).isoformat()},{c}\r\n"
+        for i, c in enumerate([3, 4, 2, 5]))).encode("utf-8"))
+    assert detect_spikes_main(["--counts", str(counts), "--out", str(tmp_path / "o.csv")]) == 0
+    assert [r["key"] for r in _read(tmp_path / "o.csv")] == ["大队甲"] * 4
