@@ -82,6 +82,8 @@ def build_pending(progress: Callable[[str, float], None] | None = None) -> int:
         with transaction.atomic():
             if record.name not in dict(secondary_indexes()):
                 with connection.cursor() as cursor:
+                    if connection.vendor == "postgresql":  # 排序放得进内存（默认 64 MB），只在这个事务里
+                        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
                     cursor.execute(record.sql)
             record.delete()
         built += 1

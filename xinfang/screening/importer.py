@@ -82,13 +82,10 @@ def file_fingerprint(path: Path) -> str:
 def _record_maker():
     """返回 make(values, department_id, officer_id) -> 一行的参数元组（IMPORT_COLUMNS 顺序）。
 
-    逐行只做必需的事：本地时间 → UTC（SQLite 存文本，PostgreSQL 收带时区的时间）、证件号码加密、
-    盲索引、遮蔽、导入值摘要。"""
+    逐行只做必需的事：本地时间 → UTC（SQLite 存文本，PostgreSQL 收带时区的时间）、遮蔽、导入值摘要。
+    证件号码的盲索引与密文留空，由写库的进程用 _protector 填（见那里）。"""
     tz = timezone.get_current_timezone()
     text_dates = connection.vendor == "sqlite"
-    index = index_maker()
-    context = EnforcementCase._meta.get_field("party_id").context
-    seal = crypto.encrypter(context)
     utcoffset = tz.utcoffset
     blake = hashlib.blake2b
     party = _SLOT["party_id"]
@@ -110,12 +107,26 @@ def _record_maker():
         row[enc_at] = row[index_at] = ""
         # 摘要不含密文与盲索引（都随密钥变），也不含号码本身（号码空间小，短摘要可被穷举）：号码另按盲索引比。
         row[_DIGEST] = blake("\x1f".join(map(str, row)).encode(), digest_size=8).hexdigest()
-        row[index_at] = index(raw)
-        row[enc_at] = seal(raw)
         row[_AT] = now
         return row
 
     return make
+
+
+def _protector():
+    """返回 protect(records)：给一批待写的行填上证件号码的盲索引与密文（当前密钥）。
+
+    放在写库的进程里做：有校验子进程时它是两边里较忙的一边，这样两个进程的活差不多，管道里也少传两列。"""
+    index = index_maker()
+    seal = crypto.encrypter(EnforcementCase._meta.get_field("party_id").context)
+    enc_at, index_at = IMPORT_COLUMNS.index("party_id_enc"), _INDEX
+
+    def protect(records: list) -> None:
+        for _, row, raw in records:
+            row[index_at] = index(raw)
+            row[enc_at] = seal(raw)
+
+    return protect
 
 
 def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = False,
@@ -183,6 +194,7 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
         chunks = _in_worker(chunks)
     if not dry_run and bulkindex.should_defer(run.rows_expected - resumed_from):
         bulkindex.defer(run=run)
+    protect = _protector()
     pragmas = _fast_pragmas()
     try:
         for chunk in chunks:
@@ -192,6 +204,8 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
                 note(problem)
             if chunk.error is not None:
                 raise CaseFileError(chunk.error)
+            if not dry_run:
+                protect(chunk.records)
             batch[:] = chunk.records
             flush(chunk.last_row)
     except CaseFileError as exc:
