@@ -406,6 +406,15 @@ def _sql():
     return table, insert, update
 
 
+def _copy_rows(cursor, table: str, rows: list[list]) -> None:
+    """PostgreSQL：新行用 COPY 写入（与 INSERT 同列同值）。逐行 INSERT 时服务器逐条解析，500 万件时它是瓶颈。"""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in (*IMPORT_COLUMNS, "rule_score", "risk_score", "risk_tier", "risk_reasons"))
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((*row, 0, 0, "rules", "[]"))
+
+
 def _same_party(stored_index: str, row: list, raw: str) -> bool:
     """证件号码未变：库里的盲索引等于当前密钥下的，或（换密钥尚未做完的行）等于某把旧密钥下的。"""
     if stored_index == row[_INDEX]:
@@ -433,7 +442,9 @@ def _upsert(run: ImportRun, batch: list[tuple[int, list, str]]) -> None:
                 run.unchanged += 1
             else:
                 changed.append([*row[1:], current[0]])
-        if new:
+        if new and connection.vendor == "postgresql":
+            _copy_rows(cursor, table, new)
+        elif new:
             cursor.executemany(insert, new)
         if changed:
             cursor.executemany(update, changed)

@@ -1,4 +1,6 @@
-"""大批导入：暂缓维护的索引在结束时、在被打断后的续传里都建回；子进程校验与单进程结果一字不差。"""
+"""大批导入：暂缓维护的索引在结束时、在被打断后的续传里都建回；子进程校验与单进程结果一字不差。
+
+`coded`（单位代码与警号）来自本目录的 conftest。"""
 
 from datetime import datetime
 from io import StringIO
@@ -10,17 +12,9 @@ from django.forms.models import model_to_dict
 from xinfang.screening import bulkindex, importer
 from xinfang.screening.importer import import_cases
 from xinfang.screening.models import DeferredIndex, EnforcementCase, ImportRun, ImportStatus
-from xinfang.screening.testing import give_codes, sample_case, write_cases
+from xinfang.screening.testing import sample_case, write_cases
 
 REAL_UPSERT = importer._upsert
-
-
-@pytest.fixture
-def coded(cast):
-    give_codes(cast)
-    cast.handler_a.police_number = "A001"
-    cast.handler_a.save()
-    return cast
 
 
 @pytest.fixture
@@ -49,6 +43,16 @@ def _watch_batches(monkeypatch, *, crash_on: int | None = None) -> list[set[str]
 
     monkeypatch.setattr(importer, "_upsert", upsert)
     return seen
+
+
+def _crash_a_big_import(tmp_path, monkeypatch, *, crash_on: int, workers: int = 2):
+    """30 行、每批 10 行的大批导入，在第 crash_on 批时断电；返回文件路径。"""
+    path = tmp_path / "c.csv"
+    write_cases(path, _cases(30))
+    _watch_batches(monkeypatch, crash_on=crash_on)
+    with pytest.raises(RuntimeError, match="断电"):
+        import_cases(path, batch_size=10, workers=workers)
+    return path
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -86,11 +90,7 @@ def test_a_reimport_and_a_small_import_keep_maintaining_the_indexes(coded, tmp_p
 def test_a_crash_during_a_big_import_leaves_the_indexes_recorded_the_pages_say_so_and_the_resume_builds_them(
         coded, tmp_path, monkeypatch, small_big_import, login):
     names = _index_names()
-    path = tmp_path / "c.csv"
-    write_cases(path, _cases(30))
-    _watch_batches(monkeypatch, crash_on=3)
-    with pytest.raises(RuntimeError, match="断电"):
-        import_cases(path, batch_size=10, workers=2)
+    path = _crash_a_big_import(tmp_path, monkeypatch, crash_on=3)
     assert EnforcementCase.objects.count() == 20 and ImportRun.objects.get().last_committed_row == 21
     assert _index_names() == set() and set(bulkindex.pending()) == names
     page = login(coded.handler_a).get("/screening/").content.decode()
@@ -109,11 +109,7 @@ def test_a_crash_during_a_big_import_leaves_the_indexes_recorded_the_pages_say_s
 def test_the_indexes_a_killed_import_left_are_built_by_the_command_or_by_scoring(
         coded, tmp_path, monkeypatch, small_big_import, command):
     names = _index_names()
-    path = tmp_path / "c.csv"
-    write_cases(path, _cases(30))
-    _watch_batches(monkeypatch, crash_on=2)
-    with pytest.raises(RuntimeError):
-        import_cases(path, batch_size=10)
+    _crash_a_big_import(tmp_path, monkeypatch, crash_on=2, workers=1)
     assert set(bulkindex.pending()) == names
     out = StringIO()
     call_command(*command, stdout=out, stderr=StringIO())
