@@ -16,6 +16,7 @@ from xinfang.core import clock
 from xinfang.ml.casefile import CaseFileError
 from xinfang.org import permissions
 
+from . import bulkindex
 from .importer import import_cases
 from .models import ImportRun, ImportStatus
 
@@ -80,7 +81,7 @@ def upload(request):
                                            started_by=request.user, started_at=clock.now())
             start_background(run, path, request.user)
             return redirect("screening:import_run", pk=run.pk)
-    return render(request, "screening/import.html", {"runs": ImportRun.objects.all()[:20]})
+    return render(request, "screening/import.html", {"runs": ImportRun.objects.all()[:20], "index_notice": bulkindex.notice()})
 
 
 def run_page(request, pk: int):

@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from xinfang.core import clock, crypto
 from xinfang.ml.casefile import COLUMNS, CaseFileError, Problem, _text, compile_parser, read_rows
 from xinfang.org.models import Department, Staff
 
+from . import bulkindex
 from .models import EnforcementCase, ImportRun, ImportStatus
 from .privacy import index_maker, mask_party_id, party_id_index
 
@@ -78,13 +82,10 @@ def file_fingerprint(path: Path) -> str:
 def _record_maker():
     """返回 make(values, department_id, officer_id) -> 一行的参数元组（IMPORT_COLUMNS 顺序）。
 
-    逐行只做必需的事：本地时间 → UTC（SQLite 存文本，PostgreSQL 收带时区的时间）、证件号码加密、
-    盲索引、遮蔽、导入值摘要。"""
+    逐行只做必需的事：本地时间 → UTC（SQLite 存文本，PostgreSQL 收带时区的时间）、遮蔽、导入值摘要。
+    证件号码的盲索引与密文留空，由写库的进程用 _protector 填（见那里）。"""
     tz = timezone.get_current_timezone()
     text_dates = connection.vendor == "sqlite"
-    index = index_maker()
-    context = EnforcementCase._meta.get_field("party_id").context
-    seal = crypto.encrypter(context)
     utcoffset = tz.utcoffset
     blake = hashlib.blake2b
     party = _SLOT["party_id"]
@@ -106,18 +107,35 @@ def _record_maker():
         row[enc_at] = row[index_at] = ""
         # 摘要不含密文与盲索引（都随密钥变），也不含号码本身（号码空间小，短摘要可被穷举）：号码另按盲索引比。
         row[_DIGEST] = blake("\x1f".join(map(str, row)).encode(), digest_size=8).hexdigest()
-        row[index_at] = index(raw)
-        row[enc_at] = seal(raw)
         row[_AT] = now
         return row
 
     return make
 
 
+def _protector():
+    """返回 protect(records)：给一批待写的行填上证件号码的盲索引与密文（当前密钥）。
+
+    放在写库的进程里做：有校验子进程时它是两边里较忙的一边，这样两个进程的活差不多，管道里也少传两列。"""
+    index = index_maker()
+    seal = crypto.encrypter(EnforcementCase._meta.get_field("party_id").context)
+    enc_at, index_at = IMPORT_COLUMNS.index("party_id_enc"), _INDEX
+
+    def protect(records: list) -> None:
+        for _, row, raw in records:
+            row[index_at] = index(raw)
+            row[enc_at] = seal(raw)
+
+    return protect
+
+
 def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = False,
                  batch_size: int = BATCH_SIZE, progress: Callable[[ImportRun], None] | None = None,
-                 run: ImportRun | None = None) -> Outcome:
-    """导入（或只检查）一个案件文件；返回这次导入的记录与摘要。整体不可用的文件抛出 CaseFileError。"""
+                 run: ImportRun | None = None, workers: int | None = None) -> Outcome:
+    """导入（或只检查）一个案件文件；返回这次导入的记录与摘要。整体不可用的文件抛出 CaseFileError。
+
+    workers=2：读文件、逐行校验、加密与摘要放在一个子进程里，本进程只写库（两个核同时用上）；
+    默认在大文件、单线程（命令行）时用，页面的后台线程里不 fork。结果与 workers=1 一字不差。"""
     path = Path(path)
     header, rows = read_rows(path)  # 表头错、文件过大、不是 xlsx：此处即拒绝，什么也不写
     fingerprint, newlines = _scan(path)
@@ -147,16 +165,8 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
     run.message = ""
     run.rows_expected = run.rows_expected or _count_rows(path, newlines)
     run.save()
-    departments = dict(Department.objects.exclude(code=None).values_list("code", "pk"))
-    officers = dict(Staff.objects.exclude(police_number="").values_list("police_number", "pk"))
-    # 文件内已出现的案件编号：只存 hash()（一个整数；500 万行约 300 MB，见 benchmarks/results.md）。
-    seen: set[int] = set()
     problems: list[dict] = list(run.problems or [])
-    batch: list[tuple[int, list]] = []
-    parse = compile_parser(header)
-    make = _record_maker()
-    now = connection.ops.adapt_datetimefield_value(clock.now())
-    department_at, officer_at, party_at = _SLOT["department_code"], _SLOT["officer_no"], _SLOT["party_id"]
+    batch: list[tuple[int, list, str]] = []
 
     def note(problem: Problem) -> None:
         if len(problems) < MAX_PROBLEMS:
@@ -177,9 +187,74 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
         if progress:
             progress(run)
 
-    last_row = resumed_from or 1
-    case_no_at = _position(header, "case_no")
+    chunks = _chunks(header, rows, resumed_from=resumed_from, batch_size=batch_size, now=clock.now())
+    if workers is None:
+        workers = 2 if _may_fork(run.rows_expected - resumed_from) else 1
+    if workers > 1:
+        chunks = _in_worker(chunks)
+    if not dry_run and bulkindex.should_defer(run.rows_expected - resumed_from):
+        bulkindex.defer(run=run)
+    protect = _protector()
     pragmas = _fast_pragmas()
+    try:
+        for chunk in chunks:
+            run.rows_seen += chunk.rows_seen
+            run.rejected += chunk.rejected
+            for problem in chunk.problems:
+                note(problem)
+            if chunk.error is not None:
+                raise CaseFileError(chunk.error)
+            if not dry_run:
+                protect(chunk.records)
+            batch[:] = chunk.records
+            flush(chunk.last_row)
+    except CaseFileError as exc:
+        note(exc.problem)
+        chunks.close()
+        rebuilt = _rebuild_indexes(dry_run)
+        run.status = ImportStatus.FAILED
+        run.message = f"导入中断：{exc}。第 {run.last_committed_row} 行及以前已提交；修复文件后重新导入即从下一行续传。{rebuilt}"
+        run.problems = problems
+        run.finished_at = clock.now()
+        run.save()
+        return Outcome(run, resumed_from)
+    finally:
+        chunks.close()
+        _restore_pragmas(pragmas)
+    run.message = _rebuild_indexes(dry_run)
+    run.status = ImportStatus.DONE
+    run.finished_at = clock.now()
+    run.save()
+    return Outcome(run, resumed_from)
+
+
+@dataclass
+class _Chunk:
+    """一批待提交的行：last_row 是这批读到的最后一行；计数与问题随这批一起提交。error 是读文件时的致命问题。"""
+
+    last_row: int
+    records: list = field(default_factory=list)
+    rows_seen: int = 0
+    rejected: int = 0
+    problems: list = field(default_factory=list)
+    error: Problem | None = None
+
+
+def _chunks(header, rows, *, resumed_from: int, batch_size: int, now) -> Iterator[_Chunk]:
+    """逐行校验并转换成待写的行，每满 batch_size 行给出一批，最后给出剩下的（可能是空的一批）。
+
+    只读库一次（单位与民警的代码表），之后不碰数据库，所以可以放在子进程里跑。"""
+    departments = dict(Department.objects.exclude(code=None).values_list("code", "pk"))
+    officers = dict(Staff.objects.exclude(police_number="").values_list("police_number", "pk"))
+    parse = compile_parser(header)
+    make = _record_maker()
+    now = connection.ops.adapt_datetimefield_value(now)
+    department_at, officer_at, party_at = _SLOT["department_code"], _SLOT["officer_no"], _SLOT["party_id"]
+    case_no_at = _position(header, "case_no")
+    # 文件内已出现的案件编号：只存 hash()（一个整数；500 万行约 300 MB，见 benchmarks/results.md）。
+    seen: set[int] = set()
+    chunk = _Chunk(resumed_from or 1)
+    records = chunk.records
     try:
         for number, cells in rows:
             raw = cells[case_no_at] if case_no_at < len(cells) else None
@@ -187,7 +262,7 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
             if number <= resumed_from:
                 seen.add(key)  # 已提交的行：只补记编号，用于查文件内重复
                 continue
-            run.rows_seen += 1
+            chunk.rows_seen += 1
             values, found = parse(number, cells)
             if values is not None:
                 if key in seen:
@@ -197,30 +272,88 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
                                      "系统中没有这个单位代码（请在部门设置里填写单位代码）")]
             seen.add(key)
             if found:
-                run.rejected += 1
-                for problem in found:
-                    note(problem)
+                chunk.rejected += 1
+                if len(chunk.problems) < MAX_PROBLEMS:  # 一批全是错行时也不无限增长
+                    chunk.problems.extend(found)
             else:
-                batch.append((number, make(values, departments[values[department_at]],
-                                           officers.get(values[officer_at]), now), values[party_at]))
-            last_row = number
-            if len(batch) >= batch_size:
-                flush(last_row)
-        flush(last_row)
+                records.append((number, make(values, departments[values[department_at]],
+                                             officers.get(values[officer_at]), now), values[party_at]))
+            chunk.last_row = number
+            if len(records) >= batch_size:
+                yield chunk
+                chunk = _Chunk(number)
+                records = chunk.records
     except CaseFileError as exc:
-        note(exc.problem)
-        run.status = ImportStatus.FAILED
-        run.message = f"导入中断：{exc}。第 {run.last_committed_row} 行及以前已提交；修复文件后重新导入即从下一行续传。"
-        run.problems = problems
-        run.finished_at = clock.now()
-        run.save()
-        return Outcome(run, resumed_from)
+        chunk.error = exc.problem
+    yield chunk
+
+
+PIPELINE_MIN_ROWS = 50_000
+
+
+def _may_fork(rows_to_import: int) -> bool:
+    """大文件、有两个以上的核、本进程只有一个线程（命令行）时才把校验放进子进程。"""
+    return (rows_to_import >= PIPELINE_MIN_ROWS and (os.cpu_count() or 1) > 1
+            and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods())
+
+
+class _WorkerDied(RuntimeError):
+    pass
+
+
+def _in_worker(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
+    """在 fork 出的子进程里跑 chunks，逐批经管道交回本进程（管道满时子进程等着，最多领先一批）。
+
+    第一批在本进程里取：代码表与密钥都在 fork 前读好，子进程从不用数据库连接，也不关它（os._exit）。"""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    first = next(chunks)
+
+    def work() -> None:
+        receiver.close()
+        try:
+            for chunk in chunks:
+                sender.send(chunk)
+        except BaseException as exc:  # noqa: BLE001 - 交给父进程报告
+            sender.send(_WorkerDied(f"导入子进程出错：{exc!r}"))
+        finally:
+            sender.close()
+
+    process = context.Process(target=work, daemon=True)
+    process.start()
+    sender.close()
+    try:
+        yield first
+        while True:
+            try:
+                item = receiver.recv()
+            except EOFError:
+                break
+            if isinstance(item, _WorkerDied):
+                raise item
+            yield item
+        process.join()
+        if process.exitcode:
+            raise _WorkerDied(f"导入子进程异常退出（{process.exitcode}）")
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
+def _rebuild_indexes(dry_run: bool) -> str:
+    """导入结束（完成或中途失败）：建回暂缓的索引（也包括此前被杀掉的导入留下的）；返回给导入记录的说明。"""
+    if dry_run:
+        return ""
+    pragmas = _fast_pragmas()
+    try:
+        built = bulkindex.build_pending()
     finally:
         _restore_pragmas(pragmas)
-    run.status = ImportStatus.DONE
-    run.finished_at = clock.now()
-    run.save()
-    return Outcome(run, resumed_from)
+    if not built:
+        return ""
+    return f"导入期间暂缓维护的 {built} 个索引已建回。"
 
 
 def _fast_pragmas():
@@ -273,6 +406,15 @@ def _sql():
     return table, insert, update
 
 
+def _copy_rows(cursor, table: str, rows: list[list]) -> None:
+    """PostgreSQL：新行用 COPY 写入（与 INSERT 同列同值）。逐行 INSERT 时服务器逐条解析，500 万件时它是瓶颈。"""
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in (*IMPORT_COLUMNS, "rule_score", "risk_score", "risk_tier", "risk_reasons"))
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((*row, 0, 0, "rules", "[]"))
+
+
 def _same_party(stored_index: str, row: list, raw: str) -> bool:
     """证件号码未变：库里的盲索引等于当前密钥下的，或（换密钥尚未做完的行）等于某把旧密钥下的。"""
     if stored_index == row[_INDEX]:
@@ -300,7 +442,9 @@ def _upsert(run: ImportRun, batch: list[tuple[int, list, str]]) -> None:
                 run.unchanged += 1
             else:
                 changed.append([*row[1:], current[0]])
-        if new:
+        if new and connection.vendor == "postgresql":
+            _copy_rows(cursor, table, new)
+        elif new:
             cursor.executemany(insert, new)
         if changed:
             cursor.executemany(update, changed)

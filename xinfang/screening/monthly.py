@@ -17,6 +17,7 @@ from xinfang.audit.services import record
 from xinfang.core import clock
 from xinfang.core.calendar import current_calendar
 
+from . import bulkindex
 from .models import (CasePetitionLink, EnforcementCase, Measure, ScreeningItem, ScreeningRound, ScreeningTally,
                      Verdict)
 
@@ -43,6 +44,7 @@ def open_due_rounds(*, today: date | None = None) -> int:
         return 0
     month = previous_month(today)
     opened = 0
+    bulkindex.build_pending()  # 下面按单位、决定时间取案件：被杀掉的大导入留下的索引先建回
     department_ids = set(EnforcementCase.objects.filter(
         Q(decided_at__gte=_midnight(month), decided_at__lt=_midnight(today.replace(day=1))) | Q(closed_at=None),
     ).values_list("department_id", flat=True).distinct())

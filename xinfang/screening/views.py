@@ -10,12 +10,17 @@ from django.views.decorators.http import require_POST
 
 from xinfang.org import permissions
 
-from . import monthly, selectors
+from . import bulkindex, monthly, selectors
 from .documents import round_report
 from .models import Measure, Verdict
 from .risk import ranking_note
 
 PAGE = 100
+
+
+def _render(request, template: str, context: dict) -> HttpResponse:
+    """排查页面都带上"索引待重建"的说明（大批导入暂缓维护、尚未建回时），不让页面悄悄变慢。"""
+    return render(request, template, {**context, "index_notice": bulkindex.notice()})
 
 
 def _message(exc: ValidationError) -> str:
@@ -27,7 +32,7 @@ def mine(request):
     items = selectors.my_items(request.user)
     # 一页给每件案件一张表单：默认只列风险最高的 100 件，?all=1 列全部。
     show_all = request.GET.get("all") == "1"
-    return render(request, "screening/mine.html", {
+    return _render(request, "screening/mine.html", {
         "items": items if show_all else items[:PAGE], "note": ranking_note(), "measures": Measure.choices,
         "pending": items.filter(verdict=Verdict.PENDING).count(), "total": items.count(), "page": PAGE,
         "show_all": show_all,
@@ -55,7 +60,7 @@ def mark(request, pk: int):
 
 def rounds(request):
     permissions.require(request.user, "screening.rounds")
-    return render(request, "screening/rounds.html", {"rounds": selectors.with_counts(selectors.visible_rounds(request.user)[:200])})
+    return _render(request, "screening/rounds.html", {"rounds": selectors.with_counts(selectors.visible_rounds(request.user)[:200])})
 
 
 def round_page(request, pk: int):
@@ -71,7 +76,7 @@ def round_page(request, pk: int):
             messages.error(request, str(exc))
         return redirect("screening:round", pk=pk)
     items = selectors.round_items(round_)
-    return render(request, "screening/round.html", {
+    return _render(request, "screening/round.html", {
         "round": round_, "items": items[:300], "may_sign": round_.department.head_id == request.user.pk,
         "pending": items.filter(verdict=Verdict.PENDING).count(),
     })
@@ -88,4 +93,4 @@ def report(request, pk: int):
 
 def key_cases(request):
     permissions.require(request.user, "screening.key")
-    return render(request, "screening/key.html", {"items": selectors.key_items(request.user)[:300]})
+    return _render(request, "screening/key.html", {"items": selectors.key_items(request.user)[:300]})

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from xinfang.ml.errors import ModelError
-from xinfang.screening import risk
+from xinfang.screening import bulkindex, risk
 
 
 class Command(BaseCommand):
@@ -11,6 +11,8 @@ class Command(BaseCommand):
         parser.add_argument("--train", action="store_true", help="先用本单位历史训练模型（留出集上不输给规则才启用）")
 
     def handle(self, *args, **options):
+        if bulkindex.build_pending():  # 评分后的页面要用这些索引：被杀掉的大导入留下的先建回
+            self.stdout.write("已建回大批导入暂缓维护的索引。")
         linked = risk.sync_petition_links()
         self.stdout.write(f"新对上信访关联 {linked} 条。")
         if options["train"]:
