@@ -134,7 +134,7 @@ def import_cases(path: str | Path, *, by: Staff | None = None, dry_run: bool = F
                  run: ImportRun | None = None, workers: int | None = None) -> Outcome:
     """导入（或只检查）一个案件文件；返回这次导入的记录与摘要。整体不可用的文件抛出 CaseFileError。
 
-    workers=2：读文件、逐行校验、加密与摘要放在一个子进程里，本进程只写库（两个核同时用上）；
+    workers=2：读文件、逐行校验、文件内查重与摘要放在一个子进程里，本进程加密证件号码、写库（两个核同时用上）；
     默认在大文件、单线程（命令行）时用，页面的后台线程里不 fork。结果与 workers=1 一字不差。"""
     path = Path(path)
     header, rows = read_rows(path)  # 表头错、文件过大、不是 xlsx：此处即拒绝，什么也不写
