@@ -20,7 +20,7 @@ from xinfang.core import clock
 from xinfang.core.calendar import current_calendar
 from xinfang.ml.spikes import DetectorOptions, detect_last
 from xinfang.ml.warning_cli import _holiday_share
-from xinfang.org.models import Department
+from xinfang.org.models import Department, DepartmentKind
 from xinfang.petitions.models import Category, Petition
 
 from .models import WarningKind
@@ -49,8 +49,13 @@ def weekly_series(last_week: date, weeks: int = HISTORY_WEEKS) -> dict[tuple[str
     # One grouped query per series family (key × local day), summed into weeks here: the database
     # counts, Python only sees one row per key and day instead of one per petition.
     day = _local_day("received_at")
-    for family, field in (("department", "matter__department_id"), ("category", "matter__category_id")):
-        rows = (window.filter(**{f"{field}__isnull": False}).annotate(day=day).order_by()
+    # Department series are the handling units' (大队、中队) only: a matter not yet assigned, or closed at
+    # registration (不予受理、转送、分流), sits with the petition office or the leaders' desk, whose counts
+    # say how much was received, not that something rose in one unit's work — the category series cover that.
+    handling = {"matter__department__kind__in": (DepartmentKind.BRIGADE, DepartmentKind.SQUADRON)}
+    for family, field, only in (("department", "matter__department_id", handling),
+                                ("category", "matter__category_id", {})):
+        rows = (window.filter(**{f"{field}__isnull": False}, **only).annotate(day=day).order_by()
                 .values_list(field, "day").annotate(n=Count("id")))
         for key, local_day, n in rows.iterator(chunk_size=20000):
             series[(family, key)][(local_day - first).days // 7] += n

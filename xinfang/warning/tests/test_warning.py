@@ -62,6 +62,17 @@ def test_a_weeks_rise_in_a_unit_becomes_one_warning_with_its_petitions(cast):
     assert AuditEvent.objects.filter(action="warning.raise", object_id=str(warning.pk)).exists()
 
 
+def test_the_petition_office_desk_gets_no_unit_rise_warning_its_counts_are_what_was_received(cast):
+    # Matters waiting at registration sit with 信访科: a jump there is intake, not one unit's work going wrong;
+    # the same history in a brigade is warned (the test above).
+    _history(cast, cast.office, spike=30)
+    with time_machine.travel(_at(TODAY, 6), tick=False):
+        detectors.run_rise_detection()
+        series = detectors.weekly_series(LAST_WEEK)
+    assert not Warning.objects.filter(kind=WarningKind.RISE, department=cast.office).exists()
+    assert ("department", cast.office.pk) not in series
+
+
 def test_a_rise_over_two_weeks_says_two_weeks_and_lists_both_weeks_petitions(cast):
     # 17 and 17 against ~8 a week: neither week alone passes its line, the two together do.
     _history(cast, cast.brigade_a, last_two=17)
