@@ -1,9 +1,12 @@
 """Opening the CSV files people bring: UTF-8 (with or without a byte-order mark) or GB18030.
 
 Offices export from Excel and WPS; "CSV" there is often the system's GBK/GB18030 code page, not
-UTF-8. Every reader of an input file (triage training sets, warning contract files, screening
-cases and outcomes) opens it here, so a file is either read right or refused with one clear
-Chinese message — never half-read with a codec traceback.
+UTF-8. The readers of whole analysis files — triage training sets (``datasets``) and the warning
+contract files (``warning_cli``) — open them here, so such a file is either read right or refused
+with one clear Chinese message, never half-read with a codec traceback. The row-by-row importers
+(enforcement cases in ``casefile``, the petition ledger) keep asking for "CSV UTF-8" by name: they
+resume by row number and report per row, and a guessed encoding there would be one more way to be
+wrong about a row.
 """
 
 from __future__ import annotations
