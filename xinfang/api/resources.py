@@ -44,7 +44,7 @@ def import_cases(request, file: File[UploadedFile]):
 
     suffix = Path(file.name or "").suffix.lower()
     if suffix not in SUFFIXES:
-        raise ApiError(400, "invalid", f"文件（file）：只接受 CSV（UTF-8）或 .xlsx，收到「{(file.name or '')[:60]}」", "file")
+        raise ApiError(400, "invalid", f"文件（file）：只接受 CSV（UTF-8 或 GBK）或 .xlsx，收到「{(file.name or '')[:60]}」", "file")
     if file.size > MAX_IMPORT_BYTES:
         raise ApiError(400, "invalid", f"文件（file）：超过接口导入上限 {MAX_IMPORT_BYTES // 1024 ** 2} MB，"
                                        "请拆分，或在服务器上用 xinfang import-cases", "file")

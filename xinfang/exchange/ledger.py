@@ -1,4 +1,4 @@
-"""信访台账文件（.xlsx / CSV UTF-8）：列与本系统字段的对应（按中文表头与英文别名自动对应，可改），逐行读取与解析。
+"""信访台账文件（.xlsx / CSV，UTF-8 或 GBK）：列与本系统字段的对应（按中文表头与英文别名自动对应，可改），逐行读取与解析。
 
 不依赖数据库：查单位、类别、事项的表由调用方（imports.py）给。问题按（行, 列, 值, 原因）报告，行号与表格软件一致。
 """
@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+
+from xinfang.ml.csvfile import decoded_lines, detect_encoding, encoding_label
 
 MAX_CSV_BYTES = 512 * 1024 ** 2
 MAX_XLSX_BYTES = 200 * 1024 ** 2
@@ -136,7 +138,7 @@ def _size_check(path: Path, limit: int) -> None:
 
 
 def open_table(path: str | Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
-    """打开 .xlsx（第一个工作表）或 CSV（UTF-8），返回（表头, 逐行迭代器）；逐行读，不把整个文件放进内存。"""
+    """打开 .xlsx（第一个工作表）或 CSV（UTF-8 或 GBK，见 xinfang.ml.csvfile），返回（表头, 逐行迭代器）；逐行读，不把整个文件放进内存。"""
     path = Path(path)
     if not path.is_file():
         raise LedgerError(Problem(0, "", str(path), "文件不存在"))
@@ -145,19 +147,20 @@ def open_table(path: str | Path) -> tuple[list[str], Iterator[tuple[int, list]]]
         _size_check(path, MAX_XLSX_BYTES)
         return _xlsx(path)
     if suffix != ".csv":
-        raise LedgerError(Problem(0, "", path.name, "只接受 .xlsx 或 CSV（UTF-8）文件"))
+        raise LedgerError(Problem(0, "", path.name, "只接受 .xlsx 或 CSV（UTF-8 或 GBK）文件"))
     _size_check(path, MAX_CSV_BYTES)
     return _csv(path)
 
 
 def _csv(path: Path):
-    handle = open(path, encoding="utf-8-sig", newline="")
-    reader = csv.reader(handle)
+    encoding = detect_encoding(path)
+    handle = open(path, "rb")
+    reader = csv.reader(decoded_lines(handle, encoding))
     try:
         first = next(reader, None)
     except (UnicodeDecodeError, csv.Error):
         handle.close()
-        raise LedgerError(Problem(1, "", "", "不是 UTF-8 编码的 CSV；请在表格软件中另存为「CSV UTF-8」")) from None
+        raise LedgerError(Problem(1, "", "", f"无法按 {encoding_label(encoding)} 编码读出表头；请在表格软件中另存为「CSV UTF-8」")) from None
     if not first or not any(cell.strip() for cell in first):
         handle.close()
         raise LedgerError(Problem(1, "", "", "文件是空的，或第一行不是表头"))
@@ -169,7 +172,7 @@ def _csv(path: Path):
                 if any(cell.strip() for cell in cells):
                     yield number, cells
         except UnicodeDecodeError:
-            raise LedgerError(Problem(number + 1, "", "", "此行不是 UTF-8 编码；此前各行不受影响")) from None
+            raise LedgerError(Problem(number + 1, "", "", f"此行不是 {encoding_label(encoding)} 编码（与文件开头不一致，可能已损坏）；此前各行不受影响")) from None
         except csv.Error as exc:
             raise LedgerError(Problem(number + 1, "", "", f"CSV 格式错误（{exc}）")) from None
         finally:

@@ -107,10 +107,10 @@ def ledger_rows(n: int, *, start: int = 1, id_number: str | None = None) -> list
              f"对第 {i} 起违停处罚有异议，请求复核。", "撤销处罚", 1, "", "无"] for i in range(start, start + n)]
 
 
-def write_csv(path, rows, header=None) -> None:
+def write_csv(path, rows, header=None, encoding: str = "utf-8-sig") -> None:
     import csv
 
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+    with open(path, "w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header or LEDGER_HEADER)
         writer.writerows(rows)

@@ -69,7 +69,7 @@ def import_page(request):
         if uploaded is None:
             messages.error(request, "「文件」：请选择要导入的 .xlsx 或 CSV 文件")
         elif Path(uploaded.name).suffix.lower() not in (".csv", ".xlsx"):
-            messages.error(request, f"「文件」：只接受 .xlsx 或 CSV（UTF-8），收到「{uploaded.name}」")
+            messages.error(request, f"「文件」：只接受 .xlsx 或 CSV（UTF-8 或 GBK），收到「{uploaded.name}」")
         elif uploaded.size > MAX_UPLOAD_BYTES:
             messages.error(request, f"「文件」：{uploaded.size / 1024 ** 2:,.0f} MB 超过网页上传上限 "
                                     f"{MAX_UPLOAD_BYTES / 1024 ** 2:,.0f} MB；请拆分，或在服务器上用 xinfang import-petitions")

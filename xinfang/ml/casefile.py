@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from .csvfile import decoded_lines, detect_encoding, encoding_label
 from .errors import DataError
 
 __all__ = [
@@ -329,7 +330,7 @@ def _size_check(path: Path, limit: int) -> None:
 
 def read_rows(path: str | Path, *, max_csv_bytes: int = MAX_CSV_BYTES,
               max_xlsx_bytes: int = MAX_XLSX_BYTES) -> tuple[list[Column | None], Iterator[tuple[int, list]]]:
-    """打开 CSV（UTF-8）或 .xlsx，返回 (表头, 逐行迭代器)；行号与表格软件里看到的一致。
+    """打开 CSV（UTF-8 或 GBK，见 csvfile）或 .xlsx，返回 (表头, 逐行迭代器)；行号与表格软件里看到的一致。
 
     逐行读取，不把整个文件放进内存。文件中途损坏时迭代器抛出 CaseFileError，指明读到第几行。
     """
@@ -344,13 +345,14 @@ def read_rows(path: str | Path, *, max_csv_bytes: int = MAX_CSV_BYTES,
 
 
 def _read_csv(path: Path):
-    handle = open(path, encoding="utf-8-sig", newline="")
-    reader = csv.reader(handle)
+    encoding = detect_encoding(path)
+    handle = open(path, "rb")
+    reader = csv.reader(decoded_lines(handle, encoding))
     try:
         first = next(reader, None)
     except UnicodeDecodeError:
         handle.close()
-        raise CaseFileError(Problem(1, "", "", "不是 UTF-8 编码的 CSV；请在表格软件中另存为「CSV UTF-8」")) from None
+        raise CaseFileError(Problem(1, "", "", f"无法按 {encoding_label(encoding)} 编码读出表头；请在表格软件中另存为「CSV UTF-8」")) from None
     if first is None:
         handle.close()
         raise CaseFileError(Problem(1, "", "", "文件是空的"))
@@ -367,7 +369,7 @@ def _read_csv(path: Path):
                 if any(cells):
                     yield number, cells
         except UnicodeDecodeError:
-            raise CaseFileError(Problem(number + 1, "", "", "此行不是 UTF-8 编码；此前各行不受影响")) from None
+            raise CaseFileError(Problem(number + 1, "", "", f"此行不是 {encoding_label(encoding)} 编码（与文件开头不一致，可能已损坏）；此前各行不受影响")) from None
         except csv.Error as exc:
             raise CaseFileError(Problem(number + 1, "", "", f"CSV 格式错误（{exc}）")) from None
         finally:

@@ -66,7 +66,7 @@ def upload(request):
         if uploaded is None:
             messages.error(request, "「文件」：请选择要导入的 CSV 或 .xlsx 文件")
         elif Path(uploaded.name).suffix.lower() not in SUFFIXES:
-            messages.error(request, f"「文件」：只接受 CSV（UTF-8）或 .xlsx，收到「{uploaded.name}」")
+            messages.error(request, f"「文件」：只接受 CSV（UTF-8 或 GBK）或 .xlsx，收到「{uploaded.name}」")
         elif uploaded.size > MAX_UPLOAD_BYTES:
             messages.error(request, f"「文件」：{uploaded.size / 1024 ** 2:,.0f} MB 超过网页上传上限 "
                                     f"{MAX_UPLOAD_BYTES / 1024 ** 2:,.0f} MB；请拆分，或在服务器上用 xinfang import-cases")

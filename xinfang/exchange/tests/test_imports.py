@@ -212,12 +212,43 @@ def test_the_command_prints_the_mapping_problems_and_summary(cast, tmp_path, cap
         call_command("import-petitions", str(path), "--source", "x", "--by", "clerk", "--mapping", "籍贯=address")
 
 
-def test_a_file_that_is_not_a_ledger_is_refused_whole(cast, tmp_path):
-    path = tmp_path / "notes.csv"
-    path.write_bytes("编号,内容\n".encode("gbk") + "一,二\n".encode("gbk"))
-    with pytest.raises(imports.ImportRefused, match="UTF-8"):
+def test_a_file_that_is_not_text_is_refused_whole(cast, tmp_path):
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\xff\xd8\xff\xe0" * 64)
+    with pytest.raises(imports.ImportRefused, match="无法按 GBK 编码读出表头"):
         run(path, cast)
     assert not PetitionImport.objects.exists()
+
+
+def test_a_readable_file_that_is_not_a_ledger_stops_at_the_mapping_naming_the_missing_fields(cast, tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_bytes("编号,内容\n".encode("gbk") + "一,二\n".encode("gbk"))
+    with pytest.raises(imports.ImportRefused, match="必须对应的字段还没有对应到列：收到时间、信访人"):
+        run(path, cast)
+    assert not Petition.objects.exists()
+
+
+def test_a_ledger_saved_as_gbk_csv_by_excel_or_wps_imports_the_same_as_utf8(cast, tmp_path):
+    path = tmp_path / "gbk.csv"
+    write_csv(path, ledger_rows(2), encoding="gbk")
+    batch = run(path, cast)
+    assert batch.status == ImportStatus.DONE and (batch.created, batch.rejected) == (2, 0), batch.problems
+    first = Petition.objects.order_by("pk")[0]
+    assert first.petitioners.get().name == "王1" and first.requests == "撤销处罚"
+    assert "违停处罚有异议" in first.content
+
+
+def test_a_utf8_ledger_damaged_midway_names_the_damaged_row_itself(cast, tmp_path):
+    good = tmp_path / "good.csv"
+    write_csv(good, ledger_rows(40))
+    lines = good.read_bytes().split(b"\n")
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(b"\n".join(lines[:31]) + b"\n\xff\xfe,\xc0\n" + b"\n".join(lines[31:]))
+    batch = run(path, cast)
+    assert batch.status == ImportStatus.FAILED
+    assert batch.problems[-1]["row"] == 32 and "此行不是 UTF-8 编码" in batch.problems[-1]["why"]
+    # the batch in progress rolls back whole (resume starts after the last committed row), nothing half-read
+    assert Petition.objects.count() == batch.created == 0 and batch.last_committed_row == 1
 
 
 # -- 页面 -------------------------------------------------------------------------------------

@@ -30,3 +30,20 @@ def test_a_utf8_character_cut_at_the_end_of_the_sniffed_part_is_not_taken_for_gb
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes("信访".encode("gbk"))
     assert detect_encoding(gbk) == "gb18030"
+
+
+def test_a_utf8_file_with_a_damaged_line_stays_utf8_so_only_that_line_fails(tmp_path):
+    good = "\n".join(f"{i},扣车停车费,停车场收费过高，请求减免" for i in range(200)).encode()
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(good + b"\n201,\xff\xfe,broken\n" + good)
+    assert detect_encoding(path) == "utf-8-sig"
+    with open_text(path) as handle, pytest.raises(UnicodeDecodeError):
+        list(csv.reader(handle))
+
+
+def test_gbk_text_is_never_taken_for_damaged_utf8(tmp_path):
+    # GBK read as UTF-8 forms an accidental well-formed character now and then; a whole file of it
+    # is still GBK (the letters of the tests' own rows, repeated, and a 300-character letter).
+    letter = "本人驾驶的车辆于三月在高速公路出口被电子警察抓拍超速，但当时道路限速标志被树木遮挡，" * 6
+    path = write(tmp_path / "gbk.csv", "gbk", ROWS * 50 + [["3", "", letter]])
+    assert detect_encoding(path) == "gb18030"

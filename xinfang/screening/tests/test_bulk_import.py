@@ -128,9 +128,9 @@ def test_a_file_that_breaks_midway_commits_what_was_read_and_builds_the_indexes_
     outcome = import_cases(path, batch_size=50, workers=2)
     run = outcome.run
     assert run.status == ImportStatus.FAILED and "续传" in run.message and "已建回" in run.message
-    # 解码按块读：坏字节所在的块之前的整批都已提交，之后的一行也没有
-    assert 150 <= EnforcementCase.objects.count() == run.last_committed_row - 1 < 250
-    assert "UTF-8" in run.problems[-1]["why"] and run.problems[-1]["row"] <= 251
+    # 逐行解码：坏字节所在的那一行（第 251 行）之前的整批都已提交，之后的一行也没有
+    assert EnforcementCase.objects.count() == run.last_committed_row - 1 == 200
+    assert "不是 UTF-8 编码" in run.problems[-1]["why"] and run.problems[-1]["row"] == 251
     assert _index_names() == names and not DeferredIndex.objects.exists()
 
 

@@ -28,6 +28,18 @@ def test_import_creates_cases_with_unit_officer_and_a_masked_party_id(coded, tmp
     assert "199001011234" not in case.party_id_index and len(case.party_id_index) == 64
 
 
+def test_a_case_file_saved_as_gbk_by_excel_imports_the_same_as_utf8(coded, tmp_path):
+    utf8 = tmp_path / "utf8.csv"
+    write_cases(utf8, [sample_case("C1"), sample_case("C2", department_code="B", officer_no="B9")])
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes(utf8.read_text(encoding="utf-8-sig").encode("gbk"))
+    outcome = import_cases(gbk)
+    assert (outcome.run.created, outcome.run.rejected) == (2, 0), outcome.run.problems
+    case = EnforcementCase.objects.get(case_no="C1")
+    assert case.department == coded.brigade_a and case.party_id_masked == "320*************34"
+    assert import_cases(utf8).run.unchanged == 2  # the same rows, read the same way from either file
+
+
 def test_importing_the_same_file_twice_changes_nothing_and_says_so(coded, tmp_path):
     path = tmp_path / "c.csv"
     write_cases(path, [sample_case(f"C{i}") for i in range(5)])

@@ -7,7 +7,7 @@ from xinfang.petitions.models import Channel
 
 
 class Command(BaseCommand):
-    help = ("导入信访台账（.xlsx 或 CSV UTF-8，第一行为表头）：按中文表头或英文别名自动对应列（--mapping 可改），"
+    help = ("导入信访台账（.xlsx 或 CSV（UTF-8 或 GBK），第一行为表头）：按中文表头或英文别名自动对应列（--mapping 可改），"
             "逐行校验（与登记页同样的规则），按「来源系统 + 来源编号」幂等，按批提交，中断后重跑即续传。")
 
     def add_arguments(self, parser):

@@ -6,7 +6,7 @@ from xinfang.screening.importer import import_cases
 
 
 class Command(BaseCommand):
-    help = "导入执法案件（CSV UTF-8 或 .xlsx，格式见 xinfang/ml/casefile.py）：逐行校验，按案件编号更新，中断后重跑即续传。"
+    help = "导入执法案件（CSV（UTF-8 或 GBK）或 .xlsx，格式见 xinfang/ml/casefile.py）：逐行校验，按案件编号更新，中断后重跑即续传。"
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="案件文件")
