@@ -44,6 +44,26 @@ unlabelled messages, near copies of any train.csv text dropped):
   on a raw letter;
 - ``crop<f>``: each raw training text's first f of its characters added (weight 0.5).
 
+Fifth session's variants (2026-12-01, 21:45–22:20 UTC, quiet machine): the NB-SVM's own
+knobs, another representation, another learner, and label cleaning —
+
+- ``alpha<a>``: the NB ratio's smoothing count a (shipped: 1);
+- ``beta<b>``: Wang & Manning's interpolation of each class's weights towards their mean
+  magnitude, w' = (1 − b)·mean|w| + b·w (shipped: b = 1, none);
+- ``nblr<C>``: logistic regression instead of the SVM on the NB-scaled features;
+- ``binary``: binary presence (l2-normalised per block) instead of sublinear TF-IDF;
+- ``tfratio<a>``: the NB ratio counted on TF-IDF mass instead of presence, smoothing a;
+- ``augment`` / ``augment_raw``: Daumé's feature augmentation, a shared copy of every
+  feature plus a raw-only and a segmented-only copy (``_raw``: the raw-only copy alone);
+  a letter at prediction fills the shared and raw copies;
+- ``lsa<d>_<g>`` / ``lsa<d>m_<g>``: d latent dimensions (truncated SVD of the training
+  fold's TF-IDF, with ``m`` also of the 9,040 distinct messages), l2-normalised, appended
+  at weight g as unscaled dense features;
+- ``mlp<g>``: a one-hidden-layer network (128 units, 60,000 features by χ², 12 epochs)
+  whose z-scored log-probabilities are added at weight g to the NB-SVM's z-scored scores;
+- ``clean<t>`` / ``cleanseg<t>``: training texts whose own label gets < t of the
+  calibrated 3-fold out-of-fold probability are dropped (``seg``: segmented ones only).
+
 ``--calibration`` instead compares, on the same folds, the shipped temperature
 calibration (fitted on full 3-fold out-of-fold scores of the training fold, as
 ``TriageModel.train`` does) with the temperature fitted on raw texts' scores only,
@@ -271,6 +291,109 @@ def _semi(name, ctx, cache):
     raise SystemExit(f"unknown variant {name}")
 
 
+def _nb_knobs(X, y, k, *, alpha=1.0, beta=1.0, lr_c=None, counts=None):
+    """NB-SVM with its knobs exposed: ratio smoothing, interpolation, LR instead of the SVM."""
+    present = (X > 0).astype(np.float32) if counts is None else counts
+    W, b = np.zeros((X.shape[1], k)), np.zeros(k)
+    for c in range(k):
+        mask = y == c
+        pos = np.asarray(present[mask].sum(axis=0)).ravel() + alpha
+        neg = np.asarray(present[~mask].sum(axis=0)).ravel() + alpha
+        ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+        clf = (LogisticRegression(C=lr_c, solver="liblinear", dual=True, max_iter=200) if lr_c
+               else LinearSVC(C=1.0, tol=T.SVM_TOL))
+        clf.fit(X.multiply(ratio).tocsr(), mask.astype(int))
+        w = clf.coef_.ravel()
+        if beta != 1.0:
+            w = (1 - beta) * np.abs(w).mean() + beta * w
+        W[:, c], b[c] = w * ratio, clf.intercept_[0]
+    return lambda Z: np.asarray(Z @ W) + b
+
+
+def _nb_dense(X, L, y, k):
+    """NB-SVM on X plus dense columns L that the NB ratio does not scale."""
+    present = (X > 0).astype(np.float32)
+    W, V, b = np.zeros((X.shape[1], k)), np.zeros((L.shape[1], k)), np.zeros(k)
+    for c in range(k):
+        mask = y == c
+        pos = np.asarray(present[mask].sum(axis=0)).ravel() + 1.0
+        neg = np.asarray(present[~mask].sum(axis=0)).ravel() + 1.0
+        ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+        svm = LinearSVC(C=1.0, tol=T.SVM_TOL).fit(sp.hstack([X.multiply(ratio), sp.csr_matrix(L)]).tocsr(),
+                                                  mask.astype(int))
+        w = svm.coef_.ravel()
+        W[:, c], V[:, c], b[c] = w[: X.shape[1]] * ratio, w[X.shape[1]:], svm.intercept_[0]
+    return lambda Z, M: np.asarray(Z @ W) + M @ V + b
+
+
+def _fifth(name, ctx, cache):
+    """Decision values on the test fold for the fifth session's variants."""
+    from sklearn.preprocessing import normalize
+
+    X, Xt, y, k, is_raw = ctx["X"], ctx["Xt"], ctx["y"], ctx["k"], ctx["is_raw"]
+    number = lambda prefix: float(name.removeprefix(prefix))  # noqa: E731
+    if name.startswith("alpha"):
+        return _nb_knobs(X, y, k, alpha=number("alpha"))(Xt)
+    if name.startswith("beta"):
+        return _nb_knobs(X, y, k, beta=number("beta"))(Xt)
+    if name.startswith("nblr"):
+        return _nb_knobs(X, y, k, lr_c=number("nblr"))(Xt)
+    if name.startswith("tfratio"):
+        return _nb_knobs(X, y, k, alpha=number("tfratio"), counts=X)(Xt)
+    if name == "binary":
+        vecs = T._new_vectorizers()
+        for v, view in zip(vecs, T._views(ctx["train_texts"], ctx["drop"])):
+            v.fit(view)
+        binarised = [sp.hstack([w * normalize((v.transform(view) > 0).astype(np.float64)) for v, view, w
+                                in zip(vecs, T._views(texts, ctx["drop"]), T._weights())]).tocsr()
+                     for texts in (ctx["train_texts"], ctx["test_texts"])]
+        return _nbsvm(binarised[0], y, k, 1.0)(binarised[1])
+    if name in ("augment", "augment_raw"):
+        raw_rows, seg_rows = sp.diags(is_raw.astype(float)), sp.diags((~is_raw).astype(float))
+        parts, test_parts = [X, raw_rows @ X], [Xt, Xt]
+        if name == "augment":
+            parts.append(seg_rows @ X)
+            test_parts.append(0 * Xt)
+        return _nbsvm(sp.hstack(parts).tocsr(), y, k, 1.0)(sp.hstack(test_parts).tocsr())
+    if name.startswith("lsa"):
+        from sklearn.decomposition import TruncatedSVD
+
+        spec, weight = name.removeprefix("lsa").split("_")
+        key = "lsa" + spec
+        if key not in cache:
+            fit_on = X
+            if spec.endswith("m"):
+                fit_on = sp.vstack([X, _features(ctx["train_texts"], ctx["messages"], ctx["drop"])[1]]).tocsr()
+            svd = TruncatedSVD(int(spec.rstrip("m")), random_state=0, n_iter=5).fit(fit_on)
+            cache[key] = (normalize(svd.transform(X)), normalize(svd.transform(Xt)))
+        L, Lt = cache[key]
+        return _nb_dense(X, float(weight) * L, y, k)(Xt, float(weight) * Lt)
+    if name.startswith("mlp"):
+        from sklearn.feature_selection import chi2
+        from sklearn.neural_network import MLPClassifier
+
+        if "mlp" not in cache:
+            top = np.argsort(-np.nan_to_num(chi2(X, y)[0]))[:60000]
+            net = MLPClassifier(hidden_layer_sizes=(128,), batch_size=128, max_iter=12, learning_rate_init=2e-3,
+                                random_state=0).fit(X[:, top], y)
+            cache["mlp"] = (net.predict_log_proba(Xt[:, top]), _nbsvm(X, y, k, 1.0)(Xt))
+        net_scores, base = cache["mlp"]
+        net_scores = net_scores - net_scores.mean(axis=1, keepdims=True)
+        return base / base.std() + number("mlp") * net_scores / net_scores.std()
+    if name.startswith("clean"):
+        if "own" not in cache:
+            oof = _oof(lambda A, b: _nbsvm(A, b, k, 1.0), X, y)
+            cache["own"] = _calibrator(oof, y)(oof)[np.arange(len(y)), y]
+        keep = cache["own"] >= number("cleanseg" if name.startswith("cleanseg") else "clean")
+        if name.startswith("cleanseg"):
+            keep |= is_raw
+        return _nbsvm(X[keep], y[keep], k, 1.0)(Xt)
+    raise SystemExit(f"unknown variant {name}")
+
+
+_FIFTH = ("alpha", "beta", "nblr", "tfratio", "binary", "augment", "lsa", "mlp", "clean")
+
+
 _SEMI = ("bias_", "pseudo_", "pbal_", "ens_nb_", "vocab_msgs", "shared", "crop")
 
 VARIANTS = {
@@ -307,7 +430,7 @@ def main() -> int:
     fmm = _Fmm(extra.texts, stopwords)
     names_ = [v for v in args.variants.split(",") if v]
     needs_messages = any(n.startswith(("pseudo_", "pbal_", "vocab_msgs")) or (n.startswith("shared") and n.endswith("m"))
-                         for n in names_)
+                         or (n.startswith("lsa") and n.split("_")[0].endswith("m")) for n in names_)
     messages = distinct_messages(read_message_texts(root), read_labelled_csv(root / "triage" / "train.csv").texts) \
         if needs_messages else []
     names = [v for v in args.variants.split(",") if v]
@@ -355,6 +478,8 @@ def main() -> int:
             for name in names:
                 if name.startswith(_SEMI):
                     s = _semi(name, ctx, semi_cache)
+                elif name.startswith(_FIFTH):
+                    s = _fifth(name, ctx, semi_cache)
                 elif name == "nbsvm+svm":
                     a, b = _nbsvm(X, y, k, 1.0)(Xt), _plain(X, y, 1.0)(Xt)
                     s = a / a.std() + b / b.std()
