@@ -7,7 +7,7 @@ petition ledger (``xinfang.exchange.ledger``) — so such a file is either read 
 one clear Chinese message, never half-read with a codec traceback.
 
 The guess is made once per file, from its first megabyte, and never per row: a UTF-8 export with a
-few damaged bytes stays UTF-8 (its damaged row is reported by number, the rows before it stand),
+few damaged bytes stays UTF-8 (its damaged row is reported by number, what was committed before stands),
 rather than being re-read whole as GB18030 mojibake. Only a sample that is mostly *not* UTF-8 is
 taken for GB18030: GBK text read as UTF-8 fails at nearly every Chinese character.
 """
@@ -15,8 +15,8 @@ taken for GB18030: GBK text read as UTF-8 fails at nearly every Chinese characte
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
 SNIFF_BYTES = 1 << 20  # enough to see past a long header and many rows; the rest is decoded as read
