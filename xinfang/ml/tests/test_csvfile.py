@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from xinfang.ml.csvfile import SNIFF_BYTES, detect_encoding, open_text
+from xinfang.ml.csvfile import SNIFF_BYTES, decoded_lines, detect_encoding, open_text
 
 ROWS = [["id", "title", "text"], ["1", "扣车停车费", "停车场收费过高，请求减免"], ["2", "", "电子警察抓拍有误"]]
 
@@ -43,7 +43,16 @@ def test_a_utf8_file_with_a_damaged_line_stays_utf8_so_only_that_line_fails(tmp_
 
 def test_gbk_text_is_never_taken_for_damaged_utf8(tmp_path):
     # GBK read as UTF-8 forms an accidental well-formed character now and then; a whole file of it
-    # is still GBK (the letters of the tests' own rows, repeated, and a 300-character letter).
+    # is still GBK (the tests' own rows, repeated, and a long letter).
     letter = "本人驾驶的车辆于三月在高速公路出口被电子警察抓拍超速，但当时道路限速标志被树木遮挡，" * 6
     path = write(tmp_path / "gbk.csv", "gbk", ROWS * 50 + [["3", "", letter]])
     assert detect_encoding(path) == "gb18030"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_lines_decoded_one_by_one_give_the_rows_back_with_cells_that_span_lines(tmp_path, encoding):
+    # Excel writes a cell with line breaks (a letter's paragraphs) quoted, with CRLF line ends.
+    rows = ROWS + [["4", "多段", "第一段：扣车。\r\n第二段：请求返还。\n第三段"], ["5", "", "末行"]]
+    path = write(tmp_path / "multi.csv", encoding, rows)
+    with open(path, "rb") as handle:
+        assert list(csv.reader(decoded_lines(handle, detect_encoding(path)))) == rows
