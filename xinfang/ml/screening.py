@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .casefile import _parse_date, parse_row, read_rows
+from .csvfile import open_text
 from .errors import DataError, ModelError
 
 __all__ = ["DEFAULT_RULES", "FEATURES", "LearnedRanker", "Rule", "case_feature_columns", "case_features",
@@ -404,29 +405,34 @@ def read_cases_file(path: str | Path) -> tuple[list[dict], int]:
 
 
 def read_outcomes_file(path: str | Path) -> dict[str, datetime]:
-    """OUTCOMES：case_no,petition_date（可用中文表头 案件编号,信访日期）；同一案件取最早一次。"""
+    """OUTCOMES：case_no,petition_date（可用中文表头 案件编号,信访日期）；同一案件取最早一次。
+    UTF-8 或 Excel/WPS 另存的 GBK 均可（见 csvfile）。"""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"文件不存在：{path}")
     out: dict[str, datetime] = {}
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        names = {n.strip(): n for n in (reader.fieldnames or [])}
-        case_col = names.get("case_no") or names.get("案件编号")
-        date_col = names.get("petition_date") or names.get("信访日期")
-        if not case_col or not date_col:
-            raise DataError("OUTCOMES 文件第 1 行：应有 case_no,petition_date 两列")
-        for number, row in enumerate(reader, start=2):
-            case_no = (row.get(case_col) or "").strip()
-            raw = (row.get(date_col) or "").strip()
-            if not case_no or not raw:
-                continue
-            try:
-                moment = _parse_date(raw)
-            except ValueError as exc:
-                raise DataError(f"OUTCOMES 文件第 {number} 行「petition_date」列值「{raw}」：{exc}") from None
-            if case_no not in out or moment < out[case_no]:
-                out[case_no] = moment
+    number = 1
+    try:
+        with open_text(path) as handle:
+            reader = csv.DictReader(handle)
+            names = {n.strip().lower(): n for n in (reader.fieldnames or [])}
+            case_col = names.get("case_no") or names.get("案件编号")
+            date_col = names.get("petition_date") or names.get("信访日期")
+            if not case_col or not date_col:
+                raise DataError("OUTCOMES 文件第 1 行：应有 case_no,petition_date 两列")
+            for number, row in enumerate(reader, start=2):
+                case_no = (row.get(case_col) or "").strip()
+                raw = (row.get(date_col) or "").strip()
+                if not case_no or not raw:
+                    continue
+                try:
+                    moment = _parse_date(raw)
+                except ValueError as exc:
+                    raise DataError(f"OUTCOMES 文件第 {number} 行「petition_date」列值「{raw}」：{exc}") from None
+                if case_no not in out or moment < out[case_no]:
+                    out[case_no] = moment
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"OUTCOMES 文件第 {number + 1} 行附近：不是有效的 CSV 文件（UTF-8 或 GBK）：{exc}") from None
     return out
 
 

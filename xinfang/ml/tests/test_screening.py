@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from xinfang.ml import casegen
+from xinfang.ml.errors import DataError
 from xinfang.ml.casefile import CaseFileError, parse_row, read_rows, resolve_header, write_csv
 from xinfang.ml.screening import (DEFAULT_RULES, FEATURE_INDEX, LearnedRanker, feature_matrix, history_features,
                                   rule_score, screening_eval, screening_eval_main)
@@ -151,6 +152,20 @@ def test_unknown_codes_other_dates_and_empty_optional_columns_are_fine(tmp_path)
     outcomes.write_text("case_no,petition_date\nZ1,2011-06-01\n", encoding="utf-8")
     result = screening_eval(path, outcomes, as_of=date(2011, 6, 1))
     assert result["n_scored"] > 0 and result["precision_at_k"] >= 0
+
+
+def test_both_files_saved_as_gbk_with_chinese_headers_give_the_same_result(files, tmp_path):
+    cases, outcomes = files
+    gbk_cases, gbk_outcomes = tmp_path / "cases_gbk.csv", tmp_path / "outcomes_gbk.csv"
+    gbk_cases.write_bytes(cases.read_text(encoding="utf-8-sig").encode("gbk"))
+    gbk_outcomes.write_bytes(outcomes.read_text(encoding="utf-8").replace("case_no,petition_date", "案件编号,信访日期", 1)
+                             .encode("gbk"))
+    assert screening_eval(gbk_cases, gbk_outcomes, as_of=date(2026, 9, 1)) | {"train_seconds": 0, "score_seconds": 0} \
+        == screening_eval(cases, outcomes, as_of=date(2026, 9, 1)) | {"train_seconds": 0, "score_seconds": 0}
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"case_no,petition_date\nA1,2026-01-01\n" + b"\xff\xfe\n" * 3)
+    with pytest.raises(DataError, match="不是有效的 CSV 文件（UTF-8 或 GBK）"):
+        screening_eval(cases, broken, as_of=date(2026, 9, 1))
 
 
 def test_a_truncated_xlsx_names_the_row_where_reading_stopped(tmp_path):
