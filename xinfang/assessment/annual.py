@@ -204,10 +204,10 @@ REC_HEADER = ["种类", "提出", "采纳（含部分采纳）", "未采纳", "�
 
 def render_docx(content: dict) -> bytes:
     from docx import Document
-
-    from . import charts  # matplotlib 只在生成报告时载入，别的命令和页面不必为它多等半秒
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
+
+    from . import charts  # matplotlib 只在生成报告时载入，别的命令和页面不必为它多等半秒
 
     doc = Document()
     style = doc.styles["Normal"]

@@ -157,10 +157,10 @@ def title_of(content: dict) -> str:
 
 def render_docx(content: dict) -> bytes:
     from docx import Document
-
-    from . import charts  # matplotlib 只在生成报告时载入，别的命令和页面不必为它多等半秒
     from docx.oxml.ns import qn
     from docx.shared import Pt, Cm
+
+    from . import charts  # matplotlib 只在生成报告时载入，别的命令和页面不必为它多等半秒
 
     doc = Document()
     style = doc.styles["Normal"]
